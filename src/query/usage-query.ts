@@ -1,0 +1,82 @@
+// The native usage query model: validated data that every API surface (native, compat profiles,
+// dashboard, CLI) builds and hands to the UsageService. Times are epoch milliseconds.
+
+export type WindowSize = 'MINUTE' | 'FIFTEEN_MINUTES' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
+
+export type FilterOperator =
+  | '$eq'
+  | '$ne'
+  | '$like'
+  | '$nlike'
+  | '$ilike'
+  | '$nilike'
+  | '$gt'
+  | '$gte'
+  | '$lt'
+  | '$lte'
+  | '$in'
+  | '$nin'
+  | '$and'
+  | '$or';
+
+/** OpenMeter's FilterString: operators on one dimension, combined with AND. */
+export interface FilterString {
+  $eq?: string | null;
+  $ne?: string | null;
+  $like?: string | null;
+  $nlike?: string | null;
+  $ilike?: string | null;
+  $nilike?: string | null;
+  $gt?: string | null;
+  $gte?: string | null;
+  $lt?: string | null;
+  $lte?: string | null;
+  $in?: string[] | null;
+  $nin?: string[] | null;
+  $and?: FilterString[] | null;
+  $or?: FilterString[] | null;
+}
+
+export type AggregationMode =
+  | { kind: 'incremental' }
+  /** Every point is the total since the start of its period (e.g. month to date). */
+  | { kind: 'cumulative'; period: WindowSize }
+  /** Every point covers the trailing span ending with its window (e.g. 30 days). */
+  | { kind: 'rolling'; span: { unit: WindowSize; count: number } };
+
+export interface UsageQuery {
+  meterSlug: string;
+  /** Inclusive. */
+  from: number;
+  /** Exclusive. */
+  to: number;
+  /** Undefined: one total over the range. */
+  windowSize?: WindowSize;
+  /** IANA zone name or a fixed offset such as "+05:45". */
+  timeZone: string;
+  /** Dimension names of the meter and/or "subject". */
+  groupBy: string[];
+  /** Allowed subjects (empty: all). */
+  subjects: string[];
+  /** Per-dimension filters ("subject" allowed). */
+  filters: Record<string, FilterString>;
+  mode: AggregationMode;
+  /** Return a zero row for windows (and groups) with no data. */
+  fillZero: boolean;
+}
+
+export interface UsageRow {
+  windowStart: number;
+  windowEnd: number;
+  subject: string | null;
+  groupBy: Record<string, string | null>;
+  value: number;
+}
+
+export interface UsageResult {
+  from: number;
+  to: number;
+  windowSize?: WindowSize;
+  timeZone: string;
+  rows: UsageRow[];
+}

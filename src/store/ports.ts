@@ -1,0 +1,279 @@
+// Storage ports. The domain (ingest, meters, query) talks only to these interfaces; every store
+// (embedded DuckDB, ClickHouse) implements all of them and passes the shared behaviour suite in
+// `src/store/behaviour/`. Nothing here knows about HTTP or SQL.
+
+/** Aggregation kinds a meter can have (OpenMeter v1 names). */
+export type Aggregation = 'SUM' | 'COUNT' | 'UNIQUE_COUNT' | 'AVG' | 'MIN' | 'MAX' | 'LATEST';
+
+/** An event as stored: the raw CloudEvent fields plus ingest bookkeeping. */
+export interface StoredEvent {
+  accountId: string;
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  /** Event time, epoch milliseconds. */
+  time: number;
+  /** Ingest time, epoch milliseconds. */
+  ingestedAt: number;
+  /** The CloudEvent `data` member as JSON text (`null` when absent). Kept verbatim. */
+  data: string;
+}
+
+/** Values extracted from one event for one meter, at ingest or backfill. */
+export interface MeterRow {
+  meterId: string;
+  /** Numeric value (SUM/AVG/MIN/MAX/LATEST); 1 for COUNT; null when absent. */
+  value: number | null;
+  /** Text value for UNIQUE_COUNT; null otherwise. */
+  valueText: string | null;
+  /** Dimension values in the meter's slot order (see MeterDefinition.dimensions). */
+  dims: (string | null)[];
+}
+
+export interface IngestItem {
+  event: StoredEvent;
+  rows: MeterRow[];
+}
+
+export interface AppendResult {
+  /** Indexes (into the batch) of events that were already stored and were therefore skipped. */
+  duplicates: number[];
+}
+
+/** Maximum number of group-by dimensions one meter may declare; each has a fixed storage slot. */
+export const MAX_DIMENSIONS = 16;
+
+export interface MeterDefinition {
+  id: string;
+  accountId: string;
+  slug: string;
+  name: string;
+  description?: string;
+  metadata?: Record<string, string> | null;
+  aggregation: Aggregation;
+  eventType: string;
+  eventFrom?: string;
+  valueProperty?: string;
+  /** Dimension name -> JSONPath, in slot order: the n-th entry is stored in slot n. */
+  dimensions: [name: string, path: string][];
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** Compat profiles this account has enabled (e.g. "livepeer"). */
+  profiles: string[];
+}
+
+export type KeyKind = 'secret' | 'ingest' | 'publishable';
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  kind: KeyKind;
+  /** When set, a publishable key sees only this subject. */
+  subject?: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  /** First characters of the key, safe to show. */
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage queries as the stores see them: already planned, all times in epoch ms, all calendar and
+// time-zone work done by the planner. A store only assigns each row to a window index.
+
+/** A dimension reference: the event subject, or one of the meter's dimension slots. */
+export type DimRef = { kind: 'subject' } | { kind: 'dim'; slot: number };
+
+export type FilterNode =
+  | { op: 'and' | 'or'; children: FilterNode[] }
+  | {
+      op: 'eq' | 'ne' | 'like' | 'nlike' | 'ilike' | 'nilike' | 'gt' | 'gte' | 'lt' | 'lte';
+      dim: DimRef;
+      value: string;
+    }
+  | { op: 'in' | 'nin'; dim: DimRef; values: string[] };
+
+/**
+ * How rows map to window indexes.
+ * - `all`: every row is window 0.
+ * - `uniform`: window = floor((time - origin) / width) (minutes, 15 minutes, hours; and days or
+ *   weeks in zones without a transition in range).
+ * - `calendar`: local = time + offset, where offset is that of the last span whose `from` <= time;
+ *   localDay = floor(local / 86400000); window = dayToWindow[localDay - baseDay]. Days outside
+ *   the table belong to no window (the range filter already excludes them).
+ */
+export type Bucketing =
+  | { kind: 'all' }
+  | { kind: 'uniform'; origin: number; width: number }
+  | { kind: 'calendar'; offsets: OffsetSpan[]; baseDay: number; dayToWindow: number[] };
+
+export interface OffsetSpan {
+  /** Start of the span in epoch ms; the first span starts at -Infinity whatever this says. */
+  from: number;
+  offsetMs: number;
+}
+
+export interface BaseUsageQuery {
+  accountId: string;
+  meterId: string;
+  /** Inclusive lower bound, epoch ms. */
+  from: number;
+  /** Exclusive upper bound, epoch ms. */
+  to: number;
+  bucket: Bucketing;
+  groupBy: DimRef[];
+  filter?: FilterNode;
+}
+
+/** Partial aggregates per window and group; the domain turns them into any aggregation. */
+export interface NumericRow {
+  window: number;
+  keys: (string | null)[];
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  /** Value of the row with the greatest time (ties broken by the greatest value). */
+  latest: number | null;
+  latestTime: number | null;
+}
+
+export interface UniqueRow {
+  window: number;
+  keys: (string | null)[];
+  /** Exact number of distinct non-null `valueText` in this window and group. */
+  uniques: number;
+}
+
+/** `count` distinct values first seen (within their period) in `window`. */
+export interface FirstSeenRow {
+  period: number;
+  window: number;
+  keys: (string | null)[];
+  count: number;
+}
+
+/**
+ * `count` distinct values that each appear in window `start` and not again before `end`:
+ * with a trailing span of N windows each contributes to windows [start, end), end <= start + N.
+ */
+export interface CoverageRow {
+  start: number;
+  end: number;
+  keys: (string | null)[];
+  count: number;
+}
+
+export interface DistinctValuesQuery {
+  accountId: string;
+  meterId: string;
+  dim: DimRef;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+export interface EventListQuery {
+  accountId: string;
+  from?: number;
+  to?: number;
+  ingestedFrom?: number;
+  ingestedTo?: number;
+  /** Substring match on id. */
+  idContains?: string;
+  /** Substring match on subject. */
+  subjectContains?: string;
+  /** Exact subject (used for subject-bound keys). */
+  subject?: string;
+  limit: number;
+}
+
+export interface EventWriter {
+  /**
+   * Stores the batch durably and atomically: when the promise resolves every new event and its
+   * rows survive a crash. Events whose (account, source, id) is already stored, or repeats inside
+   * the batch, are skipped and reported.
+   */
+  append(items: IngestItem[]): Promise<AppendResult>;
+}
+
+export interface EventReader {
+  listEvents(q: EventListQuery): Promise<StoredEvent[]>;
+  /** Streams every stored event of one type in an account (for meter backfill). */
+  scanEvents(
+    accountId: string,
+    eventType: string,
+    onBatch: (events: StoredEvent[]) => Promise<void>,
+  ): Promise<void>;
+}
+
+export interface MeterRowWriter {
+  /** Atomically replaces all rows of a meter (backfill after create or edit). */
+  replaceMeterRows(
+    meterId: string,
+    accountId: string,
+    produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
+  ): Promise<void>;
+  deleteMeterRows(meterId: string): Promise<void>;
+}
+
+/** A meter row together with the event fields a row table keeps (time, subject). */
+export interface RowWithEvent extends MeterRow {
+  time: number;
+  subject: string;
+}
+
+export interface UsageReader {
+  aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]>;
+  aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]>;
+  /** For cumulative unique counts: first window of each distinct value within its period. */
+  uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]>;
+  /** For rolling unique counts over a trailing span of `span` windows. */
+  uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]>;
+  distinctValues(q: DistinctValuesQuery): Promise<string[]>;
+}
+
+export interface MeterRepo {
+  listMeters(accountId: string, includeDeleted?: boolean): Promise<MeterDefinition[]>;
+  /** Every live meter of every account (for the ingest extraction cache). */
+  listAllMeters(): Promise<MeterDefinition[]>;
+  putMeter(meter: MeterDefinition): Promise<void>;
+}
+
+export interface AccountRepo {
+  listAccounts(): Promise<Account[]>;
+  putAccount(account: Account): Promise<void>;
+  listKeys(accountId?: string): Promise<ApiKeyRecord[]>;
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  putKey(key: ApiKeyRecord): Promise<void>;
+}
+
+export interface StoreStats {
+  events: number;
+  meterRows: number;
+  bytesOnDisk: number;
+}
+
+/** Everything a store provides. */
+export interface Store
+  extends EventWriter,
+    EventReader,
+    MeterRowWriter,
+    UsageReader,
+    MeterRepo,
+    AccountRepo {
+  readonly kind: 'embedded' | 'clickhouse';
+  stats(): Promise<StoreStats>;
+  /** Cheap liveness check of the engine. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

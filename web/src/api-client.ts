@@ -1,0 +1,119 @@
+// The dashboard's only way to the server: the native HTTP API with a bearer key.
+
+export type Aggregation = 'SUM' | 'COUNT' | 'UNIQUE_COUNT' | 'AVG' | 'MIN' | 'MAX' | 'LATEST';
+
+export interface Meter {
+  id: string;
+  slug: string;
+  name?: string;
+  description?: string;
+  aggregation: Aggregation;
+  eventType: string;
+  valueProperty?: string;
+  groupBy: Record<string, string>;
+  metadata?: Record<string, string>;
+}
+
+export interface Me {
+  accountId: string;
+  accountName: string;
+  keyKind: 'secret' | 'ingest' | 'publishable';
+  subject: string | null;
+}
+
+export interface UsageRow {
+  value: number;
+  windowStart: string;
+  windowEnd: string;
+  subject: string | null;
+  groupBy?: Record<string, string | null>;
+}
+
+export interface UsageResponse {
+  from?: string;
+  to?: string;
+  windowSize?: string;
+  data: UsageRow[];
+}
+
+/** A failed call, carrying the problem+json fields when the server sent them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+  }
+}
+
+export class ApiClient {
+  constructor(
+    private readonly key: string,
+    private readonly baseUrl = '',
+  ) {}
+
+  me(): Promise<Me> {
+    return this.getJson('/api/v1/me');
+  }
+
+  meters(): Promise<Meter[]> {
+    return this.getJson('/api/v1/meters');
+  }
+
+  query(slug: string, params: URLSearchParams, signal?: AbortSignal): Promise<UsageResponse> {
+    return this.getJson(`/api/v1/meters/${encodeURIComponent(slug)}/query?${params}`, signal);
+  }
+
+  groupByValues(slug: string, dim: string, params: URLSearchParams): Promise<string[]> {
+    const path =
+      dim === 'subject'
+        ? `/api/v1/meters/${encodeURIComponent(slug)}/subjects`
+        : `/api/v1/meters/${encodeURIComponent(slug)}/group-by/${encodeURIComponent(dim)}/values`;
+    return this.getJson(`${path}?${params}`);
+  }
+
+  private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        headers: { Authorization: `Bearer ${this.key}`, Accept: 'application/json' },
+        signal,
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      throw new ApiError(
+        0,
+        'Server unreachable',
+        `Could not reach the Tally server (${String(err)}).`,
+      );
+    }
+    if (!res.ok) throw await toApiError(res);
+    return (await res.json()) as T;
+  }
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { title?: unknown; detail?: unknown };
+    const title = typeof body.title === 'string' ? body.title : res.statusText;
+    const detail = typeof body.detail === 'string' ? body.detail : '';
+    return new ApiError(res.status, title || `HTTP ${res.status}`, detail);
+  } catch {
+    return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, text.slice(0, 300));
+  }
+}
+
+/** One sentence for a person: what failed and why. */
+export function describeError(err: unknown, what: string): string {
+  if (err instanceof ApiError) {
+    const reason = err.detail || err.title;
+    if (err.status === 401)
+      return `${what} failed: the key was rejected (401 ${err.title}). ${reason}`;
+    if (err.status === 403) return `${what} failed: this key may not do that (403). ${reason}`;
+    if (err.status === 0) return `${what} failed: ${reason}`;
+    return `${what} failed (${err.status} ${err.title}). ${err.detail}`.trim();
+  }
+  return `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,89 @@
+// The time-series chart (uPlot: canvas, fast with many points): lines, or bars stacked per window.
+import { DateTime, type Zone } from 'luxon';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { seriesColor, seriesDash } from './palette';
+import { type ChartData, formatValue } from './series';
+import type { ChartKind } from './view-state';
+
+function zonedDate(zone: Zone): (ts: number) => Date {
+  // uPlot reads a Date's local fields; give it one whose local fields are the wall time in `zone`.
+  return (ts) => {
+    const t = DateTime.fromSeconds(ts, { zone });
+    return new Date(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  };
+}
+
+/** Running sums bottom-up, so each bar is drawn from zero to its stack height. */
+function stack(series: ChartData['series']): (number | null)[][] {
+  const sums: number[] = series[0]?.values.map(() => 0) ?? [];
+  return series.map((s) =>
+    s.values.map((v, i) => {
+      sums[i] = (sums[i] ?? 0) + (v ?? 0);
+      return sums[i] ?? 0;
+    }),
+  );
+}
+
+export class ChartView {
+  private plot: uPlot | null = null;
+  private readonly resize = new ResizeObserver(() => this.fit());
+
+  constructor(private readonly host: HTMLElement) {
+    this.resize.observe(host);
+  }
+
+  render(data: ChartData, kind: ChartKind, zone: Zone, title: string): void {
+    this.destroy();
+    const bars = kind === 'bars';
+    const stacked = bars ? stack(data.series) : data.series.map((s) => s.values);
+    // Bars: draw the tallest stack first so the lower ones paint over it.
+    const order = data.series.map((_, i) => i);
+    if (bars) order.reverse();
+    const seriesOpts: uPlot.Series[] = order.map((i) => {
+      const raw = data.series[i]?.values ?? [];
+      const color = seriesColor(i);
+      return {
+        label: data.series[i]?.label ?? '',
+        stroke: color,
+        width: bars ? 0 : 2,
+        dash: bars ? undefined : seriesDash(i),
+        fill: bars ? color : undefined,
+        spanGaps: false,
+        points: { show: !bars && data.x.length < 60 },
+        paths: bars ? uPlot.paths.bars?.({ size: [0.8, 48] }) : undefined,
+        value: (_u, _v, _s, idx) => (idx == null || raw[idx] == null ? '–' : formatValue(raw[idx])),
+      };
+    });
+    const opts: uPlot.Options = {
+      title,
+      width: this.width(),
+      height: this.height(),
+      tzDate: zonedDate(zone),
+      series: [{ label: 'Window' }, ...seriesOpts],
+      scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
+      axes: [{}, { values: (_u, ticks) => ticks.map(formatValue), size: 70 }],
+      cursor: { focus: { prox: 16 } },
+      legend: { live: true },
+    };
+    const aligned = [data.x, ...order.map((i) => stacked[i] ?? [])] as uPlot.AlignedData;
+    this.plot = new uPlot(opts, aligned, this.host);
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private width(): number {
+    return Math.max(280, this.host.clientWidth || 600);
+  }
+
+  private height(): number {
+    return window.innerWidth < 600 ? 240 : 340;
+  }
+
+  private fit(): void {
+    this.plot?.setSize({ width: this.width(), height: this.height() });
+  }
+}

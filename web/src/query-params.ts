@@ -1,0 +1,38 @@
+// Turns the view into the native API's query parameters (the same ones the tests send themselves).
+import type { ViewState, WindowSize } from './view-state';
+
+export interface QuerySpec {
+  from: string;
+  to: string;
+  /** Undefined: one total row per group. */
+  windowSize?: WindowSize;
+  timeZone: string;
+  groupBy: string[];
+  filters: Record<string, string[]>;
+}
+
+export function toQueryParams(q: QuerySpec): URLSearchParams {
+  const p = new URLSearchParams();
+  p.set('from', q.from);
+  p.set('to', q.to);
+  if (q.windowSize) p.set('windowSize', q.windowSize);
+  p.set('windowTimeZone', q.timeZone);
+  for (const g of q.groupBy) p.append('groupBy', g);
+  for (const [dim, values] of Object.entries(q.filters)) {
+    for (const v of values) {
+      if (dim === 'subject') p.append('subject', v);
+      else p.append(`filterGroupBy[${dim}]`, v);
+    }
+  }
+  return p;
+}
+
+/** Filters that can be sent: dimensions of the meter (or subject) with at least one value. */
+export function activeFilters(state: ViewState, dims: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [dim, values] of Object.entries(state.filters)) {
+    const kept = values.filter((v) => v !== '');
+    if (kept.length > 0 && (dim === 'subject' || dims.includes(dim))) out[dim] = kept;
+  }
+  return out;
+}

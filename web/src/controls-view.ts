@@ -249,19 +249,23 @@ export function renderControls(host: HTMLElement, p: ControlsProps): void {
     ),
     tzList,
     custom ?? '',
-    h('fieldset', { id: 'group-by' }, h('legend', {}, 'Group by'), ...groupBoxes),
     h(
-      'fieldset',
-      { id: 'filters' },
-      h('legend', {}, 'Filters'),
-      ...filterRows,
-      free.length > 0 ? h('div', { className: 'filter-add' }, addSelect, addButton) : null,
-    ),
-    h(
-      'fieldset',
-      { id: 'chart-kind', className: 'inline' },
-      h('legend', {}, 'Chart'),
-      ...chartRadios,
+      'div',
+      { className: 'fieldsets' },
+      h('fieldset', { id: 'group-by' }, h('legend', {}, 'Group by'), ...groupBoxes),
+      h(
+        'fieldset',
+        { id: 'filters' },
+        h('legend', {}, 'Filters'),
+        ...filterRows,
+        free.length > 0 ? h('div', { className: 'filter-add' }, addSelect, addButton) : null,
+      ),
+      h(
+        'fieldset',
+        { id: 'chart-kind', className: 'inline' },
+        h('legend', {}, 'Chart'),
+        ...chartRadios,
+      ),
     ),
   );
 }

@@ -245,7 +245,9 @@ export class DashboardPage {
       groupBy,
       filters,
     };
-    const seriesQ = toQueryParams({ ...base, windowSize });
+    // Sums and counts are zero where nothing happened; averages, minima and latest values are gaps.
+    const fillZero = ['SUM', 'COUNT', 'UNIQUE_COUNT'].includes(meter?.aggregation ?? '');
+    const seriesQ = toQueryParams({ ...base, windowSize, fillZero });
     const breakdownQ = toQueryParams(base);
     const totalQ = toQueryParams({ ...base, groupBy: [] });
 

@@ -9,6 +9,8 @@ export interface QuerySpec {
   timeZone: string;
   groupBy: string[];
   filters: Record<string, string[]>;
+  /** Ask for zero rows in empty windows (counts and sums, where no data means zero). */
+  fillZero?: boolean;
 }
 
 export function toQueryParams(q: QuerySpec): URLSearchParams {
@@ -24,6 +26,7 @@ export function toQueryParams(q: QuerySpec): URLSearchParams {
       else p.append(`filterGroupBy[${dim}]`, v);
     }
   }
+  if (q.fillZero) p.set('fill', 'zero');
   return p;
 }
 

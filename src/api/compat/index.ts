@@ -1,0 +1,7 @@
+// The registry of compat profiles. The server mounts each at its basePath and, when an account
+// enables a profile, creates the profile's preset meters for it.
+
+import { livepeerProfile } from './livepeer/index.js';
+import type { CompatProfile } from './profile.js';
+
+export const compatProfiles: readonly CompatProfile[] = [livepeerProfile];

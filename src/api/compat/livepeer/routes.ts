@@ -1,0 +1,218 @@
+// HTTP routes of the Livepeer-compatible metrics API, mounted at /compat/livepeer/api. Paths
+// after the prefix are Livepeer's own. Every handler: authenticate (Bearer), validate the query
+// with zod, map onto native queries, render Livepeer's JSON.
+
+import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
+import type { CompatDeps, KeyKind } from '../profile.js';
+import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
+import { issueLines, queryObject } from '../shared/query-params.js';
+import { usageQuery } from '../shared/usage-query-defaults.js';
+import { livepeerDomainError, livepeerError } from './errors.js';
+import { queryJoined, TIME_STEPS, type ViewScope, viewershipMetrics } from './metric-mapping.js';
+import { LIVEPEER_METERS as M } from './presets.js';
+import {
+  creatorViewershipQuery,
+  type RealtimeViewershipMetric,
+  realtimeQuery,
+  type UsageMetric,
+  usageMetricsQuery,
+  viewershipQuery,
+} from './schemas.js';
+
+const PROFILE = 'livepeer';
+/** "Now" is the last minute: a viewer is active when a heartbeat arrived within it. */
+const REALTIME_SPAN_MS = 60_000;
+
+type Parsed<T> = { ok: true; data: T } | { ok: false; res: Response };
+
+function parseQuery<S extends z.ZodType>(c: Context, schema: S): Parsed<z.infer<S>> {
+  const parsed = schema.safeParse(queryObject(c.req.url));
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return { ok: false, res: livepeerError(c, 400, ...issueLines(parsed.error.issues)) };
+}
+
+async function auth(
+  c: Context,
+  deps: CompatDeps,
+  allowed: readonly KeyKind[] = ['secret'],
+): Promise<{ ok: true; accountId: string; subject?: string } | { ok: false; res: Response }> {
+  const out = await authorize(deps, bearerKey(c.req.header('authorization')), PROFILE, allowed);
+  if (out.ok) {
+    return {
+      ok: true,
+      accountId: out.key.accountId,
+      ...(out.key.subject ? { subject: out.key.subject } : {}),
+    };
+  }
+  return { ok: false, res: livepeerError(c, out.status, AUTH_MESSAGES[out.reason]) };
+}
+
+function equalsFilters(q: { playbackId?: string; assetId?: string; streamId?: string }) {
+  const eq: Record<string, string> = {};
+  if (q.playbackId) eq.playbackId = q.playbackId;
+  if (q.assetId) eq.assetId = q.assetId;
+  if (q.streamId) eq.streamId = q.streamId;
+  return eq;
+}
+
+function rangeError(c: Context, from: number, to: number): Response | undefined {
+  return from >= to ? livepeerError(c, 400, '"from" must be before "to"') : undefined;
+}
+
+export function livepeerRoutes(deps: CompatDeps): Hono {
+  const app = new Hono();
+  const now = deps.now ?? Date.now;
+
+  app.onError((err, c) => livepeerDomainError(c, err));
+
+  app.get('/data/views/now', async (c) => {
+    const a = await auth(c, deps);
+    if (!a.ok) return a.res;
+    const q = parseQuery(c, realtimeQuery);
+    if (!q.ok) return q.res;
+    const t = now();
+    const breakdown = q.data['breakdownBy[]'] ?? [];
+    const scope: ViewScope = {
+      accountId: a.accountId,
+      from: t - REALTIME_SPAN_MS,
+      to: t,
+      breakdown,
+      equals: equalsFilters(q.data),
+      creators: q.data.creatorId ? [q.data.creatorId] : [],
+    };
+    const rows = await queryJoined(deps.usage, scope, {
+      viewers: M.activeViewers,
+      errors: M.errorViews,
+    });
+    const out: RealtimeViewershipMetric[] = rows
+      .filter((r) => (r.values.viewers ?? 0) > 0)
+      .map((r) => {
+        const viewCount = Math.round(r.values.viewers ?? 0);
+        const metric: RealtimeViewershipMetric = {
+          viewCount,
+          errorRate: viewCount > 0 ? Math.min(1, (r.values.errors ?? 0) / viewCount) : 0,
+        };
+        for (const b of breakdown) {
+          const v = r.dims[b];
+          if (v !== null && v !== undefined) metric[b as 'playbackId'] = v;
+        }
+        return metric;
+      });
+    // Without a breakdown the answer is one total, zero included.
+    if (breakdown.length === 0 && out.length === 0) out.push({ viewCount: 0, errorRate: 0 });
+    return c.json(out);
+  });
+
+  app.get('/data/views/query', async (c) => {
+    const a = await auth(c, deps);
+    if (!a.ok) return a.res;
+    const q = parseQuery(c, viewershipQuery);
+    if (!q.ok) return q.res;
+    const from = q.data.from ?? 0;
+    const to = q.data.to ?? now();
+    const bad = rangeError(c, from, to);
+    if (bad) return bad;
+    const scope: ViewScope = {
+      accountId: a.accountId,
+      from,
+      to,
+      ...(q.data.timeStep ? { windowSize: TIME_STEPS[q.data.timeStep] } : {}),
+      breakdown: q.data['breakdownBy[]'] ?? [],
+      equals: equalsFilters(q.data),
+      creators: q.data.creatorId ? [q.data.creatorId] : [],
+    };
+    return c.json(await viewershipMetrics(deps.usage, scope));
+  });
+
+  app.get('/data/views/query/creator', async (c) => {
+    const a = await auth(c, deps);
+    if (!a.ok) return a.res;
+    const q = parseQuery(c, creatorViewershipQuery);
+    if (!q.ok) return q.res;
+    // Livepeer's proof of ownership: the caller must name the asset or stream.
+    if (!q.data.assetId && !q.data.streamId) {
+      return livepeerError(c, 400, 'assetId or streamId is required');
+    }
+    const from = q.data.from ?? 0;
+    const to = q.data.to ?? now();
+    const bad = rangeError(c, from, to);
+    if (bad) return bad;
+    const scope: ViewScope = {
+      accountId: a.accountId,
+      from,
+      to,
+      ...(q.data.timeStep ? { windowSize: TIME_STEPS[q.data.timeStep] } : {}),
+      breakdown: q.data['breakdownBy[]'] ?? [],
+      equals: equalsFilters(q.data),
+      creators: q.data.creatorId ? [q.data.creatorId] : [],
+    };
+    return c.json(await viewershipMetrics(deps.usage, scope));
+  });
+
+  app.get('/data/views/query/total/:playbackId{.+}', async (c) => {
+    const playbackId = decodeURIComponent(c.req.param('playbackId'));
+    const raw = bearerKey(c.req.header('authorization'));
+    let accounts: string[];
+    let creators: string[] = [];
+    if (raw) {
+      // A key, when sent, must be valid; a publishable key sees only its own subject.
+      const a = await auth(c, deps, ['secret', 'publishable']);
+      if (!a.ok) return a.res;
+      accounts = [a.accountId];
+      if (a.subject) creators = [a.subject];
+    } else {
+      accounts = (await deps.accounts.withProfile?.(PROFILE)) ?? [];
+    }
+    const t = now();
+    for (const accountId of accounts) {
+      const [m] = await viewershipMetrics(deps.usage, {
+        accountId,
+        from: 0,
+        to: t,
+        breakdown: [],
+        equals: { playbackId },
+        creators,
+      });
+      if (m && m.viewCount > 0) {
+        return c.json({ playbackId, viewCount: m.viewCount, playtimeMins: m.playtimeMins });
+      }
+    }
+    return c.json({ playbackId, viewCount: 0, playtimeMins: 0 });
+  });
+
+  app.get('/data/usage/query', async (c) => {
+    const a = await auth(c, deps);
+    if (!a.ok) return a.res;
+    const q = parseQuery(c, usageMetricsQuery);
+    if (!q.ok) return q.res;
+    const from = q.data.from ?? 0;
+    const to = q.data.to ?? now();
+    const bad = rangeError(c, from, to);
+    if (bad) return bad;
+    const subjects = q.data.creatorId ? [q.data.creatorId] : [];
+    const total = async (meterSlug: string, f: number) => {
+      const r = await deps.usage.query(
+        a.accountId,
+        usageQuery({ meterSlug, from: f, to, subjects }),
+      );
+      return r.rows.reduce((s, row) => s + row.value, 0);
+    };
+    const [playtimeMs, transcodeMins, storedMins] = await Promise.all([
+      total(M.playtime, from),
+      total(M.transcode, from),
+      // Storage is a stock: the running total of additions and deletions up to `to`.
+      total(M.storage, 0),
+    ]);
+    const body: UsageMetric = {
+      UserID: a.accountId,
+      DeliveryUsageMins: playtimeMs / 60_000,
+      TotalUsageMins: transcodeMins,
+      StorageUsageMins: Math.max(0, storedMins),
+    };
+    if (q.data.creatorId) body.CreatorID = q.data.creatorId;
+    return c.json(body);
+  });
+
+  return app;
+}

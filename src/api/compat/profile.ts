@@ -1,0 +1,93 @@
+// The contract between the server and every compat profile. A profile is a thin, declarative
+// mapping from a vendor's usage API onto the native query model: it owns its wire shapes, auth
+// header style and error bodies, and delegates every number to the UsageService.
+//
+// The dependency types below are structural on purpose: the server passes its real services
+// (UsageService, MeterService, KeyService), and profiles need only these few methods, which keeps
+// them testable with tiny fakes and independent of how the services are wired.
+
+import type { Hono } from 'hono';
+import type { UsageQuery, UsageResult } from '../../query/usage-query.js';
+import type { Aggregation } from '../../store/ports.js';
+
+/** A meter definition as a profile declares it (OpenMeter meter model). */
+export interface MeterInput {
+  slug: string;
+  name?: string;
+  description?: string;
+  aggregation: Aggregation;
+  eventType: string;
+  /** JSONPath into the event's `data`, e.g. `$.minutes`; absent for COUNT. */
+  valueProperty?: string;
+  /** Dimension name -> JSONPath into `data`. */
+  groupBy?: Record<string, string>;
+  metadata?: Record<string, string>;
+}
+
+/** A CloudEvent as the demo generator produces it and the ingest path accepts it. */
+export interface CloudEventInput {
+  id: string;
+  source: string;
+  specversion: '1.0';
+  type: string;
+  subject: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export type KeyKind = 'secret' | 'ingest' | 'publishable';
+
+export interface VerifiedKey {
+  accountId: string;
+  kind: KeyKind;
+  /** A publishable key bound to one subject sees only that subject's usage. */
+  subject?: string;
+}
+
+export interface UsagePort {
+  query(accountId: string, q: UsageQuery): Promise<UsageResult>;
+}
+
+export interface MeterPort {
+  list(
+    accountId: string,
+  ): Promise<readonly { slug: string; metadata?: Record<string, string> | null }[]>;
+}
+
+export interface KeyPort {
+  verify(rawKey: string): Promise<VerifiedKey | undefined>;
+}
+
+export interface AccountPort {
+  hasProfile(accountId: string, name: string): Promise<boolean>;
+  /**
+   * Accounts that enabled a profile. Needed only where a vendor allows anonymous calls (Livepeer's
+   * public total views), because then no key names the account.
+   */
+  withProfile?(name: string): Promise<string[]>;
+}
+
+export interface CompatDeps {
+  usage: UsagePort;
+  meters: MeterPort;
+  keys: KeyPort;
+  accounts: AccountPort;
+  /** Injectable clock so that defaults such as "current month" are testable. */
+  now?: () => number;
+}
+
+export interface DemoOptions {
+  /** Epoch ms; events are generated up to this instant. */
+  now: number;
+  days: number;
+  seed: number;
+}
+
+export interface CompatProfile {
+  name: string;
+  /** Mount point; the vendor's own paths follow it unchanged. */
+  basePath: string;
+  presets: MeterInput[];
+  routes(deps: CompatDeps): Hono;
+  demoEvents(opts: DemoOptions): Iterable<CloudEventInput>;
+}

@@ -2,6 +2,7 @@
 // enables a profile, creates the profile's preset meters for it.
 
 import { livepeerProfile } from './livepeer/index.js';
+import { opperProfile } from './opper/index.js';
 import type { CompatProfile } from './profile.js';
 
-export const compatProfiles: readonly CompatProfile[] = [livepeerProfile];
+export const compatProfiles: readonly CompatProfile[] = [livepeerProfile, opperProfile];

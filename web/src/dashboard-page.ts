@@ -81,6 +81,8 @@ export class DashboardPage {
     this.realtime = new RealtimeTile(realtimeHost);
     this.root.replaceChildren(this.header(), this.layout(realtimeHost));
     this.chart = new ChartView(this.chartHost);
+    // Enter in a text field applies it (change event); it never submits the form.
+    this.controls.addEventListener('submit', (ev) => ev.preventDefault());
     window.addEventListener('popstate', () => {
       this.state = parseViewState(location.search);
       this.apply(false);

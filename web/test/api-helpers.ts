@@ -1,0 +1,83 @@
+// The tests' own view of the API: what the dashboard must show is whatever these calls return.
+
+export interface Row {
+  value: number;
+  windowStart: string;
+  windowEnd: string;
+  subject: string | null;
+  groupBy?: Record<string, string | null>;
+}
+
+export interface MeterInfo {
+  slug: string;
+  aggregation: string;
+  groupBy: Record<string, string>;
+  metadata?: Record<string, string>;
+}
+
+export async function apiGet<T>(base: string, path: string, key: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export async function queryRows(
+  base: string,
+  slug: string,
+  query: string,
+  key: string,
+): Promise<Row[]> {
+  const body = await apiGet<{ data: Row[] }>(
+    base,
+    `/api/v1/meters/${encodeURIComponent(slug)}/query?${query}`,
+    key,
+  );
+  return body.data;
+}
+
+export async function createPublishableKey(
+  base: string,
+  adminToken: string,
+  accountId: string,
+  subject: string,
+): Promise<string> {
+  const res = await fetch(`${base}/admin/v1/accounts/${encodeURIComponent(accountId)}/keys`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'publishable', subject }),
+  });
+  if (!res.ok) throw new Error(`create key: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
+export function dimValue(row: Row, dim: string): string | null {
+  return dim === 'subject' ? row.subject : (row.groupBy?.[dim] ?? null);
+}
+
+/** The CSV the page must produce, written independently of the page's own code. */
+export function expectedSeriesCsv(rows: Row[], groupBy: string[]): string {
+  const esc = (v: string | number | null): string => {
+    if (v === null) return '';
+    const s = String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [['window_start', 'window_end', ...groupBy, 'value'].join(',')];
+  for (const r of rows) {
+    lines.push(
+      [r.windowStart, r.windowEnd, ...groupBy.map((d) => dimValue(r, d)), r.value]
+        .map(esc)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Sums of values keyed by a row's group (dimension values in order). */
+export function totalsByGroup(rows: Row[], groupBy: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const k = groupBy.map((d) => dimValue(r, d) ?? '(none)').join(' | ');
+    out.set(k, (out.get(k) ?? 0) + r.value);
+  }
+  return out;
+}

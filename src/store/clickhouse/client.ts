@@ -1,0 +1,97 @@
+// The one place that talks to ClickHouse: `exec` runs a statement or a query, `insert` sends rows.
+// Failures become domain errors here, so the rest of the store never sees a transport error.
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { UnavailableError } from '../../errors/domain-errors.js';
+
+/** Output settings pinned so 18.16 and current releases print the same JSON. */
+const PINNED: ClickHouseSettings = {
+  // 64-bit integers arrive as strings on every version; rows are converted in TypeScript.
+  output_format_json_quote_64bit_integers: 1,
+};
+
+export interface ChConnection {
+  readonly url: string;
+  /** Runs SQL; for a SELECT returns its rows (JSONEachRow), otherwise an empty array. */
+  exec<T = Record<string, unknown>>(sql: string, settings?: ClickHouseSettings): Promise<T[]>;
+  /** Inserts rows as JSONEachRow into `table` (a name from the closed table list). */
+  insert(table: string, rows: readonly object[], settings?: ClickHouseSettings): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function connect(url: string, database?: string): ChConnection {
+  const client: ClickHouseClient = createClient({
+    url,
+    ...(database ? { database } : {}),
+    max_open_connections: 16,
+    clickhouse_settings: PINNED,
+  });
+  return {
+    url,
+    async exec<T>(sql: string, settings?: ClickHouseSettings): Promise<T[]> {
+      try {
+        if (!/^\s*(SELECT|SHOW|DESCRIBE|EXISTS)\b/i.test(sql)) {
+          await client.command({ query: sql, clickhouse_settings: settings });
+          return [];
+        }
+        const rs = await client.query({
+          query: sql,
+          format: 'JSONEachRow',
+          clickhouse_settings: settings,
+        });
+        return await rs.json<T>();
+      } catch (err) {
+        throw classify(err, sql);
+      }
+    },
+    async insert(table: string, rows: readonly object[], settings?: ClickHouseSettings) {
+      if (rows.length === 0) return;
+      try {
+        await client.insert({
+          table,
+          values: rows as object[],
+          format: 'JSONEachRow',
+          clickhouse_settings: settings,
+        });
+      } catch (err) {
+        throw classify(err, `INSERT INTO ${table}`);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Codes that mean "the cluster cannot serve now" (worth a retry) rather than a bad statement. */
+const TRANSIENT_CODES = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '252', // TOO_MANY_PARTS
+  '279', // ALL_CONNECTION_TRIES_FAILED
+]);
+
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Unreachable servers and overload become UnavailableError (503 + Retry-After upstream); anything
+ * else is a bug in generated SQL, so it stays an Error carrying the statement's first characters.
+ */
+export function classify(err: unknown, sql: string): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  const codeText = typeof code === 'string' || typeof code === 'number' ? String(code) : '';
+  if (NETWORK_ERRORS.has(codeText) || TRANSIENT_CODES.has(codeText) || /timeout/i.test(e.message)) {
+    return new UnavailableError(`ClickHouse unavailable: ${e.message}`, 1);
+  }
+  const wrapped = new Error(`ClickHouse rejected a statement: ${e.message} [${sql.slice(0, 200)}]`);
+  wrapped.cause = e;
+  return wrapped;
+}

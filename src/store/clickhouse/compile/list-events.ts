@@ -1,0 +1,39 @@
+import type { EventListQuery } from '../../ports.js';
+import { lit } from '../quote.js';
+
+export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
+
+/**
+ * One account's events, newest first, with optional time, ingest-time and substring filters.
+ * position() is a plain byte-substring test (no LIKE), so `%` and `_` in the needle are data.
+ */
+export function listEventsSql(q: EventListQuery): string {
+  if (!Number.isInteger(q.limit) || q.limit < 0) throw new Error(`bad limit ${q.limit}`);
+  const parts = [`account_id = ${lit(q.accountId)}`];
+  if (q.from !== undefined) parts.push(`time >= ${lit(q.from)}`);
+  if (q.to !== undefined) parts.push(`time < ${lit(q.to)}`);
+  if (q.ingestedFrom !== undefined) parts.push(`ingested_at >= ${lit(q.ingestedFrom)}`);
+  if (q.ingestedTo !== undefined) parts.push(`ingested_at < ${lit(q.ingestedTo)}`);
+  if (q.idContains !== undefined) parts.push(`position(id, ${lit(q.idContains)}) > 0`);
+  if (q.subjectContains !== undefined) {
+    parts.push(`position(subject, ${lit(q.subjectContains)}) > 0`);
+  }
+  if (q.subject !== undefined) parts.push(`subject = ${lit(q.subject)}`);
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, ingested_at DESC, source, id LIMIT ${lit(q.limit)}`;
+}
+
+/** One page of an account's events of one type, in (time, source, id) order after a cursor. */
+export function scanEventsSql(
+  accountId: string,
+  eventType: string,
+  after: { time: number; source: string; id: string } | undefined,
+  limit: number,
+): string {
+  const parts = [`account_id = ${lit(accountId)}`, `type = ${lit(eventType)}`];
+  if (after) {
+    parts.push(
+      `(time > ${lit(after.time)} OR (time = ${lit(after.time)} AND (source > ${lit(after.source)} OR (source = ${lit(after.source)} AND id > ${lit(after.id)}))))`,
+    );
+  }
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time, source, id LIMIT ${lit(limit)}`;
+}

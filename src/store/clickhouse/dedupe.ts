@@ -1,0 +1,176 @@
+// Dedupe of event identities (account, source, id) shared by every Tally process on one
+// ClickHouse, at ingest (never by query-time FINAL). ClickHouse has no compare-and-set, so the
+// protocol orders claims by the claimer's clock and makes every claim visible before anyone
+// decides:
+//
+//  1. claim: insert (key, token, state=0, at=now) for every key of the flush.
+//  2. a claim whose insert took longer than grace/2 is released (state=2) and retried, so every
+//     live claim is visible to all readers by at + grace/2 (plus clock skew).
+//  3. wait until at + grace, then read every row of those keys. Per key:
+//     - a commit (state=1) by another token  -> duplicate;
+//     - else the earliest live claim (not released, younger than `staleMs`, ordered by (at,
+//       token)) wins; if it is ours we own the key, otherwise we poll until the other claim
+//       commits (-> duplicate), is released or goes stale (-> re-decide).
+//  4. the owner writes the event and its rows, then a commit row; on failure, a release row.
+//
+// Guarantee: exactly one process stores a given identity as long as the clocks of the Tally
+// processes differ by less than grace/2 and an owner finishes its write within `staleMs` of its
+// claim (an owner that cannot, fails the batch instead of writing). A crashed owner's claim goes
+// stale after `staleMs`, after which a retry of the same event is accepted.
+import { UnavailableError } from '../../errors/domain-errors.js';
+import type { ChConnection } from './client.js';
+import { lit } from './quote.js';
+
+export interface EventKey {
+  accountId: string;
+  source: string;
+  id: string;
+}
+
+export interface DedupeOptions {
+  /** How long a claim waits before deciding; bounds claim-insert latency plus clock skew. */
+  graceMs: number;
+  /** After this long an uncommitted claim is considered abandoned (its owner crashed). */
+  staleMs: number;
+  /** How often a key held by another in-flight claim is re-read. */
+  pollMs: number;
+  insertSettings: Record<string, number>;
+}
+
+export interface KeyRow {
+  account_id: string;
+  source: string;
+  id: string;
+  token: string;
+  state: number;
+  at: string;
+}
+
+const CLAIM = 0;
+const COMMIT = 1;
+const RELEASE = 2;
+
+export function keyOf(k: EventKey): string {
+  return JSON.stringify([k.accountId, k.source, k.id]);
+}
+
+let tokenSeq = 0;
+const PROCESS_TAG = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+export class Dedupe {
+  constructor(
+    private readonly conn: ChConnection,
+    private readonly opts: DedupeOptions,
+  ) {}
+
+  /**
+   * Claims `keys` (distinct). Resolves with the token and, per key, whether this flush owns it.
+   * The caller must then call `commit` or `release` with the token.
+   */
+  async claim(keys: readonly EventKey[]): Promise<{ token: string; owned: boolean[]; at: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const token = `${PROCESS_TAG}-${(tokenSeq++).toString(36)}`;
+      const at = Date.now();
+      await this.write(keys, token, CLAIM, at);
+      const acked = Date.now();
+      if (acked - at > this.opts.graceMs / 2) {
+        // Too slow to be sure others saw it in time: withdraw it and claim again.
+        await this.write(keys, token, RELEASE, acked);
+        if (attempt >= 3) throw new UnavailableError('ClickHouse too slow to claim event ids', 1);
+        continue;
+      }
+      await sleep(at + this.opts.graceMs - Date.now());
+      const owned = await this.decide(keys, token, at);
+      return { token, owned, at };
+    }
+  }
+
+  commit(keys: readonly EventKey[], token: string): Promise<void> {
+    return this.write(keys, token, COMMIT, Date.now());
+  }
+
+  release(keys: readonly EventKey[], token: string): Promise<void> {
+    return this.write(keys, token, RELEASE, Date.now());
+  }
+
+  /** Whether an owner may still write: it must finish well within the stale limit. */
+  stillOwner(at: number): boolean {
+    return Date.now() - at < this.opts.staleMs / 2;
+  }
+
+  private async decide(keys: readonly EventKey[], token: string, at: number): Promise<boolean[]> {
+    const verdict = new Map<string, boolean | undefined>();
+    for (const k of keys) verdict.set(keyOf(k), undefined);
+    let pending = [...keys];
+    while (pending.length > 0) {
+      const rows = await this.read(pending);
+      const byKey = new Map<string, KeyRow[]>();
+      for (const r of rows) {
+        const id = keyOf({ accountId: r.account_id, source: r.source, id: r.id });
+        const list = byKey.get(id);
+        if (list) list.push(r);
+        else byKey.set(id, [r]);
+      }
+      const now = Date.now();
+      const next: EventKey[] = [];
+      for (const k of pending) {
+        const id = keyOf(k);
+        const result = judge(byKey.get(id) ?? [], token, at, now - this.opts.staleMs);
+        if (result === 'wait') next.push(k);
+        else verdict.set(id, result === 'own');
+      }
+      pending = next;
+      if (pending.length > 0) {
+        if (Date.now() - at > this.opts.staleMs * 2) {
+          throw new UnavailableError('event ids held by another in-flight ingest', 1);
+        }
+        await sleep(this.opts.pollMs);
+      }
+    }
+    return keys.map((k) => verdict.get(keyOf(k)) === true);
+  }
+
+  private read(keys: readonly EventKey[]): Promise<KeyRow[]> {
+    const tuples = keys.map((k) => `(${lit(k.accountId)}, ${lit(k.source)}, ${lit(k.id)})`);
+    return this.conn.exec<KeyRow>(
+      `SELECT account_id, source, id, token, state, at FROM event_keys WHERE (account_id, source, id) IN (${tuples.join(', ')})`,
+    );
+  }
+
+  private write(keys: readonly EventKey[], token: string, state: number, at: number) {
+    return this.conn.insert(
+      'event_keys',
+      keys.map((k) => ({ account_id: k.accountId, source: k.source, id: k.id, token, state, at })),
+      this.opts.insertSettings,
+    );
+  }
+}
+
+/** The verdict for one key from all its rows: pure, so the protocol's rule is testable alone. */
+export function judge(
+  rows: readonly KeyRow[],
+  token: string,
+  _at: number,
+  staleBefore: number,
+): 'own' | 'duplicate' | 'wait' {
+  const released = new Set<string>();
+  for (const r of rows) {
+    if (Number(r.state) === COMMIT && r.token !== token) return 'duplicate';
+    if (Number(r.state) === RELEASE) released.add(r.token);
+  }
+  let best: { at: number; token: string } | undefined;
+  for (const r of rows) {
+    if (Number(r.state) !== CLAIM || released.has(r.token)) continue;
+    const rAt = Number(r.at);
+    if (r.token !== token && rAt < staleBefore) continue;
+    if (!best || rAt < best.at || (rAt === best.at && r.token < best.token)) {
+      best = { at: rAt, token: r.token };
+    }
+  }
+  if (!best || best.token === token) return 'own';
+  return 'wait';
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}

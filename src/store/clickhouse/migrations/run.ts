@@ -1,0 +1,38 @@
+// Applies pending migrations and records them in the ledger table `tally_migrations`.
+// Every statement is idempotent (IF NOT EXISTS), so two processes starting at once are safe:
+// both may run a migration, and the ledger then holds it twice, which readers tolerate.
+import type { ChConnection } from '../client.js';
+import type { Layout } from '../layout.js';
+import { lit } from '../quote.js';
+import { onCluster } from './ddl.js';
+import { MIGRATIONS } from './index.js';
+
+/**
+ * Migrates every node in `nodes`. With several nodes (one per shard) each gets the local and
+ * Distributed tables; with one node on a cluster the DDL goes ON CLUSTER.
+ */
+export async function migrate(nodes: readonly ChConnection[], layout: Layout): Promise<number[]> {
+  const perShard = nodes.length > 1 || !layout.cluster;
+  const applied: number[] = [];
+  for (const node of nodes) {
+    const db = layout.database;
+    const on = onCluster(layout, perShard);
+    await node.exec(`CREATE DATABASE IF NOT EXISTS ${db}${on}`);
+    await node.exec(
+      `CREATE TABLE IF NOT EXISTS ${db}.tally_migrations${on} (version UInt32, name String, applied_at Int64) ENGINE = MergeTree() ORDER BY version`,
+    );
+    const done = await node.exec<{ version: number }>(
+      `SELECT DISTINCT version FROM ${db}.tally_migrations`,
+    );
+    const have = new Set(done.map((r) => Number(r.version)));
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      for (const sql of m.statements(layout, perShard)) await node.exec(sql);
+      await node.exec(
+        `INSERT INTO ${db}.tally_migrations (version, name, applied_at) VALUES (${lit(m.version)}, ${lit(m.name)}, ${lit(Date.now())})`,
+      );
+      if (!applied.includes(m.version)) applied.push(m.version);
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,244 @@
+// The ClickHouse Store: one server or a sharded cluster, several Tally processes at once.
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  CoverageRow,
+  DistinctValuesQuery,
+  EventListQuery,
+  FirstSeenRow,
+  NumericRow,
+  RowWithEvent,
+  Store,
+  StoredEvent,
+  UniqueRow,
+} from '../ports.js';
+import { type ChConnection, connect } from './client.js';
+import { aggregateNumericSql } from './compile/aggregate-numeric.js';
+import { aggregateUniqueSql } from './compile/aggregate-unique.js';
+import { distinctValuesSql } from './compile/distinct-values.js';
+import { listEventsSql, scanEventsSql } from './compile/list-events.js';
+import { uniqueCoverageSql } from './compile/unique-coverage.js';
+import { uniqueFirstSeenSql } from './compile/unique-first-seen.js';
+import { Dedupe } from './dedupe.js';
+import { type Layout, localTable, makeLayout } from './layout.js';
+import { Metadata } from './metadata.js';
+import { MeterGens } from './meter-gens.js';
+import { onCluster } from './migrations/ddl.js';
+import { migrate } from './migrations/run.js';
+import { lit } from './quote.js';
+import { type EventJson, eventFromJson, keysOf, meterRowToJson, num, numOrNull } from './rows.js';
+import { Writer } from './writer.js';
+
+export interface ClickHouseStoreConfig {
+  /** HTTP URL of the node this process talks to (any node of a cluster). */
+  url: string;
+  database: string;
+  /** Cluster name in the servers' remote_servers: enables Distributed tables. */
+  cluster?: string;
+  /**
+   * HTTP URLs of one node per shard. DDL and cleanup mutations go to each of them directly; without
+   * them a cluster's DDL is sent ON CLUSTER (which needs Keeper/ZooKeeper on the servers).
+   */
+  shards?: string[];
+  /** ReplicatedMergeTree local tables (needs Keeper and {shard}/{replica} macros). */
+  replicated?: boolean;
+  /** Dedupe claim grace in ms (default 100); see dedupe.ts. */
+  claimGraceMs?: number;
+  /** After this long an uncommitted dedupe claim is abandoned (default 30 000). */
+  claimStaleMs?: number;
+  /** Most events per insert flush (default 50 000). */
+  maxBatchEvents?: number;
+}
+
+const SCAN_PAGE = 10_000;
+const EMIT_CHUNK = 50_000;
+
+export async function createClickHouseStore(config: ClickHouseStoreConfig): Promise<Store> {
+  const layout: Layout = makeLayout(config.database, config.cluster, config.replicated ?? false);
+  const nodeUrls = config.cluster && config.shards?.length ? config.shards : [config.url];
+  const nodes = nodeUrls.map((u) => connect(u));
+  try {
+    await migrate(nodes, layout);
+  } finally {
+    await Promise.all(nodes.map((n) => n.close()));
+  }
+  const conn = connect(config.url, layout.database);
+  const admin = nodeUrls.map((u) => connect(u, layout.database));
+  // On a cluster an insert returns only after every shard stored its part of the block.
+  const insertSettings: Record<string, number> = layout.cluster
+    ? { insert_distributed_sync: 1 }
+    : {};
+  const dedupe = new Dedupe(conn, {
+    graceMs: config.claimGraceMs ?? 100,
+    staleMs: config.claimStaleMs ?? 30_000,
+    pollMs: 50,
+    insertSettings,
+  });
+  const gens = new MeterGens(conn, insertSettings);
+  const meta = new Metadata(conn, insertSettings);
+  const writer = new Writer(conn, dedupe, (ids) => gens.current(ids), {
+    maxEvents: config.maxBatchEvents ?? 50_000,
+    concurrency: 4,
+    insertSettings,
+  });
+  return buildStore(layout, conn, admin, insertSettings, gens, meta, writer);
+}
+
+function buildStore(
+  layout: Layout,
+  conn: ChConnection,
+  admin: ChConnection[],
+  insertSettings: Record<string, number>,
+  gens: MeterGens,
+  meta: Metadata,
+  writer: Writer,
+): Store {
+  const perShard = admin.length > 1 || !layout.cluster;
+  const cleanupTargets = perShard ? admin : admin.slice(0, 1);
+  const rowsTable = `${layout.database}.${localTable(layout, 'meter_rows')}${onCluster(layout, perShard)}`;
+
+  async function cleanup(meterId: string, keepGen: number): Promise<void> {
+    const sql = MeterGens.cleanupSql(rowsTable, meterId, keepGen);
+    await Promise.all(cleanupTargets.map((n) => n.exec(sql)));
+  }
+
+  return {
+    kind: 'clickhouse',
+
+    append: (items) => writer.append(items),
+
+    async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
+      const rows = await conn.exec<EventJson>(listEventsSql(q));
+      return rows.map(eventFromJson);
+    },
+
+    async scanEvents(accountId, eventType, onBatch) {
+      let after: { time: number; source: string; id: string } | undefined;
+      for (;;) {
+        const rows = await conn.exec<EventJson>(
+          scanEventsSql(accountId, eventType, after, SCAN_PAGE),
+        );
+        if (rows.length === 0) return;
+        const events = rows.map(eventFromJson);
+        await onBatch(events);
+        const last = events[events.length - 1];
+        if (!last || rows.length < SCAN_PAGE) return;
+        after = { time: last.time, source: last.source, id: last.id };
+      }
+    },
+
+    async replaceMeterRows(meterId, accountId, produce) {
+      await writer.exclusive(async () => {
+        const gen = Math.max(nextGen(), (await gens.one(meterId)) + 1);
+        await produce(async (rows: RowWithEvent[]) => {
+          for (let i = 0; i < rows.length; i += EMIT_CHUNK) {
+            const chunk = rows
+              .slice(i, i + EMIT_CHUNK)
+              .map((r) => meterRowToJson(accountId, gen, r));
+            await conn.insert('meter_rows', chunk, insertSettings);
+          }
+        });
+        await gens.activate(meterId, gen);
+        await cleanup(meterId, gen);
+      });
+    },
+
+    async deleteMeterRows(meterId) {
+      await writer.exclusive(async () => {
+        const gen = Math.max(nextGen(), (await gens.one(meterId)) + 1);
+        await gens.activate(meterId, gen);
+        await cleanup(meterId, gen);
+      });
+    },
+
+    async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
+      const rows = await conn.exec(aggregateNumericSql(q, await gens.one(q.meterId)));
+      return rows.map((r) => {
+        const count = num(r.c);
+        return {
+          window: num(r.w),
+          keys: keysOf(r, q.groupBy.length),
+          count,
+          sum: numOrNull(r.s) ?? 0,
+          min: numOrNull(r.mn),
+          max: numOrNull(r.mx),
+          latest: count > 0 ? numOrNull(r.lv) : null,
+          latestTime: count > 0 ? numOrNull(r.lt) : null,
+        };
+      });
+    },
+
+    async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
+      const rows = await conn.exec(aggregateUniqueSql(q, await gens.one(q.meterId)));
+      return rows.map((r) => ({
+        window: num(r.w),
+        keys: keysOf(r, q.groupBy.length),
+        uniques: num(r.u),
+      }));
+    },
+
+    async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
+      const rows = await conn.exec(uniqueFirstSeenSql(q, period, await gens.one(q.meterId)));
+      return rows.map((r) => ({
+        period: num(r.p),
+        window: num(r.w),
+        keys: keysOf(r, q.groupBy.length),
+        count: num(r.c),
+      }));
+    },
+
+    async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
+      const rows = await conn.exec(uniqueCoverageSql(q, span, await gens.one(q.meterId)));
+      return rows.map((r) => ({
+        start: num(r.s),
+        end: num(r.e),
+        keys: keysOf(r, q.groupBy.length),
+        count: num(r.c),
+      }));
+    },
+
+    async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
+      const rows = await conn.exec<{ v: string }>(distinctValuesSql(q, await gens.one(q.meterId)));
+      return rows.map((r) => String(r.v));
+    },
+
+    listMeters: (accountId, includeDeleted = false) => meta.listMeters(accountId, includeDeleted),
+    listAllMeters: () => meta.listMeters(undefined, false),
+    putMeter: (m) => meta.putMeter(m),
+    listAccounts: () => meta.listAccounts(),
+    putAccount: (a) => meta.putAccount(a),
+    listKeys: (accountId) => meta.listKeys(accountId),
+    findKeyByHash: (hash) => meta.findKeyByHash(hash),
+    putKey: (k) => meta.putKey(k),
+
+    async stats() {
+      const [events] = await conn.exec<{ n: string }>('SELECT count() AS n FROM events');
+      const perGen = await conn.exec<{ meter_id: string; gen: string; n: string }>(
+        'SELECT meter_id, gen, count() AS n FROM meter_rows GROUP BY meter_id, gen',
+      );
+      const active = await gens.current([...new Set(perGen.map((r) => r.meter_id))]);
+      const meterRows = perGen
+        .filter((r) => Number(r.gen) === (active.get(r.meter_id) ?? 0))
+        .reduce((s, r) => s + Number(r.n), 0);
+      const bytesSql = `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = ${lit(layout.database)}`;
+      const bytes = await Promise.all(admin.map((n) => n.exec<{ b: string }>(bytesSql)));
+      return {
+        events: Number(events?.n ?? 0),
+        meterRows,
+        bytesOnDisk: bytes.reduce((s, r) => s + Number(r[0]?.b ?? 0), 0),
+      };
+    },
+
+    async ping() {
+      await conn.exec('SELECT 1 AS ok');
+    },
+
+    async close() {
+      await Promise.all([conn.close(), ...admin.map((n) => n.close())]);
+    },
+  };
+}
+
+function nextGen(): number {
+  return Date.now() * 1000;
+}

@@ -242,7 +242,18 @@ export function renderControls(host: HTMLElement, p: ControlsProps): void {
     h(
       'div',
       { className: 'controls-grid' },
-      field('meter', 'Meter', meterSelect),
+      field(
+        'meter',
+        'Meter',
+        meterSelect,
+        meter
+          ? h(
+              'p',
+              { className: 'hint', id: 'meter-hint' },
+              `${meter.aggregation}${meter.description ? ` · ${meter.description}` : ''}`,
+            )
+          : null,
+      ),
       field('range', 'Range', rangeSelect),
       field('window', 'Window', windowSelect),
       field('tz', 'Time zone', tzInput, tzHint),

@@ -212,6 +212,25 @@ describe.runIf(run)('dashboard in a real browser', () => {
     await settle(page, () => page.click('button[aria-label="Remove filter on subject"]'));
   });
 
+  it('says so when there is no data, or the time zone is unknown', async () => {
+    const original = page.url();
+    const url = new URL(original);
+    url.searchParams.set('range', 'custom');
+    url.searchParams.set('from', '2001-01-01T00:00:00Z');
+    url.searchParams.set('to', '2001-01-02T00:00:00Z');
+    expect(await settle(page, () => page.goto(url.toString()))).toBe('empty');
+    expect(await page.textContent('#status')).toMatch(/No usage recorded/);
+    expect(await page.$('#breakdown-table tbody tr')).toBeNull();
+
+    await page.fill('#tz', 'Mars/Olympus_Mons');
+    expect(await settle(page, () => page.press('#tz', 'Enter'))).toBe('error');
+    expect(await page.textContent('#status')).toMatch(/not a time zone/);
+    expect(await page.getAttribute('#tz', 'aria-invalid')).toBe('true');
+    // A reload keeps the tab's key: the link alone restores the earlier view.
+    expect(await settle(page, () => page.goto(original))).toBe('ready');
+    expect(await page.inputValue('#range')).toBe('last7d');
+  });
+
   it('downloads CSV equal to what is shown', async () => {
     const v = await shown(page);
     const dir = join(tmpdir(), `tally-dl-${Date.now()}`);

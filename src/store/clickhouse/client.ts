@@ -1,7 +1,7 @@
 // The one place that talks to ClickHouse: `exec` runs a statement or a query, `insert` sends rows.
 // Failures become domain errors here, so the rest of the store never sees a transport error.
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
-import { UnavailableError } from '../../errors/domain-errors.js';
+import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 /** Output settings pinned so 18.16 and current releases print the same JSON. */
 const PINNED: ClickHouseSettings = {

@@ -1,0 +1,217 @@
+// The one handler behind every LaunchDarkly-compatible series endpoint: it validates the query as
+// LaunchDarkly documents it, turns the endpoint's table entry into a native UsageQuery, and renders
+// a SeriesListRep (one series per group, its dimensions in `metadata`, points keyed "0", "1", ...).
+
+import type { Context } from 'hono';
+import type { FilterString, UsageResult, WindowSize } from '../../../query/usage-query.js';
+import { asList, queryObject } from '../shared/query-params.js';
+import type { usageQuery } from '../shared/usage-query-defaults.js';
+import type { SeriesEndpoint } from './endpoints.js';
+import { ldError } from './errors.js';
+import { parseEpoch, type SeriesListRep } from './schemas.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const MAX_RANGE_MS = 365 * DAY;
+
+const GRANULARITY: Record<string, WindowSize> = { hourly: 'HOUR', daily: 'DAY', monthly: 'MONTH' };
+
+/** LaunchDarkly's automatic granularity: minutely within 2 hours, hourly within 2 days. */
+export function autoWindow(from: number, to: number): WindowSize {
+  if (to - from <= 2 * HOUR) return 'MINUTE';
+  if (to - from <= 2 * DAY) return 'HOUR';
+  return 'DAY';
+}
+
+function defaultFrom(range: SeriesEndpoint['defaultRange'], now: number): number {
+  if (range === '24h') return now - DAY;
+  if (range === '30d') return now - 30 * DAY;
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+export interface SeriesRequest {
+  accountId: string;
+  now: number;
+  /** Subject restriction of the key, if any. */
+  subjects: string[];
+  run(accountId: string, q: Parameters<typeof usageQuery>[0]): Promise<UsageResult>;
+}
+
+export type Outcome = { ok: true; body: SeriesListRep } | { ok: false; res: Response };
+
+function fail(c: Context, message: string): Outcome {
+  return { ok: false, res: ldError(c, 400, message) };
+}
+
+/** from/to of a request: epoch ms or s, defaults per endpoint, at most 365 days. */
+export function parseRange(
+  params: Record<string, string | string[]>,
+  fallbackFrom: number,
+  now: number,
+): { ok: true; from: number; to: number } | { ok: false; message: string } {
+  const one = (k: string) => asList(params[k])[0];
+  const rawFrom = one('from');
+  const rawTo = one('to');
+  const from = rawFrom === undefined ? fallbackFrom : parseEpoch(rawFrom);
+  const to = rawTo === undefined ? now : parseEpoch(rawTo);
+  if (from === undefined) return { ok: false, message: 'from must be a Unix timestamp' };
+  if (to === undefined) return { ok: false, message: 'to must be a Unix timestamp' };
+  if (from >= to) return { ok: false, message: 'from must be before to' };
+  if (to - from > MAX_RANGE_MS) {
+    return { ok: false, message: 'The maximum time range is 365 days' };
+  }
+  return { ok: true, from, to };
+}
+
+export async function seriesResponse(
+  c: Context,
+  ep: SeriesEndpoint,
+  req: SeriesRequest,
+): Promise<Outcome> {
+  const params = queryObject(c.req.url);
+  const range = parseRange(params, defaultFrom(ep.defaultRange, req.now), req.now);
+  if (!range.ok) return fail(c, range.message);
+  const { from, to } = range;
+
+  const aggregationType = asList(params.aggregationType)[0] ?? ep.defaultAggregation;
+  const mode = ep.aggregations[aggregationType];
+  if (!mode) {
+    return fail(c, `aggregationType must be one of: ${Object.keys(ep.aggregations).join(', ')}`);
+  }
+
+  let windowSize: WindowSize;
+  let timeZone = 'UTC';
+  if (ep.windows === 'modern') {
+    const granularity = asList(params.granularity)[0] ?? 'daily';
+    if (!ep.granularities.includes(granularity)) {
+      return fail(c, `granularity must be one of: ${ep.granularities.join(', ')}`);
+    }
+    if (granularity === 'monthly' && aggregationType !== 'month_to_date') {
+      return fail(
+        c,
+        'monthly granularity is only supported with the month_to_date aggregation type',
+      );
+    }
+    if (aggregationType === 'rolling_30d' && granularity !== 'daily') {
+      return fail(c, 'rolling_30d supports daily granularity only');
+    }
+    windowSize = GRANULARITY[granularity] ?? 'DAY';
+  } else if (ep.windows === 'legacy') {
+    windowSize = autoWindow(from, to);
+    timeZone = asList(params.tz)[0] ?? 'UTC';
+  } else {
+    windowSize = 'DAY';
+  }
+
+  if (ep.oneProjectFor) {
+    const [envParam, projectParam] = ep.oneProjectFor;
+    if (asList(params[envParam]).length > 0 && asList(params[projectParam]).length !== 1) {
+      return fail(c, `${envParam} requires exactly one ${projectParam}`);
+    }
+  }
+
+  const filters: Record<string, FilterString> = {};
+  const constant: Record<string, string> = {};
+  for (const [dim, value] of Object.entries(ep.fixed ?? {})) {
+    filters[dim] = { $eq: value };
+    constant[dim] = value;
+  }
+  for (const [name, spec] of Object.entries(ep.pathDims ?? {})) {
+    const value = c.req.param(name) ?? '';
+    if (spec.enums && !spec.enums.includes(value)) {
+      return fail(c, `${name} must be one of: ${spec.enums.join(', ')}`);
+    }
+    filters[spec.dim] = { $eq: value };
+    constant[name] = value;
+  }
+  for (const [param, dim] of Object.entries(ep.filters)) {
+    const values = asList(params[param]);
+    const fallback = ep.filterDefaults?.[param];
+    const list = values.length > 0 ? values : fallback ? [fallback] : [];
+    if (list.length === 1) filters[dim] = { $eq: list[0] ?? '' };
+    else if (list.length > 1) filters[dim] = { $in: list };
+  }
+
+  const groups: [wire: string, dim: string][] = (ep.alwaysGroup ?? []).map((d) => [d, d]);
+  if (ep.groupParam) {
+    for (const g of asList(params[ep.groupParam])) {
+      const dim = ep.groupValues?.[g];
+      if (!dim) {
+        return fail(
+          c,
+          `${ep.groupParam} must be one of: ${Object.keys(ep.groupValues ?? {}).join(', ')}`,
+        );
+      }
+      if (!groups.some(([, d]) => d === dim)) groups.push([g, dim]);
+    }
+  }
+
+  const result = await req.run(req.accountId, {
+    meterSlug: ep.meter,
+    from,
+    to,
+    windowSize,
+    timeZone,
+    groupBy: groups.map(([, d]) => d),
+    subjects: req.subjects,
+    filters,
+    mode,
+    fillZero: true,
+  });
+  return { ok: true, body: renderSeries(c, result, groups, constant, ep.intervalsCompat === true) };
+}
+
+export function selfLinks(c: Context): Record<string, unknown> {
+  const url = new URL(c.req.url);
+  const at = url.pathname.indexOf('/api/v2/');
+  return {
+    self: {
+      href: `${at >= 0 ? url.pathname.slice(at) : url.pathname}${url.search}`,
+      type: 'application/json',
+    },
+  };
+}
+
+function renderSeries(
+  c: Context,
+  result: UsageResult,
+  groups: [string, string][],
+  constant: Record<string, string>,
+  intervalsCompat: boolean,
+): SeriesListRep {
+  const seriesIndex = new Map<string, number>();
+  const metadata: Record<string, unknown>[] = [];
+  const points = new Map<number, Record<string, number>>();
+  const sorted = [...result.rows].sort((a, b) => a.windowStart - b.windowStart);
+  const keyOf = (row: (typeof sorted)[number]) => groups.map(([, d]) => row.groupBy[d] ?? null);
+  // Series order: by group values, so that it does not depend on which window came first.
+  const groupKeys = [...new Set(sorted.map((r) => JSON.stringify(keyOf(r))))].sort();
+  for (const k of groupKeys) {
+    const values = JSON.parse(k) as (string | null)[];
+    seriesIndex.set(k, metadata.length);
+    metadata.push({ ...constant, ...Object.fromEntries(groups.map(([w], i) => [w, values[i]])) });
+  }
+  for (const row of sorted) {
+    const idx = seriesIndex.get(JSON.stringify(keyOf(row))) ?? 0;
+    let point = points.get(row.windowStart);
+    if (!point) {
+      point = { time: row.windowStart };
+      points.set(row.windowStart, point);
+    }
+    point[String(idx)] = row.value;
+  }
+  const series = [...points.values()].map((p) => {
+    // Dense series: every series has a value at every point.
+    for (let i = 0; i < metadata.length; i++) p[String(i)] ??= 0;
+    if (intervalsCompat) {
+      p.value = Array.from({ length: metadata.length }, (_, i) => p[String(i)] ?? 0).reduce(
+        (s, v) => s + v,
+        0,
+      );
+    }
+    return p;
+  });
+  return { _links: selfLinks(c), metadata, series };
+}

@@ -17,9 +17,10 @@
 // processes differ by less than grace/2 and an owner finishes its write within `staleMs` of its
 // claim (an owner that cannot, fails the batch instead of writing). A crashed owner's claim goes
 // stale after `staleMs`, after which a retry of the same event is accepted.
-import { StoreUnavailableError as UnavailableError } from './unavailable.js';
+
 import type { ChConnection } from './client.js';
 import { lit } from './quote.js';
+import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 export interface EventKey {
   accountId: string;

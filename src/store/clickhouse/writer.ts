@@ -1,11 +1,12 @@
 // The EventWriter: coalesces concurrent append() calls into one flush (fewer, larger inserts,
 // which is what MergeTree wants), dedupes through `Dedupe`, and resolves each caller only after
 // ClickHouse acknowledged the events, their meter rows and the dedupe commit.
-import { StoreUnavailableError as UnavailableError } from './unavailable.js';
+
 import type { AppendResult, IngestItem } from '../ports.js';
 import type { ChConnection } from './client.js';
 import { type Dedupe, type EventKey, keyOf } from './dedupe.js';
 import { eventToJson, meterRowToJson } from './rows.js';
+import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 interface Pending {
   items: IngestItem[];

@@ -1,13 +1,21 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-// Built by `npx vite build web`; the Tally server serves web/dist at `/` (index.html also for /embed).
+// Built by `npx vite build web`; the Tally server serves web/dist: index.html at `/`, embed.html at /embed.
 // `npx vite web` runs a dev server that forwards API calls to a local Tally on PORT (default 8787).
+const root = fileURLToPath(new URL('.', import.meta.url));
 const apiTarget = `http://127.0.0.1:${process.env.PORT ?? '8787'}`;
 
 export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
+  root,
   base: '/',
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 400 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 400,
+    // Two pages: the dashboard (index.html, also the fallback) and the embeddable number (/embed).
+    rollupOptions: { input: { index: resolve(root, 'index.html'), embed: resolve(root, 'embed.html') } },
+  },
   server: { proxy: { '/api': apiTarget, '/admin': apiTarget } },
 });

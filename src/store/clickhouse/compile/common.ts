@@ -86,15 +86,24 @@ export function filterExpr(node: FilterNode): string {
     case 'lte':
       return `${dimColumn(node.dim)} <= ${lit(node.value)}`;
     case 'like':
-      return `${dimColumn(node.dim)} LIKE ${lit(node.value)}`;
+      return `${dimColumn(node.dim)} LIKE ${lit(likePattern(node.value))}`;
     case 'nlike':
-      return `${dimColumn(node.dim)} NOT LIKE ${lit(node.value)}`;
+      return `${dimColumn(node.dim)} NOT LIKE ${lit(likePattern(node.value))}`;
     // 18.16 has no ILIKE; lowerUTF8 on both sides folds case the same way on every version.
     case 'ilike':
-      return `lowerUTF8(${dimColumn(node.dim)}) LIKE lowerUTF8(${lit(node.value)})`;
+      return `lowerUTF8(${dimColumn(node.dim)}) LIKE lowerUTF8(${lit(likePattern(node.value))})`;
     case 'nilike':
-      return `lowerUTF8(${dimColumn(node.dim)}) NOT LIKE lowerUTF8(${lit(node.value)})`;
+      return `lowerUTF8(${dimColumn(node.dim)}) NOT LIKE lowerUTF8(${lit(likePattern(node.value))})`;
   }
+}
+
+/**
+ * A LIKE pattern with SQL-standard meaning: `%` and `_` are wildcards and a backslash is an
+ * ordinary character (as in the embedded store). ClickHouse's LIKE treats backslash as an escape,
+ * so it is doubled here; the result is still a value and still goes through `lit`.
+ */
+export function likePattern(pattern: string): string {
+  return pattern.replaceAll('\\', '\\\\');
 }
 
 /** The rows of one meter generation in the query's account and range, filtered. */

@@ -4,22 +4,23 @@ import { lit } from '../quote.js';
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
 
 /**
- * One account's events, newest first, with optional time, ingest-time and substring filters.
+ * One account's events, newest first (ties by id), with optional time, ingest-time and substring filters.
  * position() is a plain byte-substring test (no LIKE), so `%` and `_` in the needle are data.
  */
 export function listEventsSql(q: EventListQuery): string {
   if (!Number.isInteger(q.limit) || q.limit < 0) throw new Error(`bad limit ${q.limit}`);
   const parts = [`account_id = ${lit(q.accountId)}`];
   if (q.from !== undefined) parts.push(`time >= ${lit(q.from)}`);
-  if (q.to !== undefined) parts.push(`time < ${lit(q.to)}`);
+  // Upper bounds of a listing are inclusive, as in the embedded store.
+  if (q.to !== undefined) parts.push(`time <= ${lit(q.to)}`);
   if (q.ingestedFrom !== undefined) parts.push(`ingested_at >= ${lit(q.ingestedFrom)}`);
-  if (q.ingestedTo !== undefined) parts.push(`ingested_at < ${lit(q.ingestedTo)}`);
-  if (q.idContains !== undefined) parts.push(`position(id, ${lit(q.idContains)}) > 0`);
-  if (q.subjectContains !== undefined) {
+  if (q.ingestedTo !== undefined) parts.push(`ingested_at <= ${lit(q.ingestedTo)}`);
+  if (q.idContains) parts.push(`position(id, ${lit(q.idContains)}) > 0`);
+  if (q.subjectContains) {
     parts.push(`position(subject, ${lit(q.subjectContains)}) > 0`);
   }
   if (q.subject !== undefined) parts.push(`subject = ${lit(q.subject)}`);
-  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, ingested_at DESC, source, id LIMIT ${lit(q.limit)}`;
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, id LIMIT ${lit(q.limit)}`;
 }
 
 /** One page of an account's events of one type, in (time, source, id) order after a cursor. */

@@ -5,9 +5,11 @@ import { launchdarklyProfile } from './launchdarkly/index.js';
 import { livepeerProfile } from './livepeer/index.js';
 import { opperProfile } from './opper/index.js';
 import type { CompatProfile } from './profile.js';
+import { theoProfile } from './theo/index.js';
 
 export const compatProfiles: readonly CompatProfile[] = [
   livepeerProfile,
   launchdarklyProfile,
   opperProfile,
+  theoProfile,
 ];

@@ -6,6 +6,13 @@ import { seriesColor, seriesDash } from './palette';
 import { type ChartData, formatValue } from './series';
 import type { ChartKind } from './view-state';
 
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 2 });
+
+/** Axis ticks stay short ("250M"); the legend and table show full numbers. */
+function formatTick(v: number): string {
+  return Math.abs(v) >= 10_000 ? compact.format(v) : formatValue(v);
+}
+
 function zonedDate(zone: Zone): (ts: number) => Date {
   // uPlot reads a Date's local fields; give it one whose local fields are the wall time in `zone`.
   return (ts) => {
@@ -51,7 +58,7 @@ export class ChartView {
         fill: bars ? color : undefined,
         spanGaps: false,
         points: { show: !bars && data.x.length < 60 },
-        paths: bars ? uPlot.paths.bars?.({ size: [0.8, 48] }) : undefined,
+        paths: bars ? uPlot.paths.bars?.({ size: [0.8, 120] }) : undefined,
         value: (_u, _v, _s, idx) => (idx == null || raw[idx] == null ? '–' : formatValue(raw[idx])),
       };
     });
@@ -62,7 +69,7 @@ export class ChartView {
       tzDate: zonedDate(zone),
       series: [{ label: 'Window' }, ...seriesOpts],
       scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
-      axes: [{}, { values: (_u, ticks) => ticks.map(formatValue), size: 70 }],
+      axes: [{}, { values: (_u, ticks) => ticks.map(formatTick), size: 64 }],
       cursor: { focus: { prox: 16 } },
       legend: { live: true },
     };

@@ -191,11 +191,6 @@ describe.runIf(run)('dashboard in a real browser', () => {
     await settle(page, () => page.click('th button[data-column="value"]'));
     const values = (await tableRows(page)).map((r) => r.value);
     expect(values).toEqual([...values].sort((a, b) => a - b));
-
-    if (process.env.TALLY_SCREENSHOT) {
-      await page.setViewportSize({ width: 1280, height: 900 });
-      await page.screenshot({ path: process.env.TALLY_SCREENSHOT, fullPage: true });
-    }
   });
 
   it('filters by a dimension value', async () => {
@@ -349,6 +344,17 @@ describe.runIf(run)('dashboard in a real browser', () => {
       await ctx.close();
     }
   });
+
+  it.runIf(process.env.TALLY_SCREENSHOT)(
+    'saves a screenshot of the dashboard on demo data',
+    async () => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const view = `/?meter=${meter.slug}&range=last7d&window=DAY&groupBy=subject&chart=bars`;
+      expect(await settle(page, () => page.goto(`${tally.url}${view}`))).toBe('ready');
+      await page.mouse.move(640, 700);
+      await page.screenshot({ path: process.env.TALLY_SCREENSHOT, fullPage: true });
+    },
+  );
 
   afterAll(async () => {
     await context?.close();

@@ -71,7 +71,7 @@ export async function startTally(): Promise<RunningTally> {
       HOST: '127.0.0.1',
       TALLY_ADMIN_TOKEN: adminToken,
       TALLY_DEMO_SECRET_KEY: secretKey,
-      LOG_LEVEL: 'warn',
+      TALLY_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -51,7 +51,7 @@ export class DashboardPage {
     'aria-label': 'View settings',
   });
   private readonly status = h('p', { id: 'status', role: 'status', 'aria-live': 'polite' });
-  private readonly chartHost = h('div', { id: 'chart', className: 'chart' });
+  private readonly chartHost = h('div', { id: 'chart', className: 'chart', role: 'img' });
   private readonly tableHost = h('div', { id: 'breakdown', className: 'table-wrap' });
   private readonly totalValue = h('output', { id: 'total-value', className: 'big' }, '–');
   private readonly totalCaption = h('p', { className: 'muted', id: 'total-caption' });
@@ -307,6 +307,10 @@ export class DashboardPage {
         return;
       }
       this.chart.render(chartData, s.chart, zone, '');
+      this.chartHost.setAttribute(
+        'aria-label',
+        `${s.chart === 'bars' ? 'Stacked bar' : 'Line'} chart of ${chartData.series.length} series over ${chartData.x.length} windows; the breakdown table below lists the totals.`,
+      );
       this.setStatus(
         'ready',
         `${series.data.length} data points in ${chartData.series.length} series.`,

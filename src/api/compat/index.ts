@@ -6,10 +6,12 @@ import { livepeerProfile } from './livepeer/index.js';
 import { opperProfile } from './opper/index.js';
 import type { CompatProfile } from './profile.js';
 import { theoProfile } from './theo/index.js';
+import { wowzaProfile } from './wowza/index.js';
 
 export const compatProfiles: readonly CompatProfile[] = [
   livepeerProfile,
   launchdarklyProfile,
   opperProfile,
+  wowzaProfile,
   theoProfile,
 ];

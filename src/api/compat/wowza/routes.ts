@@ -1,0 +1,225 @@
+// Routes of the Wowza-compatible usage API, mounted at /compat/wowza/api/{version} (any version
+// segment, e.g. v1.11 or v2.0). Bytes and seconds as the platform sent them; `from`/`to` required
+// and at most 90 days apart; list pagination as in the seed (payload_version 2.0 with a
+// next_page_key, transcoders 1.0 with page numbers).
+
+import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
+import type { CompatDeps } from '../profile.js';
+import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
+import { issueLines, queryObject } from '../shared/query-params.js';
+import { usageQuery } from '../shared/usage-query-defaults.js';
+import {
+  ENTITY_KINDS,
+  type EntityKind,
+  STORAGE_METER,
+  sumMeter,
+  viewersMeter,
+} from './entities.js';
+import { type EntityRecord, entityUsage } from './entity-usage.js';
+import { wowzaDomainError, wowzaError } from './errors.js';
+import { listParams, rangeParams } from './schemas.js';
+
+const PROFILE = 'wowza';
+const DAY = 86_400_000;
+const MAX_RANGE_MS = 90 * DAY;
+const MAX_PER_PAGE = 1000;
+
+type Ctx = { accountId: string; from: number; to: number };
+
+/** JSON with Wowza's decimal payload versions ("2.0", not 2), which JSON.stringify cannot write. */
+function wowzaJson(c: Context, body: unknown): Response {
+  const text = JSON.stringify(body).replace(
+    /"payload_version":(\d+)(?=[,}])/g,
+    '"payload_version":$1.0',
+  );
+  return c.body(text, 200, { 'content-type': 'application/json; charset=UTF-8' });
+}
+
+const limits = (x: Ctx) => ({
+  from: new Date(x.from).toISOString(),
+  to: new Date(x.to).toISOString(),
+});
+
+async function begin<S extends z.ZodType<{ from: number; to: number }>>(
+  c: Context,
+  deps: CompatDeps,
+  schema: S,
+): Promise<{ ok: true; ctx: Ctx; params: z.infer<S> } | { ok: false; res: Response }> {
+  // Wowza Video sends a JWT as Bearer; legacy clients send wsc-access-key.
+  const raw = bearerKey(c.req.header('authorization')) ?? c.req.header('wsc-access-key');
+  const a = await authorize(deps, raw, PROFILE);
+  if (!a.ok) return { ok: false, res: wowzaError(c, a.status, AUTH_MESSAGES[a.reason]) };
+  const parsed = schema.safeParse(queryObject(c.req.url));
+  if (!parsed.success) {
+    return { ok: false, res: wowzaError(c, 400, issueLines(parsed.error.issues).join('; ')) };
+  }
+  const { from, to } = parsed.data;
+  if (from >= to) return { ok: false, res: wowzaError(c, 400, 'from must be before to') };
+  if (to - from > MAX_RANGE_MS) {
+    return {
+      ok: false,
+      res: wowzaError(c, 400, 'The maximum difference between from and to is 90 days'),
+    };
+  }
+  return { ok: true, ctx: { accountId: a.key.accountId, from, to }, params: parsed.data };
+}
+
+function paginate(
+  kind: EntityKind,
+  records: EntityRecord[],
+  p: z.infer<typeof listParams>,
+): { page: EntityRecord[]; pagination: Record<string, unknown> } {
+  const perPage = p.per_page ?? MAX_PER_PAGE;
+  const total = records.length;
+  const totalPages = Math.max(1, Math.ceil(total / perPage));
+  if (kind.pagination === 'v1') {
+    const page = p.page ?? 1;
+    const first = (page - 1) * perPage;
+    const slice = records.slice(first, first + perPage);
+    return {
+      page: slice,
+      pagination: {
+        payload_version: 1,
+        page,
+        page_first_index: first,
+        page_last_index: Math.max(first, first + slice.length - 1),
+        per_page: perPage,
+        total_pages: totalPages,
+        total_records: total,
+      },
+    };
+  }
+  // v2: the key is the id of the first record of the page (records are sorted by id).
+  const start = p.next_page_key
+    ? records.findIndex((r) => String(r.id) >= String(p.next_page_key))
+    : 0;
+  const from = start < 0 ? total : start;
+  const slice = records.slice(from, from + perPage);
+  const next = records[from + perPage];
+  return {
+    page: slice,
+    pagination: {
+      payload_version: 2,
+      total_records: total,
+      per_page: perPage,
+      next_page_key: next ? String(next.id) : null,
+      total_pages: totalPages,
+    },
+  };
+}
+
+export function wowzaRoutes(deps: CompatDeps): Hono {
+  const app = new Hono();
+  app.onError((err, c) => wowzaDomainError(c, err));
+  const total = async (x: Ctx, meterSlug: string) =>
+    (
+      await deps.usage.query(x.accountId, usageQuery({ meterSlug, from: x.from, to: x.to }))
+    ).rows.reduce((s, r) => s + r.value, 0);
+
+  const account = async (c: Context) => {
+    const b = await begin(c, deps, rangeParams);
+    if (!b.ok) return b.res;
+    const x = b.ctx;
+    const [target, transcoder] = ENTITY_KINDS;
+    if (!target || !transcoder) throw new Error('entity table incomplete');
+    const [viewingSeconds, viewingBytes, viewers, egressSeconds, egressExtra, egressBytes] =
+      await Promise.all([
+        total(x, sumMeter(target, 'viewing_seconds')),
+        total(x, sumMeter(target, 'viewing_bytes')),
+        total(x, viewersMeter(target)),
+        total(x, sumMeter(transcoder, 'egress_seconds')),
+        total(x, sumMeter(transcoder, 'egress_seconds_additional_targets')),
+        total(x, sumMeter(transcoder, 'egress_bytes')),
+      ]);
+    // The trend is hourly over short ranges and daily otherwise, zero-filled.
+    const windowSize = x.to - x.from <= 2 * DAY ? 'HOUR' : 'DAY';
+    const trendQuery = (meterSlug: string) =>
+      deps.usage.query(
+        x.accountId,
+        usageQuery({ meterSlug, from: x.from, to: x.to, windowSize, fillZero: true }),
+      );
+    const [ts, tb] = await Promise.all([
+      trendQuery(sumMeter(target, 'viewing_seconds')),
+      trendQuery(sumMeter(target, 'viewing_bytes')),
+    ]);
+    const bytesAt = new Map(tb.rows.map((r) => [r.windowStart, r.value]));
+    const trend = [...ts.rows]
+      .sort((a, b) => a.windowStart - b.windowStart)
+      .map((r) => ({
+        sampled_at: new Date(r.windowStart).toISOString(),
+        viewing_seconds: r.value,
+        // The seed's field name, misspelling included, plus the corrected spelling.
+        vieweing_bytes: bytesAt.get(r.windowStart) ?? 0,
+        viewing_bytes: bytesAt.get(r.windowStart) ?? 0,
+      }));
+    return wowzaJson(c, {
+      accounts: {
+        id: x.accountId,
+        viewing_seconds: viewingSeconds,
+        avg_viewing_seconds: viewers > 0 ? Math.round(viewingSeconds / viewers) : 0,
+        viewing_bytes: viewingBytes,
+        egress_seconds: egressSeconds,
+        egress_seconds_additional_targets: egressExtra,
+        egress_bytes: egressBytes,
+        trend,
+      },
+      limits: limits(x),
+    });
+  };
+  // The guide shows /usage/accounts in its sample and /usage/account in its text: serve both.
+  app.get('/usage/account', account);
+  app.get('/usage/accounts', account);
+
+  app.get('/usage/storage/peak', async (c) => {
+    const b = await begin(c, deps, rangeParams);
+    if (!b.ok) return b.res;
+    const r = await deps.usage.query(
+      b.ctx.accountId,
+      usageQuery({ meterSlug: STORAGE_METER, from: b.ctx.from, to: b.ctx.to }),
+    );
+    const bytes = r.rows.reduce((m, row) => Math.max(m, row.value), 0);
+    return wowzaJson(c, { bytes, limits: limits(b.ctx) });
+  });
+
+  const vod = ENTITY_KINDS.find((k) => k.plural === 'vod_streams');
+  app.get('/usage/vod_streams/summary', async (c) => {
+    const b = await begin(c, deps, rangeParams);
+    if (!b.ok || !vod) return b.ok ? wowzaError(c, 404, 'not found') : b.res;
+    const x = b.ctx;
+    const [seconds, bytes, viewers, records] = await Promise.all([
+      total(x, sumMeter(vod, 'viewing_seconds')),
+      total(x, sumMeter(vod, 'viewing_bytes')),
+      total(x, viewersMeter(vod)),
+      entityUsage(vod, { usage: deps.usage, ...x }),
+    ]);
+    return wowzaJson(c, {
+      summary: {
+        total_vod_streams: records.length,
+        viewing_seconds: seconds,
+        avg_viewing_seconds: viewers > 0 ? Math.round(seconds / viewers) : 0,
+        viewing_bytes: bytes,
+      },
+      limits: limits(x),
+    });
+  });
+
+  for (const kind of ENTITY_KINDS) {
+    app.get(`/usage/${kind.plural}`, async (c) => {
+      const b = await begin(c, deps, listParams);
+      if (!b.ok) return b.res;
+      const records = await entityUsage(kind, { usage: deps.usage, ...b.ctx });
+      const { page, pagination } = paginate(kind, records, b.params);
+      return wowzaJson(c, { [kind.plural]: page, pagination, limits: limits(b.ctx) });
+    });
+    app.get(`/usage/${kind.plural}/:id`, async (c) => {
+      const b = await begin(c, deps, rangeParams);
+      if (!b.ok) return b.res;
+      const id = c.req.param('id');
+      const [record] = await entityUsage(kind, { usage: deps.usage, ...b.ctx, id });
+      if (!record) return wowzaError(c, 404, `${kind.single} ${id} has no usage in this range`);
+      return wowzaJson(c, { [kind.single]: record, limits: limits(b.ctx) });
+    });
+  }
+  return app;
+}

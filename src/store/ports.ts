@@ -132,6 +132,8 @@ export interface BaseUsageQuery {
   bucket: Bucketing;
   groupBy: DimRef[];
   filter?: FilterNode;
+  /** Compute NumericRow.latest/latestTime (costlier; only LATEST meters need it). */
+  latest?: boolean;
 }
 
 /** Partial aggregates per window and group; the domain turns them into any aggregation. */
@@ -180,6 +182,8 @@ export interface DistinctValuesQuery {
   from: number;
   to: number;
   limit: number;
+  /** Only rows of this subject (subject-bound keys). */
+  subject?: string;
 }
 
 export interface EventListQuery {

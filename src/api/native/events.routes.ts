@@ -1,0 +1,148 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import {
+  CloudEventSchema,
+  EventListQuerySchema,
+  IngestedEventSchema,
+  IngestSummarySchema,
+} from '../../contract/event.js';
+import { ProblemSchema } from '../../contract/problem.js';
+import { ValidationError } from '../../errors/domain-errors.js';
+import { parseIngestBody } from '../../ingest/parse-body.js';
+import type { StoredEvent } from '../../store/ports.js';
+import type { AppEnv } from '../context.js';
+import { problemBody } from '../problem.js';
+import type { Services } from '../services.js';
+import { iso, parseInstant } from './query-mapping.js';
+
+const problem = { 'application/problem+json': { schema: ProblemSchema } };
+
+export function toIngested(e: StoredEvent) {
+  return {
+    event: {
+      id: e.id,
+      source: e.source,
+      specversion: '1.0' as const,
+      type: e.type,
+      subject: e.subject,
+      time: iso(e.time),
+      data: JSON.parse(e.data) as Record<string, unknown> | null,
+    },
+    ingestedAt: iso(e.ingestedAt),
+    storedAt: iso(e.ingestedAt),
+  };
+}
+
+export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/events',
+      summary: 'Ingest events',
+      description:
+        'One CloudEvent (application/cloudevents+json), a batch (application/cloudevents-batch+json), an event or array (application/json), or NDJSON (application/x-ndjson); optionally Content-Encoding: gzip. 204 when every event was stored (or was a duplicate). With bad events the good ones are still stored and the 400 problem lists each rejected event. A 2xx means the events are durable.',
+      tags: ['Events'],
+      request: {
+        body: {
+          content: {
+            'application/cloudevents+json': { schema: CloudEventSchema },
+            'application/cloudevents-batch+json': { schema: z.array(CloudEventSchema) },
+            'application/json': { schema: z.union([CloudEventSchema, z.array(CloudEventSchema)]) },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: 'Summary (with Prefer: return=representation)',
+          content: { 'application/json': { schema: IngestSummarySchema } },
+        },
+        204: { description: 'Every event stored durably' },
+        400: {
+          description: 'Some or all events rejected; the others were stored',
+          content: problem,
+        },
+        401: { description: 'Missing or invalid key', content: problem },
+        403: { description: 'Key kind may not ingest', content: problem },
+        413: { description: 'Body too large', content: problem },
+        429: { description: 'Rate limited (Retry-After)', content: problem },
+        503: { description: 'Overloaded (Retry-After)', content: problem },
+      },
+      middleware: [s.auth(['secret', 'ingest'])],
+    }),
+    (async (c: Context<AppEnv>) => {
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > s.maxBodyBytes) {
+        return c.body(
+          JSON.stringify(
+            problemBody(
+              413,
+              `body larger than ${s.maxBodyBytes} bytes; split the batch`,
+              c.get('requestId'),
+            ),
+          ),
+          413,
+          { 'Content-Type': 'application/problem+json' },
+        );
+      }
+      const body = Buffer.from(await c.req.arrayBuffer());
+      const candidates = parseIngestBody(
+        body,
+        c.req.header('content-type') ?? 'application/json',
+        c.req.header('content-encoding'),
+      );
+      if (candidates.length === 0) {
+        throw new ValidationError([{ path: 'body', message: 'no events in the body' }]);
+      }
+      const summary = await s.ingest.ingest(c.get('principal').accountId, candidates);
+      if (summary.rejected.length > 0) {
+        const detail = `${summary.rejected.length} of ${candidates.length} events rejected; the other ${summary.accepted + summary.duplicates} were stored (${summary.duplicates} already known): ${summary.rejected
+          .slice(0, 5)
+          .map((r) => `[${r.index}] ${r.reason}`)
+          .join('; ')}`;
+        return c.body(
+          JSON.stringify(problemBody(400, detail, c.get('requestId'), { ...summary })),
+          400,
+          { 'Content-Type': 'application/problem+json' },
+        );
+      }
+      if ((c.req.header('prefer') ?? '').includes('return=representation'))
+        return c.json(summary, 200);
+      return c.body(null, 204);
+    }) as never,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/events',
+      summary: 'List ingested events (newest first; default the last 72 hours)',
+      tags: ['Events'],
+      request: { query: EventListQuerySchema },
+      responses: {
+        200: {
+          description: 'Events',
+          content: { 'application/json': { schema: z.array(IngestedEventSchema) } },
+        },
+        400: { description: 'Invalid parameters', content: problem },
+        401: { description: 'Missing or invalid key', content: problem },
+      },
+      middleware: [s.auth(['secret'])],
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const now = s.now();
+      const events = await s.store.listEvents({
+        accountId: c.get('principal').accountId,
+        from: q.from ? parseInstant(q.from) : now - 72 * 3_600_000,
+        ...(q.to ? { to: parseInstant(q.to) } : {}),
+        ...(q.ingestedAtFrom ? { ingestedFrom: parseInstant(q.ingestedAtFrom) } : {}),
+        ...(q.ingestedAtTo ? { ingestedTo: parseInstant(q.ingestedAtTo) } : {}),
+        ...(q.id ? { idContains: q.id } : {}),
+        ...(q.subject ? { subjectContains: q.subject } : {}),
+        limit: q.limit,
+      });
+      return c.json(events.map(toIngested), 200);
+    },
+  );
+}

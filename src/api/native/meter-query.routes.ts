@@ -1,0 +1,187 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import {
+  FilterStringSchema,
+  MeterQueryParamsSchema,
+  MeterQueryRequestSchema,
+  type MeterQueryResult,
+  MeterQueryResultSchema,
+} from '../../contract/meter-query.js';
+import { ProblemSchema } from '../../contract/problem.js';
+import { ForbiddenError, ValidationError } from '../../errors/domain-errors.js';
+import type { UsageResult } from '../../query/usage-query.js';
+import type { AppEnv } from '../context.js';
+import type { Services } from '../services.js';
+import { toCsv } from './csv.js';
+import { deepObjectFilters, iso, type MeterQueryInput, toUsageQuery } from './query-mapping.js';
+
+const slugParam = z.object({ meterIdOrSlug: z.string().max(64) });
+const errors = {
+  400: {
+    description: 'Invalid query',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
+  401: {
+    description: 'Missing or invalid key',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
+  404: {
+    description: 'Unknown meter',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
+};
+const ok = {
+  description: 'Usage rows, ordered by window then group',
+  content: {
+    'application/json': { schema: MeterQueryResultSchema },
+    'text/csv': { schema: z.string() },
+  },
+};
+
+export function toWire(r: UsageResult): MeterQueryResult {
+  const out: MeterQueryResult = {
+    from: iso(r.from),
+    to: iso(r.to),
+    windowTimeZone: r.timeZone,
+    data: r.rows.map((row) => ({
+      value: row.value,
+      windowStart: iso(row.windowStart),
+      windowEnd: iso(row.windowEnd),
+      subject: row.subject,
+      groupBy: row.groupBy,
+    })),
+  };
+  if (r.windowSize) out.windowSize = r.windowSize;
+  return out;
+}
+
+function respond(c: Context<AppEnv>, result: UsageResult, groupBy: string[]): Response {
+  const wire = toWire(result);
+  if ((c.req.header('accept') ?? '').includes('text/csv')) {
+    return c.body(toCsv(wire, groupBy), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  }
+  return c.json(wire, 200);
+}
+
+function parseAdvanced(text: string | undefined): MeterQueryInput['advancedMeterGroupByFilters'] {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ValidationError([
+      { path: 'advancedMeterGroupByFilters', message: 'must be a JSON object' },
+    ]);
+  }
+  const parsed = z.record(z.string(), FilterStringSchema).safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        path: ['advancedMeterGroupByFilters', ...i.path.map(String)].join('.'),
+        message: i.message,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+/** Subject restriction of the caller: subject-bound keys see one subject; unbound publishable
+ * keys see only meters the account marked public. */
+async function scope(c: Context<AppEnv>, s: Services, slug: string, portal: boolean) {
+  const p = c.get('principal');
+  if (portal && p.subject === undefined) {
+    throw new ForbiddenError('the portal query needs a subject-bound key');
+  }
+  if (p.kind === 'publishable' && p.subject === undefined) {
+    const meter = await s.meters.get(p.accountId, slug);
+    if (meter.metadata?.public !== 'true') {
+      throw new ForbiddenError(`meter ${slug} is not public; use a subject-bound or secret key`);
+    }
+  }
+  return p.subject;
+}
+
+export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const handleGet = (portal: boolean) => async (c: Context<AppEnv>) => {
+    const slug = c.req.param('meterIdOrSlug') ?? c.req.param('meterSlug') ?? '';
+    const raw = Object.fromEntries(
+      Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+    );
+    const parsed = MeterQueryParamsSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ValidationError(
+        parsed.error.issues.map((i) => ({
+          path: i.path.map(String).join('.'),
+          message: i.message,
+        })),
+      );
+    }
+    const { advancedMeterGroupByFilters, ...rest } = parsed.data;
+    const input: MeterQueryInput = { ...rest };
+    const deep = deepObjectFilters(c.req.url);
+    if (Object.keys(deep).length > 0) input.filterGroupBy = deep;
+    const adv = parseAdvanced(advancedMeterGroupByFilters);
+    if (adv) input.advancedMeterGroupByFilters = adv;
+    const subject = await scope(c, s, slug, portal);
+    const q = toUsageQuery(slug, input, s.now());
+    const result = await s.usage.query(c.get('principal').accountId, q, subject);
+    return respond(c, result, q.groupBy);
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/meters/{meterIdOrSlug}/query',
+      summary: 'Query a meter',
+      tags: ['Meters'],
+      request: { params: slugParam, query: MeterQueryParamsSchema },
+      responses: { 200: ok, ...errors },
+      middleware: [s.auth(['secret', 'publishable'])],
+    }),
+    // The declared query schema documents the parameters; the handler parses them itself because
+    // deepObject filters (filterGroupBy[dim]=v) are not plain keys.
+    handleGet(false) as never,
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/meters/{meterIdOrSlug}/query',
+      summary: 'Query a meter (JSON body)',
+      tags: ['Meters'],
+      request: {
+        params: slugParam,
+        body: {
+          content: { 'application/json': { schema: MeterQueryRequestSchema } },
+          required: true,
+        },
+      },
+      responses: { 200: ok, ...errors },
+      middleware: [s.auth(['secret', 'publishable'])],
+    }),
+    async (c) => {
+      const { meterIdOrSlug } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const subject = await scope(c, s, meterIdOrSlug, false);
+      const q = toUsageQuery(meterIdOrSlug, body, s.now());
+      const result = await s.usage.query(c.get('principal').accountId, q, subject);
+      return respond(c, result, q.groupBy) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/portal/meters/{meterSlug}/query',
+      summary: 'Query a meter with a subject-bound (portal) key',
+      tags: ['Portal'],
+      request: {
+        params: z.object({ meterSlug: z.string().max(64) }),
+        query: MeterQueryParamsSchema.omit({ subject: true }),
+      },
+      responses: { 200: ok, ...errors },
+      middleware: [s.auth(['publishable', 'secret'])],
+    }),
+    handleGet(true) as never,
+  );
+}

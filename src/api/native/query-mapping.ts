@@ -1,0 +1,120 @@
+// Maps OpenMeter-style query parameters (GET) and bodies (POST) onto the native UsageQuery.
+import type { z } from '@hono/zod-openapi';
+import type { MeterQueryRequestSchema } from '../../contract/meter-query.js';
+import { type Issue, ValidationError } from '../../errors/domain-errors.js';
+import { parseZone } from '../../lib/time/zone.js';
+import type {
+  AggregationMode,
+  FilterString,
+  UsageQuery,
+  WindowSize,
+} from '../../query/usage-query.js';
+
+export type MeterQueryInput = z.infer<typeof MeterQueryRequestSchema>;
+
+const WINDOW: Record<string, WindowSize> = {
+  MINUTE: 'MINUTE',
+  PT1M: 'MINUTE',
+  FIFTEEN_MINUTES: 'FIFTEEN_MINUTES',
+  PT15M: 'FIFTEEN_MINUTES',
+  HOUR: 'HOUR',
+  PT1H: 'HOUR',
+  DAY: 'DAY',
+  P1D: 'DAY',
+  WEEK: 'WEEK',
+  P1W: 'WEEK',
+  MONTH: 'MONTH',
+  P1M: 'MONTH',
+  YEAR: 'YEAR',
+  P1Y: 'YEAR',
+};
+
+const SPAN_UNIT: Record<string, WindowSize> = {
+  D: 'DAY',
+  W: 'WEEK',
+  M: 'MONTH',
+  Y: 'YEAR',
+  TH: 'HOUR',
+  TM: 'MINUTE',
+};
+
+/** RFC 3339 or epoch milliseconds (digits only). */
+export function parseInstant(s: string): number {
+  return /^\d{1,16}$/.test(s) ? Number(s) : Date.parse(s);
+}
+
+export function parseRollingSpan(s: string): { unit: WindowSize; count: number } | undefined {
+  const m = /^P(?:(\d+)([DWMY])|T(\d+)([HM]))$/.exec(s);
+  if (!m) return undefined;
+  const count = Number(m[1] ?? m[3]);
+  const unit = SPAN_UNIT[m[2] ?? `T${m[4]}`];
+  return unit && count > 0 ? { unit, count } : undefined;
+}
+
+export function toUsageQuery(slug: string, input: MeterQueryInput, now: number): UsageQuery {
+  const issues: Issue[] = [];
+  const timeZone = input.windowTimeZone ?? 'UTC';
+  if (!parseZone(timeZone)) {
+    issues.push({ path: 'windowTimeZone', message: `unknown time zone or offset "${timeZone}"` });
+  }
+  const to = input.to !== undefined ? parseInstant(input.to) : now;
+  const from = input.from !== undefined ? parseInstant(input.from) : 0;
+  if (from >= to) issues.push({ path: 'from', message: 'must be before to' });
+
+  const filters: Record<string, FilterString> = {};
+  for (const [dim, values] of Object.entries(input.filterGroupBy ?? {})) {
+    filters[dim] = values.length === 1 ? { $eq: values[0] ?? null } : { $in: values };
+  }
+  for (const [dim, f] of Object.entries(input.advancedMeterGroupByFilters ?? {})) {
+    filters[dim] = filters[dim] ? { $and: [filters[dim] as FilterString, f] } : f;
+  }
+
+  let mode: AggregationMode = { kind: 'incremental' };
+  if (input.aggregationMode === 'cumulative') {
+    const period = WINDOW[input.cumulativePeriod ?? 'P1M'] ?? 'MONTH';
+    mode = { kind: 'cumulative', period };
+  } else if (input.aggregationMode === 'rolling') {
+    const span = input.rollingSpan ? parseRollingSpan(input.rollingSpan) : undefined;
+    if (!span)
+      issues.push({ path: 'rollingSpan', message: 'is required for rolling mode, e.g. P30D' });
+    else mode = { kind: 'rolling', span };
+  } else if (input.cumulativePeriod || input.rollingSpan) {
+    issues.push({
+      path: input.cumulativePeriod ? 'cumulativePeriod' : 'rollingSpan',
+      message: 'needs the matching aggregationMode',
+    });
+  }
+  if (mode.kind !== 'incremental' && !input.windowSize) {
+    issues.push({ path: 'windowSize', message: `${mode.kind} mode needs a windowSize` });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const q: UsageQuery = {
+    meterSlug: slug,
+    from,
+    to,
+    timeZone,
+    groupBy: [...new Set(input.groupBy ?? [])],
+    subjects: input.subject ?? [],
+    filters,
+    mode,
+    fillZero: input.fill === 'zero',
+  };
+  if (input.windowSize) q.windowSize = WINDOW[input.windowSize];
+  return q;
+}
+
+/** Collects deepObject `filterGroupBy[dim]=value` parameters from a URL. */
+export function deepObjectFilters(url: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of new URL(url).searchParams) {
+    const m = /^filterGroupBy\[(.+)\]$/.exec(k);
+    const dim = m?.[1];
+    if (dim) out[dim] = [...(out[dim] ?? []), v];
+  }
+  return out;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,29 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './context.js';
+import type { Services } from './services.js';
+
+/** Liveness, readiness and Prometheus metrics (unauthenticated, as scrapers expect). */
+export function registerOpsRoutes(
+  app: OpenAPIHono<AppEnv>,
+  s: Services,
+  ready: () => boolean,
+): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    if (!ready()) return c.json({ status: 'starting' }, 503);
+    try {
+      await s.store.ping();
+      return c.json({ status: 'ready', store: s.store.kind });
+    } catch (err) {
+      return c.json({ status: 'store unavailable', error: (err as Error).message }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => {
+    const stats = await s.store.stats();
+    s.metrics.storeEvents.set(stats.events);
+    s.metrics.storeBytes.set(stats.bytesOnDisk);
+    return c.body(await s.metrics.registry.metrics(), 200, {
+      'Content-Type': s.metrics.registry.contentType,
+    });
+  });
+}

@@ -1,0 +1,102 @@
+// The composition root: builds the store, the domain services and the HTTP app from a Config.
+// Tests build the same thing.
+import { readFileSync } from 'node:fs';
+import { type Logger, pino } from 'pino';
+import { requireKey } from './api/auth-middleware.js';
+import { compatProfiles } from './api/compat/index.js';
+import { createHttpApp } from './api/http.js';
+import type { Services } from './api/services.js';
+import { KeyService } from './auth/key-service.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import type { Config } from './config/config.js';
+import { ValidationError } from './errors/domain-errors.js';
+import { IngestService } from './ingest/ingest-service.js';
+import type { MeterInput } from './meter/meter-input.js';
+import { MeterService } from './meter/meter-service.js';
+import { Metrics } from './ops/metrics.js';
+import { UsageService } from './query/usage-service.js';
+import { openStore } from './store/open-store.js';
+
+export interface App {
+  fetch: (req: Request) => Response | Promise<Response>;
+  http: ReturnType<typeof createHttpApp>;
+  services: Services;
+  logger: Logger;
+  close: () => Promise<void>;
+}
+
+export async function createApp(config: Config, now: () => number = Date.now): Promise<App> {
+  const logger = pino({ level: config.TALLY_LOG_LEVEL, base: { service: 'tally' } });
+  const store = await openStore(config);
+  const metrics = new Metrics();
+  const meters = new MeterService(store, now);
+  const usage = new UsageService(meters, store, (ms) => metrics.queryLatency.observe(ms / 1000));
+  const ingest = new IngestService(
+    store,
+    meters,
+    { maxInFlightEvents: config.TALLY_MAX_INFLIGHT_EVENTS },
+    (s) => {
+      metrics.ingested.inc({ result: 'accepted' }, s.accepted);
+      metrics.ingested.inc({ result: 'duplicate' }, s.duplicates);
+      metrics.ingested.inc({ result: 'rejected' }, s.rejected.length);
+    },
+    now,
+  );
+  const keys = new KeyService(store, now);
+  const limiter = new RateLimiter(config.TALLY_RATE_LIMIT_RPS, config.TALLY_RATE_LIMIT_BURST, now);
+
+  const services: Services = {
+    store,
+    meters,
+    usage,
+    ingest,
+    keys,
+    metrics,
+    now,
+    auth: (kinds) => requireKey(keys, limiter, kinds),
+    adminToken: config.TALLY_ADMIN_TOKEN,
+    maxBodyBytes: config.TALLY_MAX_BODY_BYTES,
+    enableProfiles: async (accountId, profiles) => {
+      const unknown = profiles.filter((p) => !compatProfiles.some((cp) => cp.name === p));
+      if (unknown.length > 0) {
+        throw new ValidationError(
+          unknown.map((p) => ({
+            path: 'profiles',
+            message: `unknown profile "${p}" (known: ${compatProfiles.map((cp) => cp.name).join(', ')})`,
+          })),
+        );
+      }
+      const account = await keys.getAccount(accountId);
+      await keys.setProfiles(accountId, [...account.profiles, ...profiles]);
+      for (const cp of compatProfiles) {
+        if (profiles.includes(cp.name)) await meters.ensurePresets(accountId, cp.presets);
+      }
+    },
+  };
+  if (config.TALLY_METERS_FILE) await applyMetersFile(config.TALLY_METERS_FILE, services);
+  const http = createHttpApp(services, logger);
+  return {
+    fetch: (req) => http.fetch(req),
+    http,
+    services,
+    logger,
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Meters declared in a JSON file: `[{ "account": "<id or name>", "meters": [MeterCreate...] }]`.
+ * Missing meters are created at start; existing ones are left as they are.
+ */
+async function applyMetersFile(path: string, s: Services): Promise<void> {
+  const spec = JSON.parse(readFileSync(path, 'utf8')) as {
+    account: string;
+    meters: MeterInput[];
+  }[];
+  const accounts = await s.keys.listAccounts();
+  for (const entry of spec) {
+    const account = accounts.find((a) => a.id === entry.account || a.name === entry.account);
+    const id = account?.id ?? (await s.keys.createAccount(entry.account)).id;
+    await s.meters.ensurePresets(id, entry.meters);
+  }
+}

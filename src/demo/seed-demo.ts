@@ -1,0 +1,63 @@
+import { compatProfiles } from '../api/compat/index.js';
+import type { CloudEventInput } from '../api/compat/profile.js';
+import type { App } from '../app.js';
+import { nativeDemoEvents } from './native-events.js';
+import { DEMO_METERS } from './native-meters.js';
+
+export interface DemoKeys {
+  accountId: string;
+  secret: string;
+  ingest: string;
+  publishable: string;
+  publishableSubject: string;
+}
+
+export interface DemoOptions {
+  days?: number;
+  seed?: number;
+  secretKey?: string;
+  onProgress?: (sent: number) => void;
+}
+
+/** Creates the demo account with every profile enabled, its keys, and 90 days of usage. */
+export async function seedDemo(
+  app: App,
+  opts: DemoOptions = {},
+): Promise<DemoKeys & { events: number }> {
+  const s = app.services;
+  const now = s.now();
+  const days = opts.days ?? 90;
+  const seed = opts.seed ?? 42;
+  const account = await s.keys.createAccount('Demo');
+  await s.enableProfiles(
+    account.id,
+    compatProfiles.map((p) => p.name),
+  );
+  await s.meters.ensurePresets(account.id, DEMO_METERS);
+  const secret = (await s.keys.createKey(account.id, 'secret', undefined, opts.secretKey)).key;
+  const ingest = (await s.keys.createKey(account.id, 'ingest')).key;
+  const publishableSubject = 'acme';
+  const publishable = (await s.keys.createKey(account.id, 'publishable', publishableSubject)).key;
+
+  const sources: Iterable<CloudEventInput>[] = [
+    nativeDemoEvents(now, days, seed),
+    ...compatProfiles.map((p) => p.demoEvents({ now, days, seed })),
+  ];
+  let batch: { value: unknown }[] = [];
+  let events = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await s.ingest.ingest(account.id, batch);
+    events += batch.length;
+    opts.onProgress?.(events);
+    batch = [];
+  };
+  for (const source of sources) {
+    for (const e of source) {
+      batch.push({ value: e });
+      if (batch.length >= 5_000) await flush();
+    }
+  }
+  await flush();
+  return { accountId: account.id, secret, ingest, publishable, publishableSubject, events };
+}

@@ -1,0 +1,97 @@
+import { DateTime, type Zone } from 'luxon';
+import { QueryTooExpensiveError } from '../../errors/domain-errors.js';
+import type { WindowSize } from '../../query/usage-query.js';
+import type { Bucketing } from '../../store/ports.js';
+import { addWindows, FIXED_WIDTH, truncate } from './window-size.js';
+import { offsetChanges, offsetMs } from './zone.js';
+
+export interface Window {
+  start: number;
+  end: number;
+}
+
+export const MAX_WINDOWS = 600_000;
+const DAY = 86_400_000;
+
+/**
+ * Calendar windows of `size` in `zone` covering [from, to): the first starts at or before `from`,
+ * the last ends at or after `to`. `extraBefore` prepends that many whole windows (for rolling spans).
+ */
+export function enumerateWindows(
+  from: number,
+  to: number,
+  size: WindowSize,
+  zone: Zone,
+  extraBefore = 0,
+): Window[] {
+  let cursor = truncate(DateTime.fromMillis(from, { zone }), size);
+  if (extraBefore > 0) cursor = addWindows(cursor, size, -extraBefore);
+  const out: Window[] = [];
+  while (cursor.toMillis() < to) {
+    const next = addWindows(cursor, size, 1);
+    out.push({ start: cursor.toMillis(), end: next.toMillis() });
+    if (out.length > MAX_WINDOWS) {
+      throw new QueryTooExpensiveError(
+        `the query spans more than ${MAX_WINDOWS} windows; use a larger windowSize or a shorter range`,
+      );
+    }
+    cursor = next;
+  }
+  return out;
+}
+
+/** Local day number (days since the epoch in local time) of instant `ms`. */
+function localDay(ms: number, zone: Zone): number {
+  return Math.floor((ms + offsetMs(zone, ms)) / DAY);
+}
+
+/**
+ * How a store assigns rows in [windows[0].start, windows[last].end) to indexes of `windows`.
+ * Integer arithmetic when the windows are all the same length in absolute time, else a local-day
+ * lookup table (windows of a day or longer always start at a local day boundary).
+ */
+export function bucketingFor(windows: Window[], size: WindowSize, zone: Zone): Bucketing {
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  if (!first || !last) return { kind: 'all' };
+  const width = first.end - first.start;
+  const uniform = windows.every(
+    (w) => w.end - w.start === width && (w.start - first.start) % width === 0,
+  );
+  if (uniform) return { kind: 'uniform', origin: first.start, width };
+  if (FIXED_WIDTH[size] !== undefined) {
+    // Only zones whose offset changes by less than the window (e.g. 30-minute DST) get here.
+    throw new QueryTooExpensiveError(
+      `windowSize ${size} is not aligned in zone ${zone.name} across an offset change; use a larger window`,
+    );
+  }
+  const offsets = offsetChanges(zone, first.start, last.end).map((c) => ({
+    from: c.at,
+    offsetMs: c.offsetMs,
+  }));
+  const baseDay = localDay(first.start, zone);
+  const endDay = localDay(last.end - 1, zone);
+  const dayToWindow: number[] = [];
+  let w = 0;
+  for (let d = baseDay; d <= endDay; d++) {
+    while (w + 1 < windows.length && localDay((windows[w + 1] as Window).start, zone) <= d) w++;
+    dayToWindow.push(w);
+  }
+  return { kind: 'calendar', offsets, baseDay, dayToWindow };
+}
+
+/** The window index of instant `ms` under `bucket` (the reference the stores' SQL must match). */
+export function windowOf(bucket: Bucketing, ms: number): number {
+  switch (bucket.kind) {
+    case 'all':
+      return 0;
+    case 'uniform':
+      return Math.floor((ms - bucket.origin) / bucket.width);
+    case 'calendar': {
+      let off = bucket.offsets[0]?.offsetMs ?? 0;
+      for (const span of bucket.offsets) if (ms >= span.from) off = span.offsetMs;
+      const day = Math.floor((ms + off) / DAY) - bucket.baseDay;
+      return bucket.dayToWindow[day] ?? -1;
+    }
+  }
+}

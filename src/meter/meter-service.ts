@@ -1,0 +1,211 @@
+import { ulid } from 'ulid';
+import {
+  ConflictError,
+  type Issue,
+  NotFoundError,
+  ValidationError,
+} from '../errors/domain-errors.js';
+import { parseJsonPath } from '../lib/json-path.js';
+import {
+  MAX_DIMENSIONS,
+  type MeterDefinition,
+  type Store,
+  type StoredEvent,
+} from '../store/ports.js';
+import { type CompiledMeter, compileMeter, extractRow } from './extract.js';
+import type { MeterInput, MeterUpdate } from './meter-input.js';
+
+const SLUG = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+const DIM_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function validateMeterInput(input: MeterInput): Issue[] {
+  const issues: Issue[] = [];
+  if (!SLUG.test(input.slug) || input.slug.length > 64) {
+    issues.push({
+      path: 'slug',
+      message: 'must match ^[a-z0-9]+(?:_[a-z0-9]+)*$ and be at most 64 characters',
+    });
+  }
+  if (!input.eventType) issues.push({ path: 'eventType', message: 'is required' });
+  if (input.aggregation !== 'COUNT') {
+    if (!input.valueProperty) {
+      issues.push({
+        path: 'valueProperty',
+        message: `is required for ${input.aggregation} meters`,
+      });
+    }
+  }
+  if (input.valueProperty) {
+    const parsed = parseJsonPath(input.valueProperty);
+    if (typeof parsed === 'string') issues.push({ path: 'valueProperty', message: parsed });
+  }
+  if (input.eventFrom !== undefined && Number.isNaN(Date.parse(input.eventFrom))) {
+    issues.push({ path: 'eventFrom', message: 'must be an RFC 3339 date-time' });
+  }
+  issues.push(...validateGroupBy(input.groupBy ?? {}));
+  return issues;
+}
+
+function validateGroupBy(groupBy: Record<string, string>): Issue[] {
+  const issues: Issue[] = [];
+  const entries = Object.entries(groupBy);
+  if (entries.length > MAX_DIMENSIONS) {
+    issues.push({ path: 'groupBy', message: `at most ${MAX_DIMENSIONS} dimensions` });
+  }
+  for (const [name, path] of entries) {
+    if (!DIM_NAME.test(name) || name === 'subject') {
+      issues.push({
+        path: `groupBy.${name}`,
+        message: 'name must be alphanumeric/underscore and not "subject"',
+      });
+    }
+    const parsed = parseJsonPath(path);
+    if (typeof parsed === 'string') issues.push({ path: `groupBy.${name}`, message: parsed });
+  }
+  return issues;
+}
+
+/**
+ * Meter CRUD and the per-account extraction cache used by ingest. Creating a meter, or changing
+ * what it extracts, backfills it from the stored raw events.
+ */
+export class MeterService {
+  private cache = new Map<string, Map<string, CompiledMeter[]>>();
+  private loadedAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+    /** How long the extraction cache may serve before re-reading meters (other processes). */
+    private readonly cacheTtlMs = 5_000,
+  ) {}
+
+  async list(accountId: string): Promise<MeterDefinition[]> {
+    const meters = await this.store.listMeters(accountId);
+    return meters.sort((a, b) => a.slug.localeCompare(b.slug));
+  }
+
+  async get(accountId: string, idOrSlug: string): Promise<MeterDefinition> {
+    const m = (await this.store.listMeters(accountId)).find(
+      (x) => x.slug === idOrSlug || x.id === idOrSlug,
+    );
+    if (!m) throw new NotFoundError(`meter "${idOrSlug}" not found`);
+    return m;
+  }
+
+  async create(accountId: string, input: MeterInput): Promise<MeterDefinition> {
+    const issues = validateMeterInput(input);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const existing = await this.store.listMeters(accountId);
+    if (existing.some((m) => m.slug === input.slug)) {
+      throw new ConflictError(`meter "${input.slug}" already exists`);
+    }
+    const at = new Date(this.now()).toISOString();
+    const meter: MeterDefinition = {
+      id: ulid(),
+      accountId,
+      slug: input.slug,
+      name: input.name ?? input.slug,
+      aggregation: input.aggregation,
+      eventType: input.eventType,
+      dimensions: Object.entries(input.groupBy ?? {}),
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (input.description !== undefined) meter.description = input.description;
+    if (input.metadata !== undefined) meter.metadata = input.metadata;
+    if (input.eventFrom !== undefined) meter.eventFrom = new Date(input.eventFrom).toISOString();
+    if (input.valueProperty !== undefined) meter.valueProperty = input.valueProperty;
+    // Registered before the backfill so that events arriving meanwhile are extracted at ingest;
+    // the backfill then rewrites every row of the meter from the raw events.
+    await this.store.putMeter(meter);
+    this.invalidate();
+    await this.backfill(meter);
+    return meter;
+  }
+
+  /** Creates each preset meter the account does not have yet (compat profiles). */
+  async ensurePresets(accountId: string, presets: MeterInput[]): Promise<void> {
+    const have = new Set((await this.store.listMeters(accountId)).map((m) => m.slug));
+    for (const p of presets) if (!have.has(p.slug)) await this.create(accountId, p);
+  }
+
+  async update(accountId: string, idOrSlug: string, patch: MeterUpdate): Promise<MeterDefinition> {
+    const meter = await this.get(accountId, idOrSlug);
+    if (patch.groupBy) {
+      const issues = validateGroupBy(patch.groupBy);
+      if (issues.length > 0) throw new ValidationError(issues);
+    }
+    const next: MeterDefinition = { ...meter, updatedAt: new Date(this.now()).toISOString() };
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.description !== undefined) next.description = patch.description;
+    if (patch.metadata !== undefined) next.metadata = patch.metadata;
+    if (patch.groupBy !== undefined) {
+      const old = new Map(meter.dimensions);
+      // Keep the slots of unchanged dimensions; a changed set of dimensions re-extracts old events.
+      next.dimensions = Object.entries(patch.groupBy);
+      const same =
+        next.dimensions.length === meter.dimensions.length &&
+        next.dimensions.every(([n, p], i) => meter.dimensions[i]?.[0] === n && old.get(n) === p);
+      await this.store.putMeter(next);
+      this.invalidate();
+      if (!same) await this.backfill(next);
+      return next;
+    }
+    await this.store.putMeter(next);
+    this.invalidate();
+    return next;
+  }
+
+  async delete(accountId: string, idOrSlug: string): Promise<void> {
+    const meter = await this.get(accountId, idOrSlug);
+    const at = new Date(this.now()).toISOString();
+    await this.store.putMeter({ ...meter, deletedAt: at, updatedAt: at });
+    await this.store.deleteMeterRows(meter.id);
+    this.invalidate();
+  }
+
+  /** Compiled meters of an account by event type, for ingest. */
+  async metersFor(accountId: string): Promise<Map<string, CompiledMeter[]>> {
+    if (this.now() - this.loadedAt > this.cacheTtlMs) await this.reload();
+    return this.cache.get(accountId) ?? new Map();
+  }
+
+  invalidate(): void {
+    this.loadedAt = 0;
+  }
+
+  private async reload(): Promise<void> {
+    const next = new Map<string, Map<string, CompiledMeter[]>>();
+    for (const m of await this.store.listAllMeters()) {
+      let byType = next.get(m.accountId);
+      if (!byType) {
+        byType = new Map();
+        next.set(m.accountId, byType);
+      }
+      const list = byType.get(m.eventType) ?? [];
+      list.push(compileMeter(m));
+      byType.set(m.eventType, list);
+    }
+    this.cache = next;
+    this.loadedAt = this.now();
+  }
+
+  private async backfill(meter: MeterDefinition): Promise<void> {
+    const cm = compileMeter(meter);
+    await this.store.replaceMeterRows(meter.id, meter.accountId, async (emit) => {
+      await this.store.scanEvents(
+        meter.accountId,
+        meter.eventType,
+        async (events: StoredEvent[]) => {
+          const rows = [];
+          for (const e of events) {
+            const row = extractRow(cm, e.time, JSON.parse(e.data));
+            if (row) rows.push({ ...row, time: e.time, subject: e.subject });
+          }
+          await emit(rows);
+        },
+      );
+    });
+  }
+}

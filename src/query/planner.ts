@@ -1,0 +1,173 @@
+// The pure usage-query planner: resolves names to storage dimensions, lays out calendar windows
+// in the query's zone and decides which store calls answer the query. No I/O.
+import { DateTime } from 'luxon';
+import { type Issue, ValidationError } from '../errors/domain-errors.js';
+import { NOMINAL_MS, truncate } from '../lib/time/window-size.js';
+import { bucketingFor, enumerateWindows, type Window, windowOf } from '../lib/time/windows.js';
+import { parseZone } from '../lib/time/zone.js';
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  DimRef,
+  FilterNode,
+  MeterDefinition,
+} from '../store/ports.js';
+import { filterStringToNode } from './filters.js';
+import type { UsageQuery, WindowSize } from './usage-query.js';
+
+export type PlanMode =
+  | { kind: 'incremental' }
+  | { kind: 'cumulative'; periodOfWindow: number[]; periodBucket: Bucketing }
+  | { kind: 'rolling'; span: number };
+
+export interface UsagePlan {
+  meter: MeterDefinition;
+  store: BaseUsageQuery;
+  /** All windows the store buckets into (may start before the first output window). */
+  windows: Window[];
+  /** Index of the first window that is returned. */
+  firstOutput: number;
+  /** Names of the grouping keys, in store key order ("subject" or a dimension name). */
+  keyNames: string[];
+  mode: PlanMode;
+  fillZero: boolean;
+  windowed: boolean;
+}
+
+function dimRef(meter: MeterDefinition, name: string): DimRef | undefined {
+  if (name === 'subject') return { kind: 'subject' };
+  const slot = meter.dimensions.findIndex(([n]) => n === name);
+  return slot < 0 ? undefined : { kind: 'dim', slot };
+}
+
+/** Whether every boundary of `inner` windows is also... i.e. `outer` periods are unions of them. */
+function nests(inner: WindowSize, outer: WindowSize): boolean {
+  if (NOMINAL_MS[inner] > NOMINAL_MS[outer]) return false;
+  if (inner === 'WEEK') return outer === 'WEEK';
+  return true;
+}
+
+function spanInWindows(unit: WindowSize, count: number, size: WindowSize): number | undefined {
+  if (unit === 'MONTH' || unit === 'YEAR' || size === 'MONTH' || size === 'YEAR') {
+    if (unit === size) return count;
+    if (unit === 'YEAR' && size === 'MONTH') return count * 12;
+    return undefined;
+  }
+  const k = (count * NOMINAL_MS[unit]) / NOMINAL_MS[size];
+  return Number.isInteger(k) && k >= 1 ? k : undefined;
+}
+
+export function planUsage(
+  meter: MeterDefinition,
+  q: UsageQuery,
+  restrictSubject?: string,
+): UsagePlan {
+  const issues: Issue[] = [];
+  const zone = parseZone(q.timeZone);
+  if (!zone) issues.push({ path: 'windowTimeZone', message: `unknown time zone "${q.timeZone}"` });
+  if (!(q.from < q.to)) issues.push({ path: 'from', message: 'from must be before to' });
+
+  const groupBy: DimRef[] = [];
+  for (const name of q.groupBy) {
+    const ref = dimRef(meter, name);
+    if (ref) groupBy.push(ref);
+    else
+      issues.push({ path: 'groupBy', message: `meter ${meter.slug} has no dimension "${name}"` });
+  }
+
+  const filters: FilterNode[] = [];
+  if (q.subjects.length > 0)
+    filters.push({ op: 'in', dim: { kind: 'subject' }, values: q.subjects });
+  if (restrictSubject !== undefined) {
+    filters.push({ op: 'eq', dim: { kind: 'subject' }, value: restrictSubject });
+  }
+  for (const [name, f] of Object.entries(q.filters)) {
+    const ref = dimRef(meter, name);
+    if (!ref) {
+      issues.push({
+        path: `filter.${name}`,
+        message: `meter ${meter.slug} has no dimension "${name}"`,
+      });
+      continue;
+    }
+    filters.push(filterStringToNode(f, ref, `filter.${name}`, issues));
+  }
+
+  let mode: PlanMode = { kind: 'incremental' };
+  let rangeFrom = q.from;
+  let windows: Window[] = [{ start: q.from, end: q.to }];
+  let firstOutput = 0;
+  let bucket: Bucketing = { kind: 'all' };
+  const size = q.windowSize;
+
+  if (zone && size && issues.length === 0) {
+    if (q.mode.kind === 'cumulative') {
+      const period = q.mode.period;
+      if (!nests(size, period)) {
+        issues.push({
+          path: 'cumulativePeriod',
+          message: `a ${period} period is not made of ${size} windows`,
+        });
+      } else {
+        rangeFrom = truncate(DateTime.fromMillis(q.from, { zone }), period).toMillis();
+        windows = enumerateWindows(rangeFrom, q.to, size, zone);
+        const periods = enumerateWindows(rangeFrom, q.to, period, zone);
+        const periodBucket = bucketingFor(periods, period, zone);
+        mode = {
+          kind: 'cumulative',
+          periodBucket,
+          periodOfWindow: windows.map((w) => windowOf(periodBucket, w.start)),
+        };
+      }
+    } else if (q.mode.kind === 'rolling') {
+      const span = spanInWindows(q.mode.span.unit, q.mode.span.count, size);
+      if (span === undefined) {
+        issues.push({
+          path: 'rollingSpan',
+          message: `the span is not a whole number of ${size} windows`,
+        });
+      } else {
+        windows = enumerateWindows(q.from, q.to, size, zone, span - 1);
+        rangeFrom = windows[0]?.start ?? q.from;
+        mode = { kind: 'rolling', span };
+      }
+    } else {
+      windows = enumerateWindows(q.from, q.to, size, zone);
+    }
+    if (issues.length === 0) {
+      bucket = bucketingFor(windows, size, zone);
+      firstOutput = Math.max(
+        0,
+        windows.findIndex((w) => w.end > q.from),
+      );
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const filter: FilterNode | undefined =
+    filters.length === 0
+      ? undefined
+      : filters.length === 1
+        ? filters[0]
+        : { op: 'and', children: filters };
+  const store: BaseUsageQuery = {
+    accountId: meter.accountId,
+    meterId: meter.id,
+    from: rangeFrom,
+    to: q.to,
+    bucket,
+    groupBy,
+    latest: meter.aggregation === 'LATEST',
+  };
+  if (filter) store.filter = filter;
+  return {
+    meter,
+    store,
+    windows,
+    firstOutput,
+    keyNames: q.groupBy,
+    mode,
+    fillZero: q.fillZero,
+    windowed: size !== undefined,
+  };
+}

@@ -1,0 +1,132 @@
+// Pure compilers from planned usage queries to DuckDB SQL. Golden tests pin their output.
+// Identifiers come only from `dimColumn` (a closed set); every value goes through `lit`.
+import {
+  type BaseUsageQuery,
+  type Bucketing,
+  type DimRef,
+  type DistinctValuesQuery,
+  type FilterNode,
+  MAX_DIMENSIONS,
+} from '../ports.js';
+import { lit, litList } from './sql-quote.js';
+
+const DAY_MS = 86_400_000;
+
+export function dimColumn(dim: DimRef): string {
+  if (dim.kind === 'subject') return 'subject';
+  if (!Number.isInteger(dim.slot) || dim.slot < 0 || dim.slot >= MAX_DIMENSIONS) {
+    throw new Error(`dimension slot out of range: ${dim.slot}`);
+  }
+  return `g${dim.slot}`;
+}
+
+/** SQL for the window index of column `time` under `bucket`. */
+export function windowExpr(bucket: Bucketing): string {
+  switch (bucket.kind) {
+    case 'all':
+      return '0';
+    case 'uniform':
+      return `((time - ${lit(bucket.origin)}) // ${lit(bucket.width)})`;
+    case 'calendar': {
+      const [first, ...rest] = bucket.offsets;
+      const offset =
+        rest.length === 0
+          ? lit(first?.offsetMs ?? 0)
+          : `CASE ${rest
+              .reverse()
+              .map((s) => `WHEN time >= ${lit(s.from)} THEN ${lit(s.offsetMs)}`)
+              .join(' ')} ELSE ${lit(first?.offsetMs ?? 0)} END`;
+      return `([${litList(bucket.dayToWindow)}])[((time + ${offset}) // ${DAY_MS}) - ${lit(bucket.baseDay)} + 1]`;
+    }
+  }
+}
+
+const COMPARE: Record<string, string> = {
+  eq: '=',
+  ne: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  like: 'LIKE',
+  nlike: 'NOT LIKE',
+  ilike: 'ILIKE',
+  nilike: 'NOT ILIKE',
+};
+
+export function filterExpr(node: FilterNode): string {
+  switch (node.op) {
+    case 'and':
+    case 'or': {
+      if (node.children.length === 0) return node.op === 'and' ? 'TRUE' : 'FALSE';
+      return `(${node.children.map(filterExpr).join(node.op === 'and' ? ' AND ' : ' OR ')})`;
+    }
+    case 'in':
+      return node.values.length === 0
+        ? 'FALSE'
+        : `${dimColumn(node.dim)} IN (${litList(node.values)})`;
+    case 'nin':
+      return node.values.length === 0
+        ? 'TRUE'
+        : `${dimColumn(node.dim)} NOT IN (${litList(node.values)})`;
+    default: {
+      const op = COMPARE[node.op];
+      if (!op) throw new Error(`unknown filter operator ${node.op}`);
+      return `${dimColumn(node.dim)} ${op} ${lit(node.value)}`;
+    }
+  }
+}
+
+function where(q: BaseUsageQuery, extra?: string): string {
+  const parts = [
+    `meter_id = ${lit(q.meterId)}`,
+    `account_id = ${lit(q.accountId)}`,
+    `time >= ${lit(q.from)}`,
+    `time < ${lit(q.to)}`,
+  ];
+  if (q.filter) parts.push(filterExpr(q.filter));
+  if (extra) parts.push(extra);
+  return parts.join(' AND ');
+}
+
+function keyColumns(q: BaseUsageQuery): string[] {
+  return q.groupBy.map((d, i) => `${dimColumn(d)} AS k${i}`);
+}
+
+function keyNames(q: BaseUsageQuery): string[] {
+  return q.groupBy.map((_, i) => `k${i}`);
+}
+
+export function compileNumeric(q: BaseUsageQuery): string {
+  const keys = keyNames(q);
+  const latest = q.latest
+    ? ', max(struct_pack(t := time, v := value)) FILTER (WHERE value IS NOT NULL) AS lt'
+    : '';
+  const inner = `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx${latest} FROM meter_rows WHERE ${where(q)} GROUP BY ${['w', ...keys].join(', ')}`;
+  if (!q.latest) return inner;
+  return `SELECT ${['w', ...keys].join(', ')}, c, s, mn, mx, lt.t AS lt_time, lt.v AS lt_value FROM (${inner})`;
+}
+
+export function compileUnique(q: BaseUsageQuery): string {
+  const keys = keyNames(q);
+  return `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(DISTINCT value_text) AS u FROM meter_rows WHERE ${where(q)} GROUP BY ${['w', ...keys].join(', ')}`;
+}
+
+export function compileFirstSeen(q: BaseUsageQuery, period: Bucketing): string {
+  const keys = keyNames(q);
+  const inner = `SELECT ${[`${windowExpr(period)} AS p`, ...keyColumns(q)].join(', ')}, value_text, min(${windowExpr(q.bucket)}) AS w FROM meter_rows WHERE ${where(q, 'value_text IS NOT NULL')} GROUP BY ${['p', ...keys, 'value_text'].join(', ')}`;
+  return `SELECT ${['p', 'w', ...keys].join(', ')}, count(*) AS c FROM (${inner}) GROUP BY ${['p', 'w', ...keys].join(', ')}`;
+}
+
+export function compileCoverage(q: BaseUsageQuery, span: number): string {
+  const keys = keyNames(q);
+  const partition = [...keys, 'value_text'].join(', ');
+  const distinct = `SELECT DISTINCT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, value_text FROM meter_rows WHERE ${where(q, 'value_text IS NOT NULL')}`;
+  const spans = `SELECT ${['w AS s', ...keys].join(', ')}, least(coalesce(lead(w) OVER (PARTITION BY ${partition} ORDER BY w), w + ${lit(span)}), w + ${lit(span)}) AS e FROM (${distinct})`;
+  return `SELECT ${['s', 'e', ...keys].join(', ')}, count(*) AS c FROM (${spans}) GROUP BY ${['s', 'e', ...keys].join(', ')}`;
+}
+
+export function compileDistinctValues(q: DistinctValuesQuery): string {
+  const col = dimColumn(q.dim);
+  return `SELECT DISTINCT ${col} AS v FROM meter_rows WHERE meter_id = ${lit(q.meterId)} AND account_id = ${lit(q.accountId)} AND time >= ${lit(q.from)} AND time < ${lit(q.to)} AND ${col} IS NOT NULL${q.subject === undefined ? '' : ` AND subject = ${lit(q.subject)}`} ORDER BY v LIMIT ${lit(q.limit)}`;
+}

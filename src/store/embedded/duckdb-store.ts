@@ -1,0 +1,488 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { UnavailableError } from '../../errors/domain-errors.js';
+import { identityHash } from '../../lib/hash.js';
+import type {
+  Account,
+  ApiKeyRecord,
+  AppendResult,
+  BaseUsageQuery,
+  Bucketing,
+  CoverageRow,
+  DistinctValuesQuery,
+  EventListQuery,
+  FirstSeenRow,
+  IngestItem,
+  MeterDefinition,
+  NumericRow,
+  RowWithEvent,
+  Store,
+  StoredEvent,
+  StoreStats,
+  UniqueRow,
+} from '../ports.js';
+import { MAX_DIMENSIONS } from '../ports.js';
+import { compileListEvents } from './compile-events.js';
+import {
+  compileCoverage,
+  compileDistinctValues,
+  compileFirstSeen,
+  compileNumeric,
+  compileUnique,
+} from './compile-usage.js';
+import { DedupeIndex } from './dedupe-index.js';
+import { MIGRATIONS } from './schema.js';
+import { lit, litList } from './sql-quote.js';
+
+type Cell = unknown;
+
+function num(v: Cell): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number);
+}
+
+function numOrNull(v: Cell): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+
+function str(v: Cell): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+interface Job {
+  items: IngestItem[];
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  threads?: number;
+  memoryLimit?: string;
+}
+
+/** The embedded store: one DuckDB file under the data directory, single writer, group commit. */
+export class DuckDbStore implements Store {
+  readonly kind = 'embedded';
+  private readonly dedupe = new DedupeIndex();
+  private pending: Job[] = [];
+  private flushing = false;
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readIndex = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly readers: DuckDBConnection[],
+    private readonly eventAppender: DuckDBAppender,
+    private readonly rowAppender: DuckDBAppender,
+    private readonly file: string,
+  ) {}
+
+  static async open(opts: EmbeddedStoreOptions): Promise<DuckDbStore> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const file = join(opts.dataDir, 'tally.duckdb');
+    const instance = await DuckDBInstance.create(file, {
+      threads: String(opts.threads ?? 2),
+      memory_limit: opts.memoryLimit ?? '1GB',
+    });
+    const writer = await instance.connect();
+    await migrate(writer);
+    const readers = [await instance.connect(), await instance.connect()];
+    const store = new DuckDbStore(
+      instance,
+      writer,
+      readers,
+      await writer.createAppender('events'),
+      await writer.createAppender('meter_rows'),
+      file,
+    );
+    await store.loadDedupeIndex();
+    return store;
+  }
+
+  private reader(): DuckDBConnection {
+    this.readIndex = (this.readIndex + 1) % this.readers.length;
+    return this.readers[this.readIndex] as DuckDBConnection;
+  }
+
+  private async rows(sql: string): Promise<Cell[][]> {
+    const result = await this.reader().runAndReadAll(sql);
+    return result.getRows() as Cell[][];
+  }
+
+  /** Runs `fn` with the write connection, after every write queued before it. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(fn, fn);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadDedupeIndex(): Promise<void> {
+    const result = await this.writer.stream(
+      'SELECT (key_hash >> 32)::UINTEGER AS hi, (key_hash & 4294967295)::UINTEGER AS lo FROM events',
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const hi = chunk.getColumnValues(0) as number[];
+      const lo = chunk.getColumnValues(1) as number[];
+      for (let i = 0; i < hi.length; i++) this.dedupe.add(hi[i] ?? 0, lo[i] ?? 0);
+    }
+  }
+
+  // ---- EventWriter ----------------------------------------------------------------------------
+
+  append(items: IngestItem[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new UnavailableError('the store is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ items, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flushLoop());
+      }
+    });
+  }
+
+  /** Group commit: every batch that arrived while the previous commit ran shares one commit. */
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const jobs = this.pending.splice(0);
+      try {
+        const results = await this.serialize(() => this.commitJobs(jobs));
+        for (const [i, job] of jobs.entries()) job.resolve(results[i] as AppendResult);
+      } catch (err) {
+        for (const job of jobs) job.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async commitJobs(jobs: Job[]): Promise<AppendResult[]> {
+    const hashes = jobs.map((job) =>
+      job.items.map((it) => identityHash(it.event.accountId, it.event.source, it.event.id)),
+    );
+    const candidates: bigint[] = [];
+    for (const hs of hashes) {
+      for (const [hi, lo] of hs) {
+        if (this.dedupe.has(hi, lo)) candidates.push((BigInt(hi) << 32n) | BigInt(lo));
+      }
+    }
+    const stored = new Set<string>();
+    if (candidates.length > 0) {
+      const found = await this.writer.runAndReadAll(
+        `SELECT account_id, source, id FROM events WHERE key_hash IN (${litList(candidates)})`,
+      );
+      for (const [a, s, id] of found.getRows()) stored.add(`${a}\u0000${s}\u0000${id}`);
+    }
+    const seen = new Set<string>();
+    const results: AppendResult[] = [];
+    const accepted: [number, number][] = [];
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      jobs.forEach((job, j) => {
+        const duplicates: number[] = [];
+        job.items.forEach((item, i) => {
+          const e = item.event;
+          const identity = `${e.accountId}\u0000${e.source}\u0000${e.id}`;
+          if (stored.has(identity) || seen.has(identity)) {
+            duplicates.push(i);
+            return;
+          }
+          seen.add(identity);
+          const h = hashes[j]?.[i] as [number, number];
+          accepted.push(h);
+          this.appendEvent(e, h);
+          for (const row of item.rows)
+            this.appendRow({ ...row, time: e.time, subject: e.subject }, e.accountId);
+        });
+        results.push({ duplicates });
+      });
+      this.eventAppender.flushSync();
+      this.rowAppender.flushSync();
+      await this.writer.run('COMMIT');
+    } catch (err) {
+      this.eventAppender.clear();
+      this.rowAppender.clear();
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    for (const [hi, lo] of accepted) this.dedupe.add(hi, lo);
+    return results;
+  }
+
+  private appendEvent(e: StoredEvent, [hi, lo]: [number, number]): void {
+    const a = this.eventAppender;
+    a.appendVarchar(e.accountId);
+    a.appendUBigInt((BigInt(hi) << 32n) | BigInt(lo));
+    a.appendVarchar(e.id);
+    a.appendVarchar(e.source);
+    a.appendVarchar(e.type);
+    a.appendVarchar(e.subject);
+    a.appendBigInt(BigInt(e.time));
+    a.appendBigInt(BigInt(e.ingestedAt));
+    a.appendVarchar(e.data);
+    a.endRow();
+  }
+
+  private appendRow(row: RowWithEvent, accountId: string): void {
+    const a = this.rowAppender;
+    a.appendVarchar(row.meterId);
+    a.appendVarchar(accountId);
+    a.appendBigInt(BigInt(row.time));
+    a.appendVarchar(row.subject);
+    if (row.value === null) a.appendNull();
+    else a.appendDouble(row.value);
+    if (row.valueText === null) a.appendNull();
+    else a.appendVarchar(row.valueText);
+    for (let i = 0; i < MAX_DIMENSIONS; i++) {
+      const d = row.dims[i];
+      if (d === null || d === undefined) a.appendNull();
+      else a.appendVarchar(d);
+    }
+    a.endRow();
+  }
+
+  // ---- EventReader ----------------------------------------------------------------------------
+
+  async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
+    return (await this.rows(compileListEvents(q))).map(toEvent);
+  }
+
+  async scanEvents(
+    accountId: string,
+    eventType: string,
+    onBatch: (events: StoredEvent[]) => Promise<void>,
+  ): Promise<void> {
+    const result = await this.reader().stream(
+      `SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      await onBatch((chunk.getRows() as Cell[][]).map(toEvent));
+    }
+  }
+
+  // ---- MeterRowWriter -------------------------------------------------------------------------
+
+  replaceMeterRows(
+    meterId: string,
+    accountId: string,
+    produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.writer.run(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+        await produce(async (rows) => {
+          for (const row of rows) this.appendRow(row, accountId);
+          this.rowAppender.flushSync();
+        });
+        await this.writer.run('COMMIT');
+      } catch (err) {
+        this.rowAppender.clear();
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  deleteMeterRows(meterId: string): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+    });
+  }
+
+  // ---- UsageReader ----------------------------------------------------------------------------
+
+  async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
+    const n = q.groupBy.length;
+    return (await this.rows(compileNumeric(q))).map((r) => ({
+      window: num(r[0]),
+      keys: r.slice(1, 1 + n).map(str),
+      count: num(r[1 + n]),
+      sum: numOrNull(r[2 + n]) ?? 0,
+      min: numOrNull(r[3 + n]),
+      max: numOrNull(r[4 + n]),
+      latestTime: q.latest ? numOrNull(r[5 + n]) : null,
+      latest: q.latest ? numOrNull(r[6 + n]) : null,
+    }));
+  }
+
+  async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
+    const n = q.groupBy.length;
+    return (await this.rows(compileUnique(q))).map((r) => ({
+      window: num(r[0]),
+      keys: r.slice(1, 1 + n).map(str),
+      uniques: num(r[1 + n]),
+    }));
+  }
+
+  async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
+    const n = q.groupBy.length;
+    return (await this.rows(compileFirstSeen(q, period))).map((r) => ({
+      period: num(r[0]),
+      window: num(r[1]),
+      keys: r.slice(2, 2 + n).map(str),
+      count: num(r[2 + n]),
+    }));
+  }
+
+  async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
+    const n = q.groupBy.length;
+    return (await this.rows(compileCoverage(q, span))).map((r) => ({
+      start: num(r[0]),
+      end: num(r[1]),
+      keys: r.slice(2, 2 + n).map(str),
+      count: num(r[2 + n]),
+    }));
+  }
+
+  async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
+    return (await this.rows(compileDistinctValues(q))).map((r) => String(r[0]));
+  }
+
+  // ---- MeterRepo, AccountRepo -----------------------------------------------------------------
+
+  async listMeters(accountId: string, includeDeleted = false): Promise<MeterDefinition[]> {
+    const all = (
+      await this.rows(`SELECT body FROM meters WHERE account_id = ${lit(accountId)}`)
+    ).map((r) => JSON.parse(String(r[0])) as MeterDefinition);
+    return all.filter((m) => includeDeleted || !m.deletedAt);
+  }
+
+  async listAllMeters(): Promise<MeterDefinition[]> {
+    return (await this.rows('SELECT body FROM meters'))
+      .map((r) => JSON.parse(String(r[0])) as MeterDefinition)
+      .filter((m) => !m.deletedAt);
+  }
+
+  putMeter(m: MeterDefinition): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run(
+        `INSERT OR REPLACE INTO meters VALUES (${litList([m.id, m.accountId, JSON.stringify(m)])})`,
+      );
+    });
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (
+      await this.rows('SELECT id, name, created_at, profiles FROM accounts ORDER BY created_at, id')
+    ).map((r) => ({
+      id: String(r[0]),
+      name: String(r[1]),
+      createdAt: String(r[2]),
+      profiles: JSON.parse(String(r[3])) as string[],
+    }));
+  }
+
+  putAccount(a: Account): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run(
+        `INSERT OR REPLACE INTO accounts VALUES (${litList([a.id, a.name, a.createdAt, JSON.stringify(a.profiles)])})`,
+      );
+    });
+  }
+
+  async listKeys(accountId?: string): Promise<ApiKeyRecord[]> {
+    const where = accountId === undefined ? '' : ` WHERE account_id = ${lit(accountId)}`;
+    return (await this.rows(`SELECT * FROM api_keys${where} ORDER BY created_at, id`)).map(toKey);
+  }
+
+  async findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const rows = await this.rows(`SELECT * FROM api_keys WHERE hash = ${lit(hash)}`);
+    return rows[0] ? toKey(rows[0]) : undefined;
+  }
+
+  putKey(k: ApiKeyRecord): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run(
+        `INSERT OR REPLACE INTO api_keys VALUES (${litList([k.id, k.accountId, k.kind, k.subject ?? null, k.hash, k.prefix, k.createdAt, k.revokedAt ?? null])})`,
+      );
+    });
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  async stats(): Promise<StoreStats> {
+    const [r] = await this.rows(
+      'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM meter_rows)',
+    );
+    let bytes = 0;
+    for (const f of [this.file, `${this.file}.wal`]) {
+      try {
+        bytes += statSync(f).size;
+      } catch {
+        // The WAL exists only between checkpoints.
+      }
+    }
+    return { events: num(r?.[0]), meterRows: num(r?.[1]), bytesOnDisk: bytes };
+  }
+
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1');
+  }
+
+  /** Forces a checkpoint (folds the WAL into the database file). */
+  checkpoint(): Promise<void> {
+    return this.serialize(async () => {
+      await this.writer.run('CHECKPOINT');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    await this.serialize(async () => undefined);
+    this.eventAppender.closeSync();
+    this.rowAppender.closeSync();
+    for (const c of [this.writer, ...this.readers]) c.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+async function migrate(conn: DuckDBConnection): Promise<void> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+  const done = new Set(
+    (await conn.runAndReadAll('SELECT version FROM schema_migrations'))
+      .getRows()
+      .map((r) => Number(r[0])),
+  );
+  for (const [i, sql] of MIGRATIONS.entries()) {
+    if (done.has(i + 1)) continue;
+    await conn.run('BEGIN TRANSACTION');
+    await conn.run(sql);
+    await conn.run(`INSERT INTO schema_migrations VALUES (${lit(i + 1)})`);
+    await conn.run('COMMIT');
+  }
+}
+
+function toEvent(r: Cell[]): StoredEvent {
+  return {
+    accountId: String(r[0]),
+    id: String(r[1]),
+    source: String(r[2]),
+    type: String(r[3]),
+    subject: String(r[4]),
+    time: num(r[5]),
+    ingestedAt: num(r[6]),
+    data: String(r[7]),
+  };
+}
+
+function toKey(r: Cell[]): ApiKeyRecord {
+  const k: ApiKeyRecord = {
+    id: String(r[0]),
+    accountId: String(r[1]),
+    kind: String(r[2]) as ApiKeyRecord['kind'],
+    hash: String(r[4]),
+    prefix: String(r[5]),
+    createdAt: String(r[6]),
+  };
+  if (r[3] !== null && r[3] !== undefined) k.subject = String(r[3]);
+  if (r[7] !== null && r[7] !== undefined) k.revokedAt = String(r[7]);
+  return k;
+}

@@ -1,0 +1,15 @@
+import { MAX_DIMENSIONS } from '../ports.js';
+
+// Ordered, never-edited migrations of the embedded store. The ledger table records which ran.
+const dimColumns = Array.from({ length: MAX_DIMENSIONS }, (_, i) => `g${i} VARCHAR`).join(', ');
+
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at VARCHAR NOT NULL, profiles VARCHAR NOT NULL);
+   CREATE TABLE api_keys (id VARCHAR PRIMARY KEY, account_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, subject VARCHAR, hash VARCHAR NOT NULL, prefix VARCHAR NOT NULL, created_at VARCHAR NOT NULL, revoked_at VARCHAR);
+   CREATE TABLE meters (id VARCHAR PRIMARY KEY, account_id VARCHAR NOT NULL, body VARCHAR NOT NULL);
+   -- Raw events: the source of truth, appended in arrival order (time is mostly increasing, so
+   -- DuckDB's per-row-group min/max prune time ranges). key_hash feeds the dedupe index at start.
+   CREATE TABLE events (account_id VARCHAR NOT NULL, key_hash UBIGINT NOT NULL, id VARCHAR NOT NULL, source VARCHAR NOT NULL, type VARCHAR NOT NULL, subject VARCHAR NOT NULL, time BIGINT NOT NULL, ingested_at BIGINT NOT NULL, data VARCHAR NOT NULL);
+   -- Values and dimensions extracted per meter at ingest, so that queries never parse JSON.
+   CREATE TABLE meter_rows (meter_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, time BIGINT NOT NULL, subject VARCHAR NOT NULL, value DOUBLE, value_text VARCHAR, ${dimColumns});`,
+];

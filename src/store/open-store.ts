@@ -1,0 +1,19 @@
+import type { Config } from '../config/config.js';
+import { clickHouseConfigFromEnv } from './clickhouse/config.js';
+import { createClickHouseStore } from './clickhouse/store.js';
+import { DuckDbStore } from './embedded/duckdb-store.js';
+import type { Store } from './ports.js';
+
+/** Opens the store the configuration selects (ClickHouse settings: see docs/clickhouse.md). */
+export async function openStore(
+  config: Config,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Store> {
+  if (config.TALLY_STORE === 'clickhouse')
+    return createClickHouseStore(clickHouseConfigFromEnv(env));
+  return DuckDbStore.open({
+    dataDir: config.TALLY_DATA_DIR,
+    threads: config.TALLY_DUCKDB_THREADS,
+    memoryLimit: config.TALLY_DUCKDB_MEMORY_LIMIT,
+  });
+}

@@ -10,7 +10,7 @@ export type Topology = 'single' | 'cluster';
 export async function openStore(
   topology: Topology,
   database = freshDatabase('tally_test'),
-  claimGraceMs = 30,
+  claimGraceMs = 200,
 ): Promise<Store> {
   const s = servers();
   const store =

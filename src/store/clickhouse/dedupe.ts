@@ -77,7 +77,7 @@ export class Dedupe {
       if (acked - at > this.opts.graceMs / 2) {
         // Too slow to be sure others saw it in time: withdraw it and claim again.
         await this.write(keys, token, RELEASE, acked);
-        if (attempt >= 3) throw new UnavailableError('ClickHouse too slow to claim event ids', 1);
+        if (attempt >= 5) throw new UnavailableError('ClickHouse too slow to claim event ids', 1);
         continue;
       }
       await sleep(at + this.opts.graceMs - Date.now());

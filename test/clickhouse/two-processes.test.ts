@@ -1,0 +1,90 @@
+// Two Tally processes on one ClickHouse: the same events sent through both concurrently are
+// stored once; a key and a meter created by one process are honoured by the other.
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/ports.js';
+import { freshDatabase, skipClickHouse } from './servers.js';
+import { dropDatabase, openStore, type Topology } from './stores.js';
+
+const skip = skipClickHouse();
+const run = promisify(execFile);
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+const EVENTS = 1000;
+
+async function worker(env: Record<string, string>, command: string) {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', WORKER, command], {
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+  const last = stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
+  'two processes (%s)',
+  (topology) => {
+    const database = freshDatabase('tally_2p');
+    let store: Store;
+    beforeAll(async () => {
+      store = await openStore(topology, database);
+    });
+    afterAll(async () => {
+      await store?.close();
+      await dropDatabase(topology, database);
+    });
+
+    it('count an event sent through both processes once', async () => {
+      const env = { TOPOLOGY: topology, DATABASE: database, EVENTS: String(EVENTS), BATCH: '100' };
+      const [a, b] = await Promise.all([
+        worker(env, 'ingest'),
+        worker({ ...env, REVERSE: '1' }, 'ingest'),
+      ]);
+      expect(Number(a?.stored) + Number(b?.stored)).toBe(EVENTS);
+      expect(Number(a?.duplicates) + Number(b?.duplicates)).toBe(EVENTS);
+      const stats = await store.stats();
+      expect(stats.events).toBe(EVENTS);
+      const rows = await store.aggregateNumeric({
+        accountId: 'acc',
+        meterId: 'm1',
+        from: 0,
+        to: 2_000_000_000_000,
+        bucket: { kind: 'all' },
+        groupBy: [],
+      });
+      expect(rows.map((r) => r.count)).toEqual([EVENTS]);
+      // Sent again later through a third process: all duplicates.
+      const again = await worker(env, 'ingest');
+      expect(again).toEqual({ stored: 0, duplicates: EVENTS });
+    }, 120_000);
+
+    it('honour a key and a meter created by the other process within seconds', async () => {
+      const now = new Date().toISOString();
+      await store.putMeter({
+        id: 'meter-x',
+        accountId: 'acc',
+        slug: 'x',
+        name: 'x',
+        aggregation: 'COUNT',
+        eventType: 'request',
+        dimensions: [],
+        createdAt: now,
+        updatedAt: now,
+      });
+      await store.putKey({
+        id: 'key-x',
+        accountId: 'acc',
+        kind: 'secret',
+        hash: 'hash-x',
+        prefix: 'tly_',
+        createdAt: now,
+      });
+      const seen = await worker({ TOPOLOGY: topology, DATABASE: database, HASH: 'hash-x' }, 'find');
+      expect(seen.keyId).toBe('key-x');
+      expect(Number(seen.ms)).toBeLessThan(2000);
+      expect(seen.meters).toEqual(['meter-x']);
+    }, 60_000);
+  },
+);

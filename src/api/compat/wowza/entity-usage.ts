@@ -38,7 +38,7 @@ export async function entityUsage(kind: EntityKind, s: EntityScope): Promise<Ent
       usageQuery({
         meterSlug: attributesMeter(kind),
         ...base,
-        windowSize: 'DAY',
+        windowSize: 'HOUR',
         groupBy: ['id', ...kind.attributes],
       }),
     ),

@@ -41,7 +41,7 @@ export const wowzaPresets: MeterInput[] = [
     {
       slug: attributesMeter(k),
       name: `Wowza ${k.single.replaceAll('_', ' ')} attributes`,
-      description: 'Events per entity and attribute values; the latest day tells current values.',
+      description: 'Events per entity and attribute values; the latest hour tells current values.',
       aggregation: 'COUNT',
       eventType: k.eventType,
       groupBy: Object.fromEntries([['id', '$.id'], ...k.attributes.map((a) => [a, `$.${a}`])]),

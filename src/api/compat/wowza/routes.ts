@@ -121,7 +121,8 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok) return b.res;
     const x = b.ctx;
-    const [target, transcoder] = ENTITY_KINDS;
+    const target = ENTITY_KINDS.find((k) => k.plural === 'stream_targets');
+    const transcoder = ENTITY_KINDS.find((k) => k.plural === 'transcoders');
     if (!target || !transcoder) throw new Error('entity table incomplete');
     const [viewingSeconds, viewingBytes, viewers, egressSeconds, egressExtra, egressBytes] =
       await Promise.all([

@@ -1,0 +1,32 @@
+// The shared store behaviour suite against a single ClickHouse server and the two-shard cluster.
+import { afterAll } from 'vitest';
+import { runStoreBehaviour } from '../../src/store/behaviour/store-behaviour.js';
+import type { Store } from '../../src/store/ports.js';
+import { freshDatabase, skipClickHouse } from './servers.js';
+import { dropDatabase, openStore, type Topology } from './stores.js';
+
+const skip = skipClickHouse();
+
+for (const topology of ['single', 'cluster'] as Topology[]) {
+  if (skip) break;
+  const databases = new Map<Store, string>();
+  runStoreBehaviour(`clickhouse ${topology}`, {
+    open: async () => {
+      const database = freshDatabase('tally_beh');
+      const store = await openStore(topology, database);
+      databases.set(store, database);
+      return store;
+    },
+    reopen: async (previous) => {
+      const database = databases.get(previous);
+      if (!database) throw new Error('reopen of a store this suite did not open');
+      await previous.close().catch(() => undefined);
+      const store = await openStore(topology, database);
+      databases.set(store, database);
+      return store;
+    },
+  });
+  afterAll(async () => {
+    for (const database of new Set(databases.values())) await dropDatabase(topology, database);
+  });
+}

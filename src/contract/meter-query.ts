@@ -23,7 +23,9 @@ type FilterStringWire = z.infer<typeof FilterStringBase> & {
 export const FilterStringSchema: z.ZodType<FilterStringWire> = FilterStringBase.extend({
   $and: z.array(z.lazy(() => FilterStringSchema)).nullish(),
   $or: z.array(z.lazy(() => FilterStringSchema)).nullish(),
-}).strict();
+})
+  .strict()
+  .openapi('FilterString');
 
 const WINDOW_SIZES = [
   'MINUTE',

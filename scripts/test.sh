@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: `npm test` runs this, and CI runs `npm test` on a clean clone with CI=true.
+# It installs and starts what the tests need (Debian's clickhouse-server, Debian's chromium):
+# nothing is skipped for a missing dependency.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "type check"
+npx tsc --noEmit
+npx tsc -p web/tsconfig.json --noEmit
+
+step "format and lint"
+npx biome check .
+
+step "generated files are up to date"
+npx tsx scripts/generate-openapi.ts --check
+
+step "unit, store, API, conformance and compat tests (embedded store)"
+npx vitest run
+
+step "ClickHouse: single server and two-shard cluster"
+bash scripts/clickhouse/start.sh
+trap 'bash scripts/clickhouse/stop.sh' EXIT
+npx vitest run --config test/clickhouse/vitest.config.ts
+
+step "dashboard in headless Chromium"
+bash scripts/install-chromium.sh
+npx vite build web --logLevel warn
+npx vitest run --config web/vitest.config.ts

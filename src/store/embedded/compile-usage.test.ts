@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BaseUsageQuery } from '../ports.js';
+import type { BaseUsageQuery, Bucketing } from '../ports.js';
 import {
   compileCoverage,
   compileDistinctValues,
@@ -21,9 +21,9 @@ const base: BaseUsageQuery = {
 };
 
 describe('embedded SQL compiler (golden)', () => {
-  it.each([
-    [{ kind: 'all' } as const, '0'],
-    [{ kind: 'uniform', origin: 900000, width: 3600000 } as const, '((time - 900000) // 3600000)'],
+  const cases: [Bucketing, string][] = [
+    [{ kind: 'all' }, '0'],
+    [{ kind: 'uniform', origin: 900000, width: 3600000 }, '((time - 900000) // 3600000)'],
     [
       {
         kind: 'calendar',
@@ -33,10 +33,11 @@ describe('embedded SQL compiler (golden)', () => {
         ],
         baseDay: 19792,
         dayToWindow: [0, 0, 1],
-      } as const,
+      },
       '([0, 0, 1])[((time + CASE WHEN time >= 1710054000000 THEN -14400000 ELSE -18000000 END) // 86400000) - 19792 + 1]',
     ],
-  ])('window expression %#', (bucket, sql) => {
+  ];
+  it.each(cases)('window expression %#', (bucket, sql) => {
     expect(windowExpr(bucket)).toBe(sql);
   });
 

@@ -1,6 +1,7 @@
 // The one place where domain errors become HTTP: application/problem+json for the native and admin
 // APIs (compat profiles map the same errors to their vendors' bodies in their own folders).
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Problem } from '../contract/problem.js';
 import {
@@ -29,14 +30,20 @@ const TITLE: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-/** Status of any error: domain errors by code, everything else 500. */
+/** Status of any error: domain errors by code, Hono's own 4xx (malformed JSON body, unsupported
+ * media type from the route validators) as they are, everything else 500. */
 export function statusOf(err: unknown): ContentfulStatusCode {
-  return err instanceof DomainError ? STATUS[err.code] : 500;
+  if (err instanceof DomainError) return STATUS[err.code];
+  if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+    return err.status as ContentfulStatusCode;
+  }
+  return 500;
 }
 
 /** Retry-After seconds for errors that have one. */
@@ -68,7 +75,7 @@ export function problemBody(
 export function problemResponse(c: Context, err: unknown, requestId: string): Response {
   const status = statusOf(err);
   const detail =
-    err instanceof DomainError
+    err instanceof DomainError || (err instanceof HTTPException && status < 500)
       ? err.message
       : 'internal error; the request id identifies it in the server log';
   const ext =

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { parseZone } from '../lib/time/zone.js';
 
 const FilterStringBase = z.object({
   $eq: z.string().nullish(),
@@ -67,6 +68,12 @@ const extensionFields = {
   fill: z.enum(['none', 'zero']).optional().describe('Tally extension: zero = dense series.'),
 };
 
+// Checked here, beside windowSize and the range, so one response lists every bad parameter (the
+// mapping to the usage query ran only after the schema had passed, hiding a bad zone behind others).
+const timeZone = z
+  .string()
+  .refine((s) => parseZone(s) !== undefined, 'unknown time zone or offset (IANA name or +05:45)');
+
 const instant = z
   .string()
   .describe('RFC 3339 date-time, or epoch milliseconds')
@@ -88,8 +95,7 @@ export const MeterQueryParamsSchema = z.object({
   from: instant.optional().describe('Inclusive start.'),
   to: instant.optional().describe('Exclusive end (default: now).'),
   windowSize: WindowSizeParamSchema.optional(),
-  windowTimeZone: z
-    .string()
+  windowTimeZone: timeZone
     .optional()
     .describe('IANA zone or a fixed offset such as +05:45 (default UTC).'),
   subject: repeated(100).optional(),
@@ -109,7 +115,7 @@ export const MeterQueryRequestSchema = z
     from: instant.optional(),
     to: instant.optional(),
     windowSize: WindowSizeParamSchema.optional(),
-    windowTimeZone: z.string().optional(),
+    windowTimeZone: timeZone.optional(),
     subject: z.array(z.string()).max(100).optional(),
     filterCustomerId: z.array(z.string()).max(100).optional(),
     filterGroupBy: z.record(z.string(), z.array(z.string())).optional(),

@@ -11,6 +11,8 @@ export interface Row {
 export interface MeterInfo {
   slug: string;
   aggregation: string;
+  eventType: string;
+  valueProperty?: string;
   groupBy: Record<string, string>;
   metadata?: Record<string, string>;
 }
@@ -80,4 +82,35 @@ export function totalsByGroup(rows: Row[], groupBy: string[]): Map<string, numbe
     out.set(k, (out.get(k) ?? 0) + r.value);
   }
   return out;
+}
+
+/** Sends one event for `meter` happening now, carrying `value` at the meter's value property. */
+export async function sendEventNow(
+  base: string,
+  key: string,
+  meter: MeterInfo,
+  subject: string,
+  value: number,
+): Promise<void> {
+  const data: Record<string, unknown> = {};
+  const path = /^\$\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(meter.valueProperty ?? '');
+  if (path?.[1]) data[path[1]] = value;
+  const event = {
+    specversion: '1.0',
+    id: `e2e-${Date.now()}-${Math.random()}`,
+    source: 'dashboard-e2e',
+    type: meter.eventType,
+    subject,
+    time: new Date().toISOString(),
+    data,
+  };
+  const res = await fetch(`${base}/api/v1/events`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${key}`,
+      'Content-Type': 'application/cloudevents-batch+json',
+    },
+    body: JSON.stringify([event]),
+  });
+  if (!res.ok) throw new Error(`send event: ${res.status} ${await res.text()}`);
 }

@@ -13,6 +13,7 @@ import {
   type MeterInfo,
   queryRows,
   type Row,
+  sendEventNow,
   totalsByGroup,
 } from './api-helpers';
 import { chromiumAvailable, launchChromium } from './browser';
@@ -328,6 +329,23 @@ describe.runIf(run)('dashboard in a real browser', () => {
     } finally {
       await ctx.close();
     }
+  });
+
+  it('refreshes the realtime tile by itself', async () => {
+    await settle(page, () => page.goto(`${tally.url}/?meter=${meter.slug}&range=today`));
+    await page.waitForFunction(
+      () => document.querySelector('#realtime-value')?.getAttribute('data-value') != null,
+    );
+    const before = Number(await page.getAttribute('#realtime-value', 'data-value'));
+    const value = meter.aggregation === 'COUNT' ? 1 : 7;
+    await sendEventNow(tally.url, tally.secretKey, meter, 'e2e-realtime', value);
+    // No reload, no click: the tile polls (every 5 s) and shows the new event within the minute.
+    await page.waitForFunction(
+      (min) => Number(document.querySelector('#realtime-value')?.getAttribute('data-value')) >= min,
+      before + value,
+      { timeout: 20_000 },
+    );
+    expect(await page.textContent('#realtime-status')).toMatch(/Updated/);
   });
 
   it('fits a phone-width screen without sideways scrolling', async () => {

@@ -19,7 +19,7 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional(),
     TALLY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    TALLY_DEMO_SECRET_KEY: z.string().min(8).optional(),
+    TALLY_DEMO_SECRET_KEY: z.string().min(1).optional(),
     TALLY_METERS_FILE: z.string().optional(),
     TALLY_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -45,12 +45,15 @@ export async function seedDemo(
   ];
   let batch: { value: unknown }[] = [];
   let events = 0;
+  // A few batches in flight let the store's group commit merge them.
+  const inFlight: Promise<unknown>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await s.ingest.ingest(account.id, batch);
+    inFlight.push(s.ingest.ingest(account.id, batch));
     events += batch.length;
     opts.onProgress?.(events);
     batch = [];
+    if (inFlight.length >= 4) await inFlight.shift();
   };
   for (const source of sources) {
     for (const e of source) {
@@ -59,5 +62,6 @@ export async function seedDemo(
     }
   }
   await flush();
+  await Promise.all(inFlight);
   return { accountId: account.id, secret, ingest, publishable, publishableSubject, events };
 }

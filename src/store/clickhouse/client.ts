@@ -7,6 +7,9 @@ import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 const PINNED: ClickHouseSettings = {
   // 64-bit integers arrive as strings on every version; rows are converted in TypeScript.
   output_format_json_quote_64bit_integers: 1,
+  // Values are inlined (no query parameters on 18.16), so long IN lists make long SQL; the
+  // default 256 KiB limit would reject them.
+  max_query_size: '16777216',
 };
 
 export interface ChConnection {

@@ -154,3 +154,19 @@ export function batchBody(d: Dataset, from: number, to: number, tag: string): Bu
   for (let i = from; i < to; i++) parts.push(eventJson(d, i, tag));
   return Buffer.from(`[${parts.join(',')}]`);
 }
+
+/** The first `n` events, sharing memory with `d`. */
+export function headOf(d: Dataset, n: number): Dataset {
+  const m = Math.min(n, d.n);
+  return {
+    n: m,
+    time: d.time.subarray(0, m),
+    subject: d.subject.subarray(0, m),
+    model: d.model.subarray(0, m),
+    region: d.region.subarray(0, m),
+    project: d.project.subarray(0, m),
+    env: d.env.subarray(0, m),
+    user: d.user.subarray(0, m),
+    tokens: d.tokens.subarray(0, m),
+  };
+}

@@ -57,6 +57,9 @@ export async function storeDiskBytes(
   tag: string,
 ): Promise<number> {
   if (opts.store === 'embedded') return dirBytes(dataDir);
-  const { clickhouseDatabaseBytes } = await import('./raw-clickhouse.js');
-  return clickhouseDatabaseBytes(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
+  const { clickhouseDatabaseBytes, dropDatabase } = await import('./raw-clickhouse.js');
+  const bytes = await clickhouseDatabaseBytes(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
+  // The run's data should not outlive it on a shared server.
+  await dropDatabase(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
+  return bytes;
 }

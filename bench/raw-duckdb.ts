@@ -60,8 +60,12 @@ export class RawDuckDb implements RawEngine {
     return new RawDuckDb(dir, instance, conn);
   }
 
-  /** Appends events [0, d.n) with one reused chunk per table, one commit per 1000 events. */
-  async ingest(d: Dataset, tag: string, batch: number): Promise<void> {
+  /**
+   * Appends events [0, d.n) through one reused chunk per table (at most 1000 events per chunk, the
+   * chunk limit being 2048 rows), committing every `commitEvery` events.
+   */
+  async ingest(d: Dataset, tag: string, commitEvery: number): Promise<void> {
+    const batch = Math.min(1000, commitEvery);
     const ev: DuckDBAppender = await this.conn.createAppender('events');
     const mr: DuckDBAppender = await this.conn.createAppender('meter_rows');
     const evChunk = DuckDBDataChunk.create([
@@ -144,12 +148,14 @@ export class RawDuckDb implements RawEngine {
       mrChunk.reset();
       mrChunk.rowCount = 2 * m;
       mrChunk.setColumns(cols);
-      await this.conn.run('BEGIN TRANSACTION');
+      if (from % commitEvery === 0) await this.conn.run('BEGIN TRANSACTION');
       ev.appendDataChunk(evChunk);
       mr.appendDataChunk(mrChunk);
-      ev.flushSync();
-      mr.flushSync();
-      await this.conn.run('COMMIT');
+      if (to % commitEvery === 0 || to === d.n) {
+        ev.flushSync();
+        mr.flushSync();
+        await this.conn.run('COMMIT');
+      }
     }
     ev.closeSync();
     mr.closeSync();

@@ -1,14 +1,15 @@
 // `npm run bench [-- --scale quick|medium|full | --events N] [--store clickhouse --clickhouse-url URL]`
 // Measures every figure of PRODUCT.md section 7 three ways in one run: through Tally's HTTP API, in
 // the raw engine, and in a typed-array loop; prints the table and appends it to docs/benchmarks.md.
+import { rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseBenchArgs } from './args.js';
-import { batchBody, generateDataset } from './dataset.js';
+import { batchBody, generateDataset, headOf } from './dataset.js';
 import { openRawEngine, serverEnv, storeDiskBytes } from './engines.js';
 import { HttpClient } from './http-client.js';
 import { appendReport, fmtBytes, fmtMs, fmtRate, type Row, ratio, renderTable } from './report.js';
-import { startServerProcess } from './server-process.js';
+import { cpuPressure, startServerProcess } from './server-process.js';
 import { median, nowMs, percentile, timeRuns } from './stats.js';
 import {
   backgroundIngest,
@@ -87,8 +88,20 @@ const typedBytes = opts.events * (8 + 2 + 4 + 8 + 4);
 const raw = await openRawEngine(opts, join(workDir, 'raw'), tag);
 log(`raw ${raw.name}: ingest`);
 t = nowMs();
+const cpu0 = process.cpuUsage();
 await raw.ingest(data, tag, opts.batch);
 const rawIngestRate = (opts.events / (nowMs() - t)) * 1000;
+const rawCpu = process.cpuUsage(cpu0);
+const rawCpuUsPerEvent = (rawCpu.user + rawCpu.system) / opts.events;
+// The same append with one commit per 100,000 events separates the engine's CPU cost from the
+// per-commit (WAL write + fsync) cost that a durable acknowledgement per batch pays.
+const bulk = await openRawEngine(opts, join(workDir, 'raw-bulk'), `${tag}b`);
+const bulkData = headOf(data, 500_000);
+t = nowMs();
+await bulk.ingest(bulkData, `${tag}b`, 100_000);
+const rawBulkRate = (bulkData.n / (nowMs() - t)) * 1000;
+await bulk.close();
+log(`raw ${bulk.name}, one commit per 100,000: ${fmtRate(rawBulkRate)}`);
 log(`raw ${raw.name}: ${fmtRate(rawIngestRate)}; queries`);
 const rawDash = await timeRuns(opts.runs, (i) => raw.dashboard(caseAt(i)));
 const rawMonthly = median(await timeRuns(5, () => raw.monthlySum()));
@@ -109,6 +122,9 @@ const admin = new HttpClient(server.url, adminToken, 1);
 const key = await setupAccount(admin);
 admin.close();
 const http = new HttpClient(server.url, key, opts.connections + 2);
+const serverCpu0 = server.cpuMs();
+const clientCpu0 = process.cpuUsage();
+const pressureBefore = cpuPressure();
 const ingest = await ingestOverHttp(
   http,
   data,
@@ -119,6 +135,9 @@ const ingest = await ingestOverHttp(
   (done) => log(`ingested ${done.toLocaleString('en-US')}`),
 );
 const httpIngestRate = (ingest.events / ingest.sendMs) * 1000;
+const serverCpuUsPerEvent = ((server.cpuMs() - serverCpu0) * 1000) / opts.events;
+const clientCpu = process.cpuUsage(clientCpu0);
+const pressureAfter = cpuPressure();
 log(
   `HTTP ingest ${fmtRate(httpIngestRate)} (${ingest.retries} retries; rendering bodies took ${(ingest.renderMs / 1000).toFixed(1)} s, not timed)`,
 );
@@ -236,10 +255,14 @@ console.log(`\n${table}\n`);
 const context = [
   `scale: ${opts.scaleName} (${opts.events.toLocaleString('en-US')} events of ${avgEventBytes.toFixed(0)} bytes JSON on average, 1 account, 1,000 Zipf subjects, 2 meters = 2 meter rows per event), store: ${opts.store}`,
   `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtBytes(totalmem())} RAM, Node ${process.version}; client, server and raw engine share the 2 cores; other engineers' processes were running (load average at start ${startLoad})`,
+  `raw ${raw.name} ingest with one commit per 100,000 events instead of per ${opts.batch}: ${fmtRate(rawBulkRate)} (first ${bulkData.n.toLocaleString('en-US')} events)`,
+  `CPU per event while ingesting (independent of the other load on the machine): Tally server ${serverCpuUsPerEvent.toFixed(1)} µs (so about ${fmtRate(2e6 / serverCpuUsPerEvent)} if it had both cores alone), raw ${raw.name} ${rawCpuUsPerEvent.toFixed(1)} µs (bench process incl. engine threads${opts.store === 'clickhouse' ? "; the ClickHouse server's own CPU is not counted" : ''}); the HTTP client used ${(((clientCpu.user + clientCpu.system) / 1e6 / (ingest.sendMs / 1000)) * 100).toFixed(0)}% of one core meanwhile`,
+  `CPU pressure (PSI some avg60) before / after HTTP ingest: ${pressureBefore} / ${pressureAfter}`,
   `HTTP ingest: ${ingest.retries} 429/503 retries; JSON.parse alone of the same batch bodies in one thread: ${fmtRate(jsonParseRate)}; background load achieved ${fmtRate(bgRate)}`,
 ];
 const title = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${opts.scaleName}, ${opts.store}`;
 if (opts.note) notes.push(opts.note);
 if (opts.append) appendReport('docs/benchmarks.md', title, context, table, notes);
 for (const c of context) console.log(c);
+rmSync(workDir, { recursive: true, force: true });
 for (const n of notes) console.log(n);

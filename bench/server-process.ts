@@ -9,6 +9,8 @@ export interface ServerProcess {
   pid: number;
   /** VmRSS and VmHWM (peak) in bytes. */
   memory(): { rss: number; peak: number };
+  /** CPU time (user + system, all threads) used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -31,9 +33,28 @@ export function procMemory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** utime + stime of a process from /proc/<pid>/stat, in ms (clock ticks are 10 ms on Linux). */
+export function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The `some` CPU pressure over the last 60 s (share of time runnable tasks waited for a core). */
+export function cpuPressure(): string {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? '';
+    return `${/avg60=([\d.]+)/.exec(line)?.[1] ?? '?'}%`;
+  } catch {
+    return 'n/a';
+  }
+}
+
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['bin/tally.js', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof") profiles the server alone.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/tally.js', 'serve'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -55,6 +76,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     url,
     pid,
     memory: () => procMemory(pid),
+    cpuMs: () => procCpuMs(pid),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

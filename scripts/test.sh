@@ -21,9 +21,7 @@ step "unit, store, API, conformance and compat tests (embedded store)"
 npx vitest run
 
 step "ClickHouse: single server and two-shard cluster"
-bash scripts/clickhouse/start.sh
-trap 'bash scripts/clickhouse/stop.sh' EXIT
-npx vitest run --config test/clickhouse/vitest.config.ts
+bash scripts/clickhouse/test.sh
 
 step "dashboard in headless Chromium"
 bash scripts/install-chromium.sh

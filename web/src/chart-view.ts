@@ -70,7 +70,9 @@ export class ChartView {
       series: [{ label: 'Window' }, ...seriesOpts],
       scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
       axes: [{}, { values: (_u, ticks) => ticks.map(formatTick), size: 64 }],
-      cursor: { focus: { prox: 16 } },
+      // Lines: hovering near one dims the others; bars are read as whole stacks.
+      cursor: bars ? {} : { focus: { prox: 16 } },
+      focus: { alpha: bars ? 1 : 0.3 },
       legend: { live: true },
     };
     const aligned = [data.x, ...order.map((i) => stacked[i] ?? [])] as uPlot.AlignedData;

@@ -33,7 +33,7 @@ async function waitUntilUp(
   child: ChildProcess,
   log: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + 150_000;
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`tally exited with ${child.exitCode}:\n${log()}`);
     try {
@@ -44,7 +44,7 @@ async function waitUntilUp(
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`tally did not answer within 150 s:\n${log()}`);
+  throw new Error(`tally did not answer within 300 s:\n${log()}`);
 }
 
 /** TALLY_E2E_URL (+ TALLY_E2E_SECRET_KEY, TALLY_E2E_ADMIN_TOKEN) points the tests at a running server instead. */

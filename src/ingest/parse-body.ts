@@ -9,16 +9,28 @@ export const INGEST_CONTENT_TYPES = [
   'application/x-ndjson',
 ] as const;
 
+/** A body over the size limit once decompressed: a small gzip body must not inflate without
+ * bound into the server's memory. The HTTP layer answers 413. */
+export class BodyTooLargeError extends Error {}
+
 /**
  * Splits a request body into candidate events. JSON bodies are one event or an array; NDJSON is
  * one event per line, and a line that does not parse is reported alone, keeping the other lines.
  */
-export function parseIngestBody(body: Buffer, contentType: string, encoding?: string): Candidate[] {
+export function parseIngestBody(
+  body: Buffer,
+  contentType: string,
+  encoding?: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Candidate[] {
   let bytes = body;
   if (encoding && /gzip/i.test(encoding)) {
     try {
-      bytes = gunzipSync(body);
-    } catch {
+      bytes = gunzipSync(body, Number.isFinite(maxBytes) ? { maxOutputLength: maxBytes } : {});
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new BodyTooLargeError(`the body inflates to more than ${maxBytes} bytes`);
+      }
       throw new ValidationError([
         { path: 'body', message: 'Content-Encoding is gzip but the body is not valid gzip' },
       ]);

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import {
   CloudEventSchema,
   EventListQuerySchema,
@@ -8,7 +9,7 @@ import {
 } from '../../contract/event.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
-import { parseIngestBody } from '../../ingest/parse-body.js';
+import { BodyTooLargeError, parseIngestBody } from '../../ingest/parse-body.js';
 import type { StoredEvent } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
 import { problemBody } from '../problem.js';
@@ -72,46 +73,50 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     },
   });
   app.openAPIRegistry.registerPath(ingestRoute);
-  app.post(ingestRoute.path, s.auth(['secret', 'ingest']), async (c: Context<AppEnv>) => {
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > s.maxBodyBytes) {
-      return c.body(
-        JSON.stringify(
-          problemBody(
-            413,
-            `body larger than ${s.maxBodyBytes} bytes; split the batch`,
-            c.get('requestId'),
-          ),
-        ),
-        413,
-        { 'Content-Type': 'application/problem+json' },
-      );
-    }
-    const body = Buffer.from(await c.req.arrayBuffer());
-    const candidates = parseIngestBody(
-      body,
-      c.req.header('content-type') ?? 'application/json',
-      c.req.header('content-encoding'),
-    );
-    if (candidates.length === 0) {
-      throw new ValidationError([{ path: 'body', message: 'no events in the body' }]);
-    }
-    const summary = await s.ingest.ingest(c.get('principal').accountId, candidates);
-    if (summary.rejected.length > 0) {
-      const detail = `${summary.rejected.length} of ${candidates.length} events rejected; the other ${summary.accepted + summary.duplicates} were stored (${summary.duplicates} already known): ${summary.rejected
-        .slice(0, 5)
-        .map((r) => `[${r.index}] ${r.reason}`)
-        .join('; ')}`;
-      return c.body(
-        JSON.stringify(problemBody(400, detail, c.get('requestId'), { ...summary })),
-        400,
-        { 'Content-Type': 'application/problem+json' },
-      );
-    }
-    if ((c.req.header('prefer') ?? '').includes('return=representation'))
-      return c.json(summary, 200);
-    return c.body(null, 204);
-  });
+  const tooLarge = (c: Context<AppEnv>, detail: string) =>
+    c.body(JSON.stringify(problemBody(413, detail, c.get('requestId'))), 413, {
+      'Content-Type': 'application/problem+json',
+    });
+  const limitText = `body larger than ${s.maxBodyBytes} bytes; split the batch`;
+  app.post(
+    ingestRoute.path,
+    s.auth(['secret', 'ingest']),
+    // Counts the bytes as they arrive: a chunked body has no Content-Length to check up front.
+    bodyLimit({ maxSize: s.maxBodyBytes, onError: (c) => tooLarge(c, limitText) }),
+    async (c: Context<AppEnv>) => {
+      const body = Buffer.from(await c.req.arrayBuffer());
+      let candidates: ReturnType<typeof parseIngestBody>;
+      try {
+        candidates = parseIngestBody(
+          body,
+          c.req.header('content-type') ?? 'application/json',
+          c.req.header('content-encoding'),
+          s.maxBodyBytes,
+        );
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) return tooLarge(c, `${err.message}; split the batch`);
+        throw err;
+      }
+      if (candidates.length === 0) {
+        throw new ValidationError([{ path: 'body', message: 'no events in the body' }]);
+      }
+      const summary = await s.ingest.ingest(c.get('principal').accountId, candidates);
+      if (summary.rejected.length > 0) {
+        const detail = `${summary.rejected.length} of ${candidates.length} events rejected; the other ${summary.accepted + summary.duplicates} were stored (${summary.duplicates} already known): ${summary.rejected
+          .slice(0, 5)
+          .map((r) => `[${r.index}] ${r.reason}`)
+          .join('; ')}`;
+        return c.body(
+          JSON.stringify(problemBody(400, detail, c.get('requestId'), { ...summary })),
+          400,
+          { 'Content-Type': 'application/problem+json' },
+        );
+      }
+      if ((c.req.header('prefer') ?? '').includes('return=representation'))
+        return c.json(summary, 200);
+      return c.body(null, 204);
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -294,6 +294,45 @@ describe('limits', () => {
     expect(((await res.json()) as Problem).title).toBe('Payload Too Large');
   });
 
+  it('a chunked body (no Content-Length) over the limit is a 413 too', async () => {
+    const key = (await acct.createKey('ingest')).key;
+    const bytes = new TextEncoder().encode(JSON.stringify(events('big', 60)));
+    expect(bytes.length).toBeGreaterThan(4096);
+    // A stream body makes fetch send Transfer-Encoding: chunked, so only the bytes tell the size.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 3000));
+        controller.enqueue(bytes.slice(3000));
+        controller.close();
+      },
+    });
+    const init: RequestInit & { duplex: 'half' } = {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    };
+    const res = await fetch(`${limited.url}/api/v1/events`, init);
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('a small gzip body that inflates past the limit is a 413 (no gzip bomb)', async () => {
+    const key = (await acct.createKey('ingest')).key;
+    const inflated = Buffer.from(JSON.stringify(events('big', 60)));
+    const gz = gzipSync(inflated);
+    expect(gz.length).toBeLessThan(4096);
+    expect(inflated.length).toBeGreaterThan(4096);
+    const res = await limited.request('/api/v1/events', {
+      key,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gz,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   it('past the burst a key gets 429 with Retry-After; another key is unaffected', async () => {
     const key = (await acct.createKey('ingest')).key;
     const send = () =>

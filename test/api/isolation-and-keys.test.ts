@@ -154,6 +154,14 @@ describe('two accounts never see each other', () => {
     expect(
       await json(await get(b.secretKey, `/api/v1/meters/usage/group-by/region/values?${RANGE}`)),
     ).toEqual(['apac']);
+    // The other account's meter does not exist here.
+    expect((await get(b.secretKey, `/api/v1/meters/a_only/subjects?${RANGE}`)).status).toBe(404);
+    expect(
+      (await get(b.secretKey, `/api/v1/meters/a_only/group-by/region/values?${RANGE}`)).status,
+    ).toBe(404);
+    expect((await get(b.secretKey, `/api/v1/portal/meters/a_only/query?${RANGE}`)).status).toBe(
+      403,
+    );
     const regionsA = await json<string[]>(
       await get(a.secretKey, `/api/v1/meters/usage/group-by/region/values?${RANGE}`),
     );
@@ -419,6 +427,8 @@ describe('CORS for publishable keys', () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('*');
+    // A browser may read Retry-After on a 429.
+    expect(ok.headers.get('access-control-expose-headers')).toContain('Retry-After');
     const denied = await server.request('/api/v1/meters/usage/query', {
       headers: { origin: 'https://portal.example.com' },
     });

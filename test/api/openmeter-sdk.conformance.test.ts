@@ -227,6 +227,30 @@ describe('meters CRUD and ingest', () => {
     expect(recent?.[0]?.event.source).toBe('@openmeter/sdk');
   });
 
+  it('events.list accepts every parameter (customerId is accepted and ignored: no customers here)', async () => {
+    const listed = await om.events.list({
+      clientId: 'client-1',
+      // An hour either side of now: the events were ingested during this test run.
+      ingestedAtFrom: new Date(Date.now() - HOUR),
+      ingestedAtTo: new Date(Date.now() + HOUR),
+      id: 'sdk-1',
+      subject: 'customer',
+      customerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6', '01J5Z0C2VQ6ZJ1K5B2Y8T3M4N7'],
+      from: FROM,
+      to: TO,
+      limit: 50,
+    });
+    // "id" and "subject" are partial matches: sdk-1 and sdk-10 ... sdk-19.
+    const want = EVENTS.filter((e) => e.id.includes('sdk-1')).map((e) => e.id);
+    expect(listed?.map((e) => e.event.id).sort()).toEqual(want.sort());
+    const none = await om.events.list({
+      from: FROM,
+      to: TO,
+      ingestedAtTo: new Date('2020-01-01T00:00:00Z'),
+    });
+    expect(none).toEqual([]);
+  });
+
   it('lists meters', async () => {
     const meters = await om.meters.list();
     expect(meters?.map((m) => m.slug)).toEqual(['tokens_total']);

@@ -130,8 +130,9 @@ export class RawClickHouse implements RawEngine {
   }
 
   private async rows(sql: string): Promise<unknown[][]> {
-    const r = await this.client.query({ query: sql, format: 'JSONCompactEachRow' });
-    return r.json<unknown[]>();
+    // JSONEachRow (18.16 has no JSONCompactEachRow); object keys keep the SELECT order.
+    const r = await this.client.query({ query: sql, format: 'JSONEachRow' });
+    return (await r.json<Record<string, unknown>>()).map((o) => Object.values(o));
   }
 
   private where(meter: string, from: number, to: number): string {

@@ -47,7 +47,8 @@ export class RawDuckDb implements RawEngine {
     private readonly conn: DuckDBConnection,
   ) {}
 
-  static async open(dir: string): Promise<RawDuckDb> {
+  /** `settings`: extra statements (e.g. `SET checkpoint_threshold = ...`) for probes. */
+  static async open(dir: string, settings: string[] = []): Promise<RawDuckDb> {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     // Same settings as the server's store defaults (TALLY_DUCKDB_THREADS, TALLY_DUCKDB_MEMORY_LIMIT).
@@ -56,7 +57,7 @@ export class RawDuckDb implements RawEngine {
       memory_limit: '1GB',
     });
     const conn = await instance.connect();
-    for (const sql of MIGRATIONS) await conn.run(sql);
+    for (const sql of [...settings, ...MIGRATIONS]) await conn.run(sql);
     return new RawDuckDb(dir, instance, conn);
   }
 

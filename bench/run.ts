@@ -9,7 +9,13 @@ import { batchBody, generateDataset, headOf } from './dataset.js';
 import { openRawEngine, serverEnv, storeDiskBytes } from './engines.js';
 import { HttpClient } from './http-client.js';
 import { appendReport, fmtBytes, fmtMs, fmtRate, type Row, ratio, renderTable } from './report.js';
-import { cpuPressure, startServerProcess } from './server-process.js';
+import {
+  cpuPressure,
+  pidListeningOn,
+  procCpuMs,
+  procMemory,
+  startServerProcess,
+} from './server-process.js';
 import { median, nowMs, percentile, timeRuns } from './stats.js';
 import {
   backgroundIngest,
@@ -86,13 +92,21 @@ const typedBytes = opts.events * (8 + 2 + 4 + 8 + 4);
 
 // ---- raw engine ------------------------------------------------------------------------------
 const raw = await openRawEngine(opts, join(workDir, 'raw'), tag);
+// A ClickHouse server is a process of its own: its CPU and RSS are read from /proc as well.
+const chPid =
+  opts.clickhouseUrl && opts.store === 'clickhouse'
+    ? pidListeningOn(Number(new URL(opts.clickhouseUrl).port))
+    : undefined;
+const chCpu = (): number => (chPid === undefined ? 0 : procCpuMs(chPid));
+const chCpuRaw0 = chCpu();
 log(`raw ${raw.name}: ingest`);
 t = nowMs();
 const cpu0 = process.cpuUsage();
 await raw.ingest(data, tag, opts.batch);
 const rawIngestRate = (opts.events / (nowMs() - t)) * 1000;
 const rawCpu = process.cpuUsage(cpu0);
-const rawCpuUsPerEvent = (rawCpu.user + rawCpu.system) / opts.events;
+const chCpuRawUsPerEvent = ((chCpu() - chCpuRaw0) * 1000) / opts.events;
+const rawCpuUsPerEvent = (rawCpu.user + rawCpu.system) / opts.events + chCpuRawUsPerEvent;
 // The same append with one commit per 100,000 events separates the engine's CPU cost from the
 // per-commit (WAL write + fsync) cost that a durable acknowledgement per batch pays.
 const bulk = await openRawEngine(opts, join(workDir, 'raw-bulk'), `${tag}b`);
@@ -123,6 +137,7 @@ const key = await setupAccount(admin);
 admin.close();
 const http = new HttpClient(server.url, key, opts.connections + 2);
 const serverCpu0 = server.cpuMs();
+const chCpuHttp0 = chCpu();
 const clientCpu0 = process.cpuUsage();
 const pressureBefore = cpuPressure();
 const ingest = await ingestOverHttp(
@@ -137,6 +152,7 @@ const ingest = await ingestOverHttp(
 const httpIngestRate = (ingest.events / ingest.sendMs) * 1000;
 const serverCpuUsPerEvent = ((server.cpuMs() - serverCpu0) * 1000) / opts.events;
 const clientCpu = process.cpuUsage(clientCpu0);
+const chCpuHttpUsPerEvent = ((chCpu() - chCpuHttp0) * 1000) / opts.events;
 const pressureAfter = cpuPressure();
 log(
   `HTTP ingest ${fmtRate(httpIngestRate)} (${ingest.retries} retries; rendering bodies took ${(ingest.renderMs / 1000).toFixed(1)} s, not timed)`,
@@ -169,7 +185,7 @@ const bgRate = bgDone.events / bgDone.seconds;
 const memAfter = server.memory();
 http.close();
 const storedEvents = opts.events + bgDone.events + 70;
-log('stopping the server (graceful: DuckDB checkpoints on close)');
+log('stopping the server (gracefully: the embedded store checkpoints on close)');
 await server.stop();
 const tallyDisk = await storeDiskBytes(opts, join(workDir, 'tally'), tag);
 
@@ -235,7 +251,7 @@ const rows: Row[] = [
     figure: 'server RSS after loading (peak)',
     target: '<= 1.5 GB',
     tally: `${fmtBytes(memAfter.rss)} (${fmtBytes(Math.max(memAfter.peak, memLoaded.peak))})`,
-    raw: 'n/a',
+    raw: chPid === undefined ? 'n/a' : `ClickHouse server ${fmtBytes(procMemory(chPid).rss)}`,
     typed: fmtBytes(typedBytes),
     vsRaw: '',
     pass: memAfter.rss <= 1.5e9,
@@ -256,7 +272,7 @@ const context = [
   `scale: ${opts.scaleName} (${opts.events.toLocaleString('en-US')} events of ${avgEventBytes.toFixed(0)} bytes JSON on average, 1 account, 1,000 Zipf subjects, 2 meters = 2 meter rows per event), store: ${opts.store}`,
   `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtBytes(totalmem())} RAM, Node ${process.version}; client, server and raw engine share the 2 cores; other engineers' processes were running (load average at start ${startLoad})`,
   `raw ${raw.name} ingest with one commit per 100,000 events instead of per ${opts.batch}: ${fmtRate(rawBulkRate)} (first ${bulkData.n.toLocaleString('en-US')} events)`,
-  `CPU per event while ingesting (independent of the other load on the machine): Tally server ${serverCpuUsPerEvent.toFixed(1)} µs (so about ${fmtRate(2e6 / serverCpuUsPerEvent)} if it had both cores alone), raw ${raw.name} ${rawCpuUsPerEvent.toFixed(1)} µs (bench process incl. engine threads${opts.store === 'clickhouse' ? "; the ClickHouse server's own CPU is not counted" : ''}); the HTTP client used ${(((clientCpu.user + clientCpu.system) / 1e6 / (ingest.sendMs / 1000)) * 100).toFixed(0)}% of one core meanwhile`,
+  `CPU per event while ingesting (independent of the other load on the machine): Tally server ${serverCpuUsPerEvent.toFixed(1)} µs (so about ${fmtRate(2e6 / serverCpuUsPerEvent)} if it had both cores alone), raw ${raw.name} ${rawCpuUsPerEvent.toFixed(1)} µs (bench process incl. engine threads${chPid === undefined ? '' : `, plus the ClickHouse server's ${chCpuRawUsPerEvent.toFixed(1)} µs; during HTTP ingest the ClickHouse server used ${chCpuHttpUsPerEvent.toFixed(1)} µs per event on top of Tally's figure`}); the HTTP client used ${(((clientCpu.user + clientCpu.system) / 1e6 / (ingest.sendMs / 1000)) * 100).toFixed(0)}% of one core meanwhile`,
   `CPU pressure (PSI some avg60) before / after HTTP ingest: ${pressureBefore} / ${pressureAfter}`,
   `HTTP ingest: ${ingest.retries} 429/503 retries; JSON.parse alone of the same batch bodies in one thread: ${fmtRate(jsonParseRate)}; background load achieved ${fmtRate(bgRate)}`,
 ];

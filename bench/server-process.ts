@@ -1,5 +1,5 @@
 // Runs `tally serve` as a child process, so its RSS is the server's alone (read from /proc).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { sleep } from './stats.js';
@@ -47,6 +47,17 @@ export function cpuPressure(): string {
     return `${/avg60=([\d.]+)/.exec(line)?.[1] ?? '?'}%`;
   } catch {
     return 'n/a';
+  }
+}
+
+/** The pid of the process listening on a local TCP port (e.g. the ClickHouse server), if visible. */
+export function pidListeningOn(port: number): number | undefined {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(out)?.[1];
+    return pid === undefined ? undefined : Number(pid);
+  } catch {
+    return undefined;
   }
 }
 

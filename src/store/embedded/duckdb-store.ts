@@ -37,6 +37,9 @@ import { lit, litList } from './sql-quote.js';
 
 type Cell = unknown;
 
+/** Events appended between yields to the event loop inside a commit. */
+const YIELD_EVERY = 200;
+
 function num(v: Cell): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
@@ -181,24 +184,29 @@ export class DuckDbStore implements Store {
     const accepted: [number, number][] = [];
     await this.writer.run('BEGIN TRANSACTION');
     try {
-      jobs.forEach((job, j) => {
+      let appended = 0;
+      for (const [j, job] of jobs.entries()) {
         const duplicates: number[] = [];
-        job.items.forEach((item, i) => {
+        for (const [i, item] of job.items.entries()) {
           const e = item.event;
           const identity = `${e.accountId}\u0000${e.source}\u0000${e.id}`;
           if (stored.has(identity) || seen.has(identity)) {
             duplicates.push(i);
-            return;
+            continue;
           }
           seen.add(identity);
           const h = hashes[j]?.[i] as [number, number];
           accepted.push(h);
           this.appendEvent(e, h);
-          for (const row of item.rows)
+          for (const row of item.rows) {
             this.appendRow({ ...row, time: e.time, subject: e.subject }, e.accountId);
-        });
+          }
+          // Appending is synchronous native work: give queued queries the event loop now and then,
+          // so a large group commit does not stall reads for its whole duration.
+          if (++appended % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        }
         results.push({ duplicates });
-      });
+      }
       this.eventAppender.flushSync();
       this.rowAppender.flushSync();
       await this.writer.run('COMMIT');

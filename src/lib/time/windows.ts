@@ -24,20 +24,55 @@ export function enumerateWindows(
   zone: Zone,
   extraBefore = 0,
 ): Window[] {
+  const key = `${from}|${to}|${size}|${zone.name}|${extraBefore}`;
+  const hit = layoutCache.get(key);
+  if (hit) return hit;
+  const out = computeWindows(from, to, size, zone, extraBefore);
+  if (layoutCache.size >= 256) layoutCache.delete(layoutCache.keys().next().value ?? '');
+  layoutCache.set(key, out);
+  return out;
+}
+
+// Dashboards repeat the same layouts; laying out a year of windows with calendar arithmetic costs
+// milliseconds, so recent layouts are kept (the arrays are never mutated by callers).
+const layoutCache = new Map<string, Window[]>();
+
+function computeWindows(
+  from: number,
+  to: number,
+  size: WindowSize,
+  zone: Zone,
+  extraBefore: number,
+): Window[] {
+  const width = FIXED_WIDTH[size];
+  if (width !== undefined && offsetMs(zone, from) % width === offsetMs(zone, to) % width) {
+    // Minutes, quarter hours and hours are the same length everywhere; when the zone's offset is
+    // congruent at both ends (every real DST shift is a whole hour), plain arithmetic lays them out.
+    const first =
+      truncate(DateTime.fromMillis(from, { zone }), size).toMillis() - extraBefore * width;
+    const count = Math.ceil((to - first) / width);
+    if (count > MAX_WINDOWS) throw tooMany();
+    return Array.from({ length: count }, (_, i) => ({
+      start: first + i * width,
+      end: first + (i + 1) * width,
+    }));
+  }
   let cursor = truncate(DateTime.fromMillis(from, { zone }), size);
   if (extraBefore > 0) cursor = addWindows(cursor, size, -extraBefore);
   const out: Window[] = [];
   while (cursor.toMillis() < to) {
     const next = addWindows(cursor, size, 1);
     out.push({ start: cursor.toMillis(), end: next.toMillis() });
-    if (out.length > MAX_WINDOWS) {
-      throw new QueryTooExpensiveError(
-        `the query spans more than ${MAX_WINDOWS} windows; use a larger windowSize or a shorter range`,
-      );
-    }
+    if (out.length > MAX_WINDOWS) throw tooMany();
     cursor = next;
   }
   return out;
+}
+
+function tooMany(): QueryTooExpensiveError {
+  return new QueryTooExpensiveError(
+    `the query spans more than ${MAX_WINDOWS} windows; use a larger windowSize or a shorter range`,
+  );
 }
 
 /** Local day number (days since the epoch in local time) of instant `ms`. */

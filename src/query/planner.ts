@@ -12,6 +12,7 @@ import type {
   FilterNode,
   MeterDefinition,
 } from '../store/ports.js';
+import { resolveWindowSize } from './auto-window.js';
 import { filterStringToNode } from './filters.js';
 import type { UsageQuery, WindowSize } from './usage-query.js';
 
@@ -32,6 +33,8 @@ export interface UsagePlan {
   mode: PlanMode;
   fillZero: boolean;
   windowed: boolean;
+  /** The concrete window size ('AUTO' resolved); undefined for one total over the range. */
+  windowSize?: WindowSize;
 }
 
 function dimRef(meter: MeterDefinition, name: string): DimRef | undefined {
@@ -98,7 +101,7 @@ export function planUsage(
   let windows: Window[] = [{ start: q.from, end: q.to }];
   let firstOutput = 0;
   let bucket: Bucketing = { kind: 'all' };
-  const size = q.windowSize;
+  const size = resolveWindowSize(q);
 
   if (zone && size && issues.length === 0) {
     if (q.mode.kind === 'cumulative') {
@@ -160,7 +163,7 @@ export function planUsage(
     latest: meter.aggregation === 'LATEST',
   };
   if (filter) store.filter = filter;
-  return {
+  const plan: UsagePlan = {
     meter,
     store,
     windows,
@@ -170,4 +173,6 @@ export function planUsage(
     fillZero: q.fillZero,
     windowed: size !== undefined,
   };
+  if (size) plan.windowSize = size;
+  return plan;
 }

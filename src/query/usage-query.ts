@@ -3,6 +3,16 @@
 
 export type WindowSize = 'MINUTE' | 'FIFTEEN_MINUTES' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
 
+/**
+ * How `windowSize: 'AUTO'` picks a size from the length of [from, to): the first step whose
+ * `upToMs` the range does not exceed, else `otherwise`. Data rather than code, so that each API
+ * surface declares its own thresholds and the planner alone applies them.
+ */
+export interface AutoWindowPolicy {
+  steps: readonly { upToMs: number; windowSize: WindowSize }[];
+  otherwise: WindowSize;
+}
+
 export type FilterOperator =
   | '$eq'
   | '$ne'
@@ -50,8 +60,10 @@ export interface UsageQuery {
   from: number;
   /** Exclusive. */
   to: number;
-  /** Undefined: one total over the range. */
-  windowSize?: WindowSize;
+  /** Undefined: one total over the range. 'AUTO': chosen from the range by `autoWindow`. */
+  windowSize?: WindowSize | 'AUTO';
+  /** Policy for `windowSize: 'AUTO'`; the engine's default policy when absent. */
+  autoWindow?: AutoWindowPolicy;
   /** IANA zone name or a fixed offset such as "+05:45". */
   timeZone: string;
   /** Dimension names of the meter and/or "subject". */
@@ -76,6 +88,7 @@ export interface UsageRow {
 export interface UsageResult {
   from: number;
   to: number;
+  /** The window size used (an 'AUTO' query reports the size it resolved to). */
   windowSize?: WindowSize;
   timeZone: string;
   rows: UsageRow[];

@@ -7,6 +7,13 @@ import {
   evaluateNumeric,
   evaluateUnique,
 } from './evaluate.js';
+import {
+  type MetricsQuery,
+  type MetricsResult,
+  runMetricsQuery,
+  runTotalsQuery,
+  type TotalsQuery,
+} from './metrics-query.js';
 import { planUsage } from './planner.js';
 import type { UsageQuery, UsageResult } from './usage-query.js';
 
@@ -40,8 +47,26 @@ export class UsageService {
     }
     this.observe(performance.now() - started);
     const result: UsageResult = { from: q.from, to: q.to, timeZone: q.timeZone, rows };
-    if (q.windowSize) result.windowSize = q.windowSize;
+    if (plan.windowSize) result.windowSize = plan.windowSize;
     return result;
+  }
+
+  /** Several meters and expressions over them, joined per window and group. */
+  queryMetrics(
+    accountId: string,
+    q: MetricsQuery,
+    restrictSubject?: string,
+  ): Promise<MetricsResult> {
+    return runMetricsQuery((one) => this.query(accountId, one, restrictSubject), q);
+  }
+
+  /** One total per metric over the range (0 when nothing was counted). */
+  queryTotals(
+    accountId: string,
+    q: TotalsQuery,
+    restrictSubject?: string,
+  ): Promise<Record<string, number>> {
+    return runTotalsQuery((one) => this.query(accountId, one, restrictSubject), q);
   }
 
   /** Distinct subjects or values of one dimension seen in [from, to). */

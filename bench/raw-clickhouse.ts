@@ -47,10 +47,13 @@ export async function clickhouseDatabaseBytes(url: string, db: string): Promise<
   }
 }
 
+/** Best effort: a busy server may take long to drop; a leftover database is reported, not fatal. */
 export async function dropDatabase(url: string, db: string): Promise<void> {
-  const client = createClient({ url });
+  const client = createClient({ url, request_timeout: 300_000 });
   try {
     await client.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  } catch (err) {
+    console.error(`could not drop ClickHouse database ${db}: ${String(err)}`);
   } finally {
     await client.close();
   }
@@ -185,7 +188,7 @@ export class RawClickHouse implements RawEngine {
 
   /** Drops the database (the benchmark's data should not outlive the run on a shared server). */
   async close(): Promise<void> {
-    await this.client.command({ query: `DROP DATABASE IF EXISTS ${this.db}` });
     await this.client.close();
+    await dropDatabase(this.url, this.db);
   }
 }

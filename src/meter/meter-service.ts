@@ -71,6 +71,7 @@ function validateGroupBy(groupBy: Record<string, string>): Issue[] {
  */
 export class MeterService {
   private cache = new Map<string, Map<string, CompiledMeter[]>>();
+  private defs = new Map<string, MeterDefinition[]>();
   private loadedAt = 0;
 
   constructor(
@@ -85,10 +86,17 @@ export class MeterService {
     return meters.sort((a, b) => a.slug.localeCompare(b.slug));
   }
 
+  /** A live meter by slug or id, from the cache (every query starts here). */
   async get(accountId: string, idOrSlug: string): Promise<MeterDefinition> {
-    const m = (await this.store.listMeters(accountId)).find(
-      (x) => x.slug === idOrSlug || x.id === idOrSlug,
-    );
+    const find = () =>
+      this.defs.get(accountId)?.find((x) => x.slug === idOrSlug || x.id === idOrSlug);
+    if (this.now() - this.loadedAt > this.cacheTtlMs) await this.reload();
+    let m = find();
+    if (!m) {
+      // Another process may have just created it.
+      await this.reload();
+      m = find();
+    }
     if (!m) throw new NotFoundError(`meter "${idOrSlug}" not found`);
     return m;
   }
@@ -177,7 +185,9 @@ export class MeterService {
 
   private async reload(): Promise<void> {
     const next = new Map<string, Map<string, CompiledMeter[]>>();
+    const defs = new Map<string, MeterDefinition[]>();
     for (const m of await this.store.listAllMeters()) {
+      defs.set(m.accountId, [...(defs.get(m.accountId) ?? []), m]);
       let byType = next.get(m.accountId);
       if (!byType) {
         byType = new Map();
@@ -188,6 +198,7 @@ export class MeterService {
       byType.set(m.eventType, list);
     }
     this.cache = next;
+    this.defs = defs;
     this.loadedAt = this.now();
   }
 

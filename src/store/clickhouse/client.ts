@@ -1,6 +1,11 @@
 // The one place that talks to ClickHouse: `exec` runs a statement or a query, `insert` sends rows.
 // Failures become domain errors here, so the rest of the store never sees a transport error.
-import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client';
 import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 /** Output settings pinned so 18.16 and current releases print the same JSON. */
@@ -21,23 +26,38 @@ export interface ChConnection {
   close(): Promise<void>;
 }
 
-export function connect(url: string, database?: string): ChConnection {
-  const client: ClickHouseClient = createClient({
-    url,
-    ...(database ? { database } : {}),
-    max_open_connections: 16,
-    clickhouse_settings: PINNED,
-  });
+/** A backend for `@clickhouse/client` other than HTTP: in tests, in-process chDB (current ClickHouse). */
+export type InjectedConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
+export type ConnectionFactory = () => InjectedConnection;
+
+/**
+ * A connection to the node at `url` (over HTTP), or through `inject` when given. `database` must
+ * come from `makeLayout` (a checked identifier).
+ */
+export function connect(url: string, database?: string, inject?: ConnectionFactory): ChConnection {
+  const client: ClickHouseClient = inject
+    ? createClient({ connection: inject(), clickhouse_settings: PINNED })
+    : createClient({
+        url,
+        ...(database ? { database } : {}),
+        max_open_connections: 16,
+        clickhouse_settings: PINNED,
+      });
+  // An injected in-process engine ignores the client's `database` option, and its session runs
+  // one statement list at a time, so a `USE` sent in the same call scopes exactly that statement.
+  // Inserts name the database instead.
+  const scope = inject && database ? `USE ${database}; ` : '';
+  const target = (table: string) => (inject && database ? `${database}.${table}` : table);
   return {
     url,
     async exec<T>(sql: string, settings?: ClickHouseSettings): Promise<T[]> {
       try {
         if (!/^\s*(SELECT|SHOW|DESCRIBE|EXISTS)\b/i.test(sql)) {
-          await client.command({ query: sql, clickhouse_settings: settings });
+          await client.command({ query: scope + sql, clickhouse_settings: settings });
           return [];
         }
         const rs = await client.query({
-          query: sql,
+          query: scope + sql,
           format: 'JSONEachRow',
           clickhouse_settings: settings,
         });
@@ -50,7 +70,7 @@ export function connect(url: string, database?: string): ChConnection {
       if (rows.length === 0) return;
       try {
         await client.insert({
-          table,
+          table: target(table),
           values: rows as object[],
           format: 'JSONEachRow',
           clickhouse_settings: settings,

@@ -12,7 +12,7 @@ import type {
   StoredEvent,
   UniqueRow,
 } from '../ports.js';
-import { type ChConnection, connect } from './client.js';
+import { type ChConnection, type ConnectionFactory, connect } from './client.js';
 import { aggregateNumericSql } from './compile/aggregate-numeric.js';
 import { aggregateUniqueSql } from './compile/aggregate-unique.js';
 import { distinctValuesSql } from './compile/distinct-values.js';
@@ -48,6 +48,11 @@ export interface ClickHouseStoreConfig {
   claimStaleMs?: number;
   /** Most events per insert flush (default 50 000). */
   maxBatchEvents?: number;
+  /**
+   * A non-HTTP backend for the client (tests run the store on in-process chDB this way, a
+   * current ClickHouse release); `url` is then only a label. Single-server layout only.
+   */
+  connection?: ConnectionFactory;
 }
 
 const SCAN_PAGE = 10_000;
@@ -56,14 +61,15 @@ const EMIT_CHUNK = 50_000;
 export async function createClickHouseStore(config: ClickHouseStoreConfig): Promise<Store> {
   const layout: Layout = makeLayout(config.database, config.cluster, config.replicated ?? false);
   const nodeUrls = config.cluster && config.shards?.length ? config.shards : [config.url];
-  const nodes = nodeUrls.map((u) => connect(u));
+  const inject = config.connection;
+  const nodes = nodeUrls.map((u) => connect(u, undefined, inject));
   try {
     await migrate(nodes, layout);
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
   }
-  const conn = connect(config.url, layout.database);
-  const admin = nodeUrls.map((u) => connect(u, layout.database));
+  const conn = connect(config.url, layout.database, inject);
+  const admin = nodeUrls.map((u) => connect(u, layout.database, inject));
   // On a cluster an insert returns only after every shard stored its part of the block.
   const insertSettings: Record<string, number> = layout.cluster
     ? { insert_distributed_sync: 1 }

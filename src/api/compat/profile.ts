@@ -7,6 +7,7 @@
 // them testable with tiny fakes and independent of how the services are wired.
 
 import type { Hono } from 'hono';
+import type { MetricsQuery, MetricsResult, TotalsQuery } from '../../query/metrics-query.js';
 import type { UsageQuery, UsageResult } from '../../query/usage-query.js';
 import type { Aggregation } from '../../store/ports.js';
 
@@ -44,8 +45,14 @@ export interface VerifiedKey {
   subject?: string;
 }
 
+/**
+ * The engine as profiles see it. Totals, several meters side by side and ratios of meters are
+ * engine features (queryTotals, queryMetrics): a profile declares them, it never sums rows.
+ */
 export interface UsagePort {
   query(accountId: string, q: UsageQuery): Promise<UsageResult>;
+  queryMetrics(accountId: string, q: MetricsQuery): Promise<MetricsResult>;
+  queryTotals(accountId: string, q: TotalsQuery): Promise<Record<string, number>>;
 }
 
 export interface MeterPort {

@@ -1,16 +1,27 @@
-// Declarative mapping of Livepeer's viewership metrics onto the preset meters, and the derived
-// ratios (documented in docs/compat/livepeer.md):
+// Declarative mapping of Livepeer's viewership metrics onto the preset meters. Every number is an
+// engine metric expression (documented in docs/compat/livepeer.md); this file only names them:
 //   viewCount        = views                                  (COUNT of view.started)
 //   playtimeMins     = playtime ms / 60000                    (SUM of heartbeat playtimeMs)
 //   ttffMs           = average ttffMs                          (AVG of view.firstframe ttffMs)
 //   rebufferRatio    = rebuffer ms / (playtime ms + rebuffer ms)
 //   errorRate        = views with an error / views
-//   exitsBeforeStart = (views - views that reached first frame) / views
+//   exitsBeforeStart = max(0, views - views that reached first frame) / views
+// A ratio over no views is 0 (the engine's rule for division by zero).
 
-import type { UsageQuery, WindowSize } from '../../../query/usage-query.js';
+import {
+  add,
+  constant,
+  div,
+  type MetricSet,
+  max,
+  meter,
+  min,
+  sub,
+} from '../../../query/metric-expr.js';
+import type { MetricRow, MetricsQuery } from '../../../query/metrics-query.js';
+import type { WindowSize } from '../../../query/usage-query.js';
 import type { UsagePort } from '../profile.js';
-import { type JoinedRow, joinRows } from '../shared/row-join.js';
-import { usageQuery } from '../shared/usage-query-defaults.js';
+import { metricsQuery } from '../shared/usage-query-defaults.js';
 import { LIVEPEER_METERS as M } from './presets.js';
 import type { ViewershipMetric } from './schemas.js';
 
@@ -39,9 +50,39 @@ export interface ViewScope {
   creators: string[];
 }
 
-function scopedQuery(scope: ViewScope, meterSlug: string): UsageQuery {
-  return usageQuery({
-    meterSlug,
+const views = meter(M.views);
+const playtime = meter(M.playtime);
+const rebuffer = meter(M.rebuffer);
+
+export const VIEWERSHIP_METRICS: MetricSet = {
+  viewCount: views,
+  playtimeMins: div(playtime, constant(60_000)),
+  ttffMs: meter(M.ttff),
+  rebufferRatio: div(rebuffer, add(playtime, rebuffer)),
+  errorRate: div(meter(M.errorViews), views),
+  exitsBeforeStart: div(max(sub(views, meter(M.startedViews)), constant(0)), views),
+};
+
+/** "Now": viewers active in the last minute; error sessions may lack heartbeats, hence the cap. */
+export const REALTIME_METRICS: MetricSet = {
+  viewCount: meter(M.activeViewers),
+  errorRate: min(div(meter(M.errorViews), meter(M.activeViewers)), constant(1)),
+};
+
+/** The usage endpoint's totals over [from, to). */
+export const USAGE_METRICS: MetricSet = {
+  deliveryMins: div(playtime, constant(60_000)),
+  transcodeMins: meter(M.transcode),
+};
+
+/** Stored minutes: additions minus deletions since the beginning; never reported below 0. */
+export const STORAGE_METRICS: MetricSet = {
+  storedMins: max(meter(M.storage), constant(0)),
+};
+
+function scopedQuery(scope: ViewScope, metrics: MetricSet): MetricsQuery {
+  return metricsQuery({
+    metrics,
     from: scope.from,
     to: scope.to,
     ...(scope.windowSize ? { windowSize: scope.windowSize } : {}),
@@ -51,56 +92,43 @@ function scopedQuery(scope: ViewScope, meterSlug: string): UsageQuery {
   });
 }
 
-const VIEWERSHIP_SERIES = {
-  views: M.views,
-  started: M.startedViews,
-  ttff: M.ttff,
-  playtime: M.playtime,
-  rebuffer: M.rebuffer,
-  errors: M.errorViews,
-} as const;
-
-export async function queryJoined(
+export async function queryMetrics(
   usage: UsagePort,
   scope: ViewScope,
-  series: Record<string, string>,
-): Promise<JoinedRow[]> {
-  const names = Object.keys(series);
-  const results = await Promise.all(
-    names.map((n) => usage.query(scope.accountId, scopedQuery(scope, series[n] ?? ''))),
-  );
-  return joinRows(
-    Object.fromEntries(names.map((n, i) => [n, results[i] ?? { rows: [] }])),
-    scope.breakdown.map(nativeDim),
-  );
+  metrics: MetricSet,
+): Promise<MetricRow[]> {
+  return (await usage.queryMetrics(scope.accountId, scopedQuery(scope, metrics))).rows;
 }
 
-const ratio = (num: number, den: number): number => (den > 0 ? num / den : 0);
+/** Copies the breakdown values of a row onto a vendor record under Livepeer's names. */
+export function breakdownFields(row: MetricRow, breakdown: readonly string[]) {
+  const out: Record<string, string> = {};
+  for (const b of breakdown) {
+    const v = nativeDim(b) === 'subject' ? row.subject : row.groupBy[b];
+    if (v !== null && v !== undefined) out[b] = v;
+  }
+  return out;
+}
 
 export async function viewershipMetrics(
   usage: UsagePort,
   scope: ViewScope,
 ): Promise<ViewershipMetric[]> {
-  const rows = await queryJoined(usage, scope, VIEWERSHIP_SERIES);
+  const rows = await queryMetrics(usage, scope, VIEWERSHIP_METRICS);
+  // Livepeer lists only rows where something was watched.
   return rows
-    .filter((r) => (r.values.views ?? 0) > 0 || (r.values.playtime ?? 0) > 0)
+    .filter((r) => (r.values.viewCount ?? 0) > 0 || (r.values.playtimeMins ?? 0) > 0)
     .map((r) => {
-      const views = Math.round(r.values.views ?? 0);
-      const playtime = r.values.playtime ?? 0;
-      const rebuffer = r.values.rebuffer ?? 0;
+      const v = r.values;
       const metric: ViewershipMetric = {
-        viewCount: views,
-        playtimeMins: playtime / 60_000,
-        rebufferRatio: ratio(rebuffer, playtime + rebuffer),
-        errorRate: ratio(r.values.errors ?? 0, views),
-        exitsBeforeStart: ratio(Math.max(0, views - (r.values.started ?? 0)), views),
+        viewCount: v.viewCount ?? 0,
+        playtimeMins: v.playtimeMins ?? 0,
+        rebufferRatio: v.rebufferRatio ?? 0,
+        errorRate: v.errorRate ?? 0,
+        exitsBeforeStart: v.exitsBeforeStart ?? 0,
       };
-      if (r.values.ttff !== undefined) metric.ttffMs = r.values.ttff;
+      if (v.ttffMs !== undefined) metric.ttffMs = v.ttffMs;
       if (scope.windowSize) metric.timestamp = r.windowStart;
-      for (const b of scope.breakdown) {
-        const v = r.dims[nativeDim(b)];
-        if (v !== null && v !== undefined) (metric as Record<string, unknown>)[b] = v;
-      }
-      return metric;
+      return Object.assign(metric, breakdownFields(r, scope.breakdown));
     });
 }

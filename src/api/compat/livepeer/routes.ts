@@ -7,10 +7,18 @@ import type { z } from 'zod';
 import type { CompatDeps, KeyKind } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { issueLines, queryObject } from '../shared/query-params.js';
-import { usageQuery } from '../shared/usage-query-defaults.js';
+import { totalsQuery } from '../shared/usage-query-defaults.js';
 import { livepeerDomainError, livepeerError } from './errors.js';
-import { queryJoined, TIME_STEPS, type ViewScope, viewershipMetrics } from './metric-mapping.js';
-import { LIVEPEER_METERS as M } from './presets.js';
+import {
+  breakdownFields,
+  queryMetrics,
+  REALTIME_METRICS,
+  STORAGE_METRICS,
+  TIME_STEPS,
+  USAGE_METRICS,
+  type ViewScope,
+  viewershipMetrics,
+} from './metric-mapping.js';
 import {
   creatorViewershipQuery,
   type RealtimeViewershipMetric,
@@ -81,24 +89,14 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
       equals: equalsFilters(q.data),
       creators: q.data.creatorId ? [q.data.creatorId] : [],
     };
-    const rows = await queryJoined(deps.usage, scope, {
-      viewers: M.activeViewers,
-      errors: M.errorViews,
-    });
+    const rows = await queryMetrics(deps.usage, scope, REALTIME_METRICS);
     const out: RealtimeViewershipMetric[] = rows
-      .filter((r) => (r.values.viewers ?? 0) > 0)
-      .map((r) => {
-        const viewCount = Math.round(r.values.viewers ?? 0);
-        const metric: RealtimeViewershipMetric = {
-          viewCount,
-          errorRate: viewCount > 0 ? Math.min(1, (r.values.errors ?? 0) / viewCount) : 0,
-        };
-        for (const b of breakdown) {
-          const v = r.dims[b];
-          if (v !== null && v !== undefined) metric[b as 'playbackId'] = v;
-        }
-        return metric;
-      });
+      .filter((r) => (r.values.viewCount ?? 0) > 0)
+      .map((r) => ({
+        viewCount: r.values.viewCount ?? 0,
+        errorRate: r.values.errorRate ?? 0,
+        ...breakdownFields(r, breakdown),
+      }));
     // Without a breakdown the answer is one total, zero included.
     if (breakdown.length === 0 && out.length === 0) out.push({ viewCount: 0, errorRate: 0 });
     return c.json(out);
@@ -191,24 +189,22 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
     const bad = rangeError(c, from, to);
     if (bad) return bad;
     const subjects = q.data.creatorId ? [q.data.creatorId] : [];
-    const total = async (meterSlug: string, f: number) => {
-      const r = await deps.usage.query(
+    const [delivery, stored] = await Promise.all([
+      deps.usage.queryTotals(
         a.accountId,
-        usageQuery({ meterSlug, from: f, to, subjects }),
-      );
-      return r.rows.reduce((s, row) => s + row.value, 0);
-    };
-    const [playtimeMs, transcodeMins, storedMins] = await Promise.all([
-      total(M.playtime, from),
-      total(M.transcode, from),
+        totalsQuery({ from, to, subjects, metrics: USAGE_METRICS }),
+      ),
       // Storage is a stock: the running total of additions and deletions up to `to`.
-      total(M.storage, 0),
+      deps.usage.queryTotals(
+        a.accountId,
+        totalsQuery({ from: 0, to, subjects, metrics: STORAGE_METRICS }),
+      ),
     ]);
     const body: UsageMetric = {
       UserID: a.accountId,
-      DeliveryUsageMins: playtimeMs / 60_000,
-      TotalUsageMins: transcodeMins,
-      StorageUsageMins: Math.max(0, storedMins),
+      DeliveryUsageMins: delivery.deliveryMins ?? 0,
+      TotalUsageMins: delivery.transcodeMins ?? 0,
+      StorageUsageMins: stored.storedMins ?? 0,
     };
     if (q.data.creatorId) body.CreatorID = q.data.creatorId;
     return c.json(body);

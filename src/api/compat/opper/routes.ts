@@ -3,13 +3,13 @@
 // name in `group_by` is a tag dimension. Buckets are UTC calendar windows of `granularity`.
 
 import { type Context, Hono } from 'hono';
+import { type MetricSet, meter } from '../../../query/metric-expr.js';
 import type { WindowSize } from '../../../query/usage-query.js';
 import type { CompatDeps } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { decimalString } from '../shared/decimal-string.js';
 import { queryObject } from '../shared/query-params.js';
-import { joinRows } from '../shared/row-join.js';
-import { usageQuery } from '../shared/usage-query-defaults.js';
+import { metricsQuery } from '../shared/usage-query-defaults.js';
 import { opperDomainError, opperError } from './errors.js';
 import { OPPER_TAGS } from './event-shape.js';
 import { OPPER_COST_METER } from './presets.js';
@@ -73,28 +73,20 @@ async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
   const unknownField = fields.find((f) => !meters.has(f));
   if (unknownField) return opperError(c, 400, `Unknown field: ${unknownField}`);
 
-  const series: Record<string, string> = { cost: meters.get('cost') ?? OPPER_COST_METER };
-  for (const f of fields) series[f] = meters.get(f) ?? f;
+  // Each reported number is one meter, side by side per bucket and tag group.
+  const metrics: MetricSet = { cost: meter(meters.get('cost') ?? OPPER_COST_METER) };
+  for (const f of fields) metrics[f] = meter(meters.get(f) ?? f);
   const windowSize = q.granularity ? WINDOWS[q.granularity] : undefined;
-  const names = Object.keys(series);
-  const results = await Promise.all(
-    names.map((n) =>
-      deps.usage.query(
-        accountId,
-        usageQuery({
-          meterSlug: series[n] ?? n,
-          from,
-          to,
-          ...(windowSize ? { windowSize } : {}),
-          groupBy: dims,
-          ...(a.key.subject ? { subjects: [a.key.subject] } : {}),
-        }),
-      ),
-    ),
-  );
-  const rows = joinRows(
-    Object.fromEntries(names.map((n, i) => [n, results[i] ?? { rows: [] }])),
-    dims,
+  const { rows } = await deps.usage.queryMetrics(
+    accountId,
+    metricsQuery({
+      metrics,
+      from,
+      to,
+      ...(windowSize ? { windowSize } : {}),
+      groupBy: dims,
+      ...(a.key.subject ? { subjects: [a.key.subject] } : {}),
+    }),
   );
   const items: UsageResultItem[] = rows.map((r) => {
     // Without a granularity there is one bucket for the whole range, stamped with its start.
@@ -104,7 +96,7 @@ async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
     };
     for (const f of fields) item[f] = r.values[f] ?? 0;
     groupBy.forEach((g, i) => {
-      item[g] = r.dims[dims[i] ?? g] ?? null;
+      item[g] = r.groupBy[dims[i] ?? g] ?? null;
     });
     return item;
   });

@@ -3,6 +3,8 @@
 // fields reported as sent. presets.ts derives the meters from this table and routes.ts the
 // endpoints.
 
+import { div, type MetricSet, meter, round } from '../../../query/metric-expr.js';
+import type { AutoWindowPolicy } from '../../../query/usage-query.js';
 import { WOWZA_EVENT_TYPES as T } from './event-shape.js';
 
 export interface EntityKind {
@@ -63,3 +65,24 @@ export const sumMeter = (k: EntityKind, field: string) => `wowza_${k.single}_${f
 export const viewersMeter = (k: EntityKind) => `wowza_${k.single}_viewers`;
 export const attributesMeter = (k: EntityKind) => `wowza_${k.single}_attributes`;
 export const STORAGE_METER = 'wowza_storage_bytes';
+
+/**
+ * The numbers reported for one entity kind, as engine metrics: each summed field is its meter,
+ * and avg_viewing_seconds is viewing seconds per distinct viewer, rounded (the wire is integer).
+ */
+export function entityMetrics(k: EntityKind): MetricSet {
+  const metrics: MetricSet = {};
+  for (const field of k.sums) metrics[field] = meter(sumMeter(k, field));
+  if (k.avgViewing) {
+    metrics.avg_viewing_seconds = round(
+      div(meter(sumMeter(k, 'viewing_seconds')), meter(viewersMeter(k))),
+    );
+  }
+  return metrics;
+}
+
+/** The trend of the account endpoint: hourly over ranges of up to two days, daily beyond. */
+export const TREND_WINDOW: AutoWindowPolicy = {
+  steps: [{ upToMs: 2 * 86_400_000, windowSize: 'HOUR' }],
+  otherwise: 'DAY',
+};

@@ -1,11 +1,12 @@
-// Usage per entity of one kind over a range: the sums of its numeric fields (one native query per
-// field, grouped by entity id), avg_viewing_seconds (viewing seconds per distinct viewer) and the
-// attribute values most recently sent (the latest day of the attributes meter).
+// Usage per entity of one kind over a range: the engine metrics of entities.ts grouped by entity
+// id (field sums and avg_viewing_seconds), and the attribute values most recently sent. Picking
+// those is a choice among dimension values, not arithmetic: the latest hour of the attributes
+// meter in which the entity was seen holds its current name, type and so on.
 
 import type { FilterString } from '../../../query/usage-query.js';
 import type { UsagePort } from '../profile.js';
-import { usageQuery } from '../shared/usage-query-defaults.js';
-import { attributesMeter, type EntityKind, sumMeter, viewersMeter } from './entities.js';
+import { metricsQuery, usageQuery } from '../shared/usage-query-defaults.js';
+import { attributesMeter, type EntityKind, entityMetrics } from './entities.js';
 
 export type EntityRecord = Record<string, string | number | boolean | null>;
 
@@ -26,13 +27,8 @@ function attributeValue(name: string, v: string | null | undefined): string | bo
 export async function entityUsage(kind: EntityKind, s: EntityScope): Promise<EntityRecord[]> {
   const filters: Record<string, FilterString> = s.id ? { id: { $eq: s.id } } : {};
   const base = { from: s.from, to: s.to, filters, groupBy: ['id'] };
-  const totals = async (meterSlug: string) => {
-    const r = await s.usage.query(s.accountId, usageQuery({ meterSlug, ...base }));
-    return new Map(r.rows.map((row) => [row.groupBy.id ?? '', row.value]));
-  };
-  const [sums, viewers, attrs] = await Promise.all([
-    Promise.all(kind.sums.map((f) => totals(sumMeter(kind, f)))),
-    kind.avgViewing ? totals(viewersMeter(kind)) : Promise.resolve(new Map<string, number>()),
+  const [sums, attrs] = await Promise.all([
+    s.usage.queryMetrics(s.accountId, metricsQuery({ metrics: entityMetrics(kind), ...base })),
     s.usage.query(
       s.accountId,
       usageQuery({
@@ -43,6 +39,7 @@ export async function entityUsage(kind: EntityKind, s: EntityScope): Promise<Ent
       }),
     ),
   ]);
+  const usageOf = new Map(sums.rows.map((r) => [r.groupBy.id ?? '', r.values]));
   const latest = new Map<string, { at: number; values: Record<string, string | null> }>();
   for (const row of attrs.rows) {
     const id = row.groupBy.id ?? '';
@@ -50,20 +47,18 @@ export async function entityUsage(kind: EntityKind, s: EntityScope): Promise<Ent
     if (!seen || row.windowStart >= seen.at)
       latest.set(id, { at: row.windowStart, values: row.groupBy });
   }
-  const ids = [...new Set([...latest.keys(), ...sums.flatMap((m) => [...m.keys()])])]
-    .filter((id) => id !== '')
-    .sort();
+  const ids = [...new Set([...latest.keys(), ...usageOf.keys()])].filter((id) => id !== '').sort();
   return ids.map((id) => {
     const rec: EntityRecord = { id };
     for (const a of kind.attributes) rec[a] = attributeValue(a, latest.get(id)?.values[a]);
-    kind.sums.forEach((field, i) => {
-      const v = sums[i]?.get(id) ?? 0;
+    const values = usageOf.get(id) ?? {};
+    for (const field of kind.sums) {
+      const v = values[field] ?? 0;
       rec[field] = kind.stringSums?.includes(field) ? String(v) : v;
       if (field === 'viewing_seconds' && kind.avgViewing) {
-        const n = viewers.get(id) ?? 0;
-        rec.avg_viewing_seconds = n > 0 ? Math.round(v / n) : 0;
+        rec.avg_viewing_seconds = values.avg_viewing_seconds ?? 0;
       }
-    });
+    }
     return rec;
   });
 }

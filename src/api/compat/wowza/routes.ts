@@ -5,16 +5,18 @@
 
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
+import { type MetricSet, meter } from '../../../query/metric-expr.js';
 import type { CompatDeps } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { issueLines, queryObject } from '../shared/query-params.js';
-import { usageQuery } from '../shared/usage-query-defaults.js';
+import { metricsQuery, totalsQuery } from '../shared/usage-query-defaults.js';
+import { ACCOUNT_METRICS, TREND_METRICS } from './account-metrics.js';
 import {
   ENTITY_KINDS,
   type EntityKind,
+  entityMetrics,
   STORAGE_METER,
-  sumMeter,
-  viewersMeter,
+  TREND_WINDOW,
 } from './entities.js';
 import { type EntityRecord, entityUsage } from './entity-usage.js';
 import { wowzaDomainError, wowzaError } from './errors.js';
@@ -112,58 +114,43 @@ function paginate(
 export function wowzaRoutes(deps: CompatDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => wowzaDomainError(c, err));
-  const total = async (x: Ctx, meterSlug: string) =>
-    (
-      await deps.usage.query(x.accountId, usageQuery({ meterSlug, from: x.from, to: x.to }))
-    ).rows.reduce((s, r) => s + r.value, 0);
+  const totals = (x: Ctx, metrics: MetricSet) =>
+    deps.usage.queryTotals(x.accountId, totalsQuery({ metrics, from: x.from, to: x.to }));
 
   const account = async (c: Context) => {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok) return b.res;
     const x = b.ctx;
-    const target = ENTITY_KINDS.find((k) => k.plural === 'stream_targets');
-    const transcoder = ENTITY_KINDS.find((k) => k.plural === 'transcoders');
-    if (!target || !transcoder) throw new Error('entity table incomplete');
-    const [viewingSeconds, viewingBytes, viewers, egressSeconds, egressExtra, egressBytes] =
-      await Promise.all([
-        total(x, sumMeter(target, 'viewing_seconds')),
-        total(x, sumMeter(target, 'viewing_bytes')),
-        total(x, viewersMeter(target)),
-        total(x, sumMeter(transcoder, 'egress_seconds')),
-        total(x, sumMeter(transcoder, 'egress_seconds_additional_targets')),
-        total(x, sumMeter(transcoder, 'egress_bytes')),
-      ]);
-    // The trend is hourly over short ranges and daily otherwise, zero-filled.
-    const windowSize = x.to - x.from <= 2 * DAY ? 'HOUR' : 'DAY';
-    const trendQuery = (meterSlug: string) =>
-      deps.usage.query(
+    const [t, trend] = await Promise.all([
+      totals(x, ACCOUNT_METRICS),
+      deps.usage.queryMetrics(
         x.accountId,
-        usageQuery({ meterSlug, from: x.from, to: x.to, windowSize, fillZero: true }),
-      );
-    const [ts, tb] = await Promise.all([
-      trendQuery(sumMeter(target, 'viewing_seconds')),
-      trendQuery(sumMeter(target, 'viewing_bytes')),
+        metricsQuery({
+          metrics: TREND_METRICS,
+          from: x.from,
+          to: x.to,
+          windowSize: 'AUTO',
+          autoWindow: TREND_WINDOW,
+          fillZero: true,
+        }),
+      ),
     ]);
-    const bytesAt = new Map(tb.rows.map((r) => [r.windowStart, r.value]));
-    const trend = [...ts.rows]
-      .sort((a, b) => a.windowStart - b.windowStart)
-      .map((r) => ({
-        sampled_at: new Date(r.windowStart).toISOString(),
-        viewing_seconds: r.value,
-        // The seed's field name, misspelling included, plus the corrected spelling.
-        vieweing_bytes: bytesAt.get(r.windowStart) ?? 0,
-        viewing_bytes: bytesAt.get(r.windowStart) ?? 0,
-      }));
     return wowzaJson(c, {
       accounts: {
         id: x.accountId,
-        viewing_seconds: viewingSeconds,
-        avg_viewing_seconds: viewers > 0 ? Math.round(viewingSeconds / viewers) : 0,
-        viewing_bytes: viewingBytes,
-        egress_seconds: egressSeconds,
-        egress_seconds_additional_targets: egressExtra,
-        egress_bytes: egressBytes,
-        trend,
+        viewing_seconds: t.viewing_seconds,
+        avg_viewing_seconds: t.avg_viewing_seconds,
+        viewing_bytes: t.viewing_bytes,
+        egress_seconds: t.egress_seconds,
+        egress_seconds_additional_targets: t.egress_seconds_additional_targets,
+        egress_bytes: t.egress_bytes,
+        trend: trend.rows.map((r) => ({
+          sampled_at: new Date(r.windowStart).toISOString(),
+          viewing_seconds: r.values.viewing_seconds ?? 0,
+          // The seed's field name, misspelling included, plus the corrected spelling.
+          vieweing_bytes: r.values.viewing_bytes ?? 0,
+          viewing_bytes: r.values.viewing_bytes ?? 0,
+        })),
       },
       limits: limits(x),
     });
@@ -175,11 +162,8 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
   app.get('/usage/storage/peak', async (c) => {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok) return b.res;
-    const r = await deps.usage.query(
-      b.ctx.accountId,
-      usageQuery({ meterSlug: STORAGE_METER, from: b.ctx.from, to: b.ctx.to }),
-    );
-    const bytes = r.rows.reduce((m, row) => Math.max(m, row.value), 0);
+    // A MAX meter's total over the range is its peak.
+    const { bytes } = await totals(b.ctx, { bytes: meter(STORAGE_METER) });
     return wowzaJson(c, { bytes, limits: limits(b.ctx) });
   });
 
@@ -188,18 +172,16 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok || !vod) return b.ok ? wowzaError(c, 404, 'not found') : b.res;
     const x = b.ctx;
-    const [seconds, bytes, viewers, records] = await Promise.all([
-      total(x, sumMeter(vod, 'viewing_seconds')),
-      total(x, sumMeter(vod, 'viewing_bytes')),
-      total(x, viewersMeter(vod)),
+    const [t, records] = await Promise.all([
+      totals(x, entityMetrics(vod)),
       entityUsage(vod, { usage: deps.usage, ...x }),
     ]);
     return wowzaJson(c, {
       summary: {
         total_vod_streams: records.length,
-        viewing_seconds: seconds,
-        avg_viewing_seconds: viewers > 0 ? Math.round(seconds / viewers) : 0,
-        viewing_bytes: bytes,
+        viewing_seconds: t.viewing_seconds,
+        avg_viewing_seconds: t.avg_viewing_seconds,
+        viewing_bytes: t.viewing_bytes,
       },
       limits: limits(x),
     });

@@ -74,12 +74,15 @@ const timeZone = z
   .string()
   .refine((s) => parseZone(s) !== undefined, 'unknown time zone or offset (IANA name or +05:45)');
 
+/** Relative to the time of the request: `now`, or `-` and an ISO 8601 duration (`-PT1M`, `-P30D`). */
+export const RELATIVE_INSTANT = /^(?:now|-P(?:\d+[DW])?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
+
 const instant = z
   .string()
-  .describe('RFC 3339 date-time, or epoch milliseconds')
+  .describe('RFC 3339 date-time, epoch milliseconds, or relative to now: "now", "-PT1M", "-P30D"')
   .refine(
-    (s) => /^\d{1,16}$/.test(s) || !Number.isNaN(Date.parse(s)),
-    'must be RFC 3339 or epoch ms',
+    (s) => /^\d{1,16}$/.test(s) || RELATIVE_INSTANT.test(s) || !Number.isNaN(Date.parse(s)),
+    'must be RFC 3339, epoch ms, "now" or a negative ISO 8601 duration such as -PT1M',
   );
 
 /** A repeatable query parameter: one occurrence arrives as a string, several as an array. */

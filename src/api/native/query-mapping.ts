@@ -1,6 +1,7 @@
 // Maps OpenMeter-style query parameters (GET) and bodies (POST) onto the native UsageQuery.
 import type { z } from '@hono/zod-openapi';
-import type { MeterQueryRequestSchema } from '../../contract/meter-query.js';
+import { Duration } from 'luxon';
+import { type MeterQueryRequestSchema, RELATIVE_INSTANT } from '../../contract/meter-query.js';
 import { type Issue, ValidationError } from '../../errors/domain-errors.js';
 import { parseZone } from '../../lib/time/zone.js';
 import type {
@@ -38,9 +39,12 @@ const SPAN_UNIT: Record<string, WindowSize> = {
   TM: 'MINUTE',
 };
 
-/** RFC 3339 or epoch milliseconds (digits only). */
-export function parseInstant(s: string): number {
-  return /^\d{1,16}$/.test(s) ? Number(s) : Date.parse(s);
+/** RFC 3339, epoch milliseconds (digits only), or relative to `now` ("now", "-PT1M", "-P30D"). */
+export function parseInstant(s: string, now = Date.now()): number {
+  if (/^\d{1,16}$/.test(s)) return Number(s);
+  if (s === 'now') return now;
+  if (RELATIVE_INSTANT.test(s)) return now - Duration.fromISO(s.slice(1)).toMillis();
+  return Date.parse(s);
 }
 
 export function parseRollingSpan(s: string): { unit: WindowSize; count: number } | undefined {
@@ -57,8 +61,8 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   if (!parseZone(timeZone)) {
     issues.push({ path: 'windowTimeZone', message: `unknown time zone or offset "${timeZone}"` });
   }
-  const to = input.to !== undefined ? parseInstant(input.to) : now;
-  const from = input.from !== undefined ? parseInstant(input.from) : 0;
+  const to = input.to !== undefined ? parseInstant(input.to, now) : now;
+  const from = input.from !== undefined ? parseInstant(input.from, now) : 0;
   if (from >= to) issues.push({ path: 'from', message: 'must be before to' });
 
   const filters: Record<string, FilterString> = {};

@@ -3,7 +3,12 @@
 // a SeriesListRep (one series per group, its dimensions in `metadata`, points keyed "0", "1", ...).
 
 import type { Context } from 'hono';
-import type { FilterString, UsageResult, WindowSize } from '../../../query/usage-query.js';
+import type {
+  AutoWindowPolicy,
+  FilterString,
+  UsageResult,
+  WindowSize,
+} from '../../../query/usage-query.js';
 import { asList, queryObject } from '../shared/query-params.js';
 import type { usageQuery } from '../shared/usage-query-defaults.js';
 import type { SeriesEndpoint } from './endpoints.js';
@@ -18,11 +23,13 @@ const MAX_RANGE_MS = 365 * DAY;
 const GRANULARITY: Record<string, WindowSize> = { hourly: 'HOUR', daily: 'DAY', monthly: 'MONTH' };
 
 /** LaunchDarkly's automatic granularity: minutely within 2 hours, hourly within 2 days. */
-export function autoWindow(from: number, to: number): WindowSize {
-  if (to - from <= 2 * HOUR) return 'MINUTE';
-  if (to - from <= 2 * DAY) return 'HOUR';
-  return 'DAY';
-}
+export const LD_AUTO_WINDOW: AutoWindowPolicy = {
+  steps: [
+    { upToMs: 2 * HOUR, windowSize: 'MINUTE' },
+    { upToMs: 2 * DAY, windowSize: 'HOUR' },
+  ],
+  otherwise: 'DAY',
+};
 
 function defaultFrom(range: SeriesEndpoint['defaultRange'], now: number): number {
   if (range === '24h') return now - DAY;
@@ -81,7 +88,7 @@ export async function seriesResponse(
     return fail(c, `aggregationType must be one of: ${Object.keys(ep.aggregations).join(', ')}`);
   }
 
-  let windowSize: WindowSize;
+  let windowSize: WindowSize | 'AUTO';
   let timeZone = 'UTC';
   if (ep.windows === 'modern') {
     const granularity = asList(params.granularity)[0] ?? 'daily';
@@ -99,7 +106,7 @@ export async function seriesResponse(
     }
     windowSize = GRANULARITY[granularity] ?? 'DAY';
   } else if (ep.windows === 'legacy') {
-    windowSize = autoWindow(from, to);
+    windowSize = 'AUTO';
     timeZone = asList(params.tz)[0] ?? 'UTC';
   } else {
     windowSize = 'DAY';
@@ -148,19 +155,36 @@ export async function seriesResponse(
     }
   }
 
-  const result = await req.run(req.accountId, {
+  const query: Parameters<typeof usageQuery>[0] = {
     meterSlug: ep.meter,
     from,
     to,
     windowSize,
+    autoWindow: LD_AUTO_WINDOW,
     timeZone,
     groupBy: groups.map(([, d]) => d),
     subjects: req.subjects,
     filters,
     mode,
     fillZero: true,
-  });
-  return { ok: true, body: renderSeries(c, result, groups, constant, ep.intervalsCompat === true) };
+  };
+  // The 17.2.0 client reads one `value` per point: the same query ungrouped, so a context seen in
+  // two groups counts once (a sum of per-group distinct counts would count it twice).
+  const [result, total] = await Promise.all([
+    req.run(req.accountId, query),
+    ep.intervalsCompat && groups.length > 0
+      ? req.run(req.accountId, { ...query, groupBy: [] })
+      : undefined,
+  ]);
+  const body = renderSeries(c, result, groups, constant);
+  if (ep.intervalsCompat) addIntervalValues(body, total ?? result);
+  return { ok: true, body };
+}
+
+/** Copies the ungrouped value of each point's window into `value`. */
+function addIntervalValues(body: SeriesListRep, total: UsageResult): void {
+  const at = new Map(total.rows.map((r) => [r.windowStart, r.value]));
+  for (const p of body.series) p.value = (p.time === undefined ? undefined : at.get(p.time)) ?? 0;
 }
 
 export function selfLinks(c: Context): Record<string, unknown> {
@@ -179,7 +203,6 @@ function renderSeries(
   result: UsageResult,
   groups: [string, string][],
   constant: Record<string, string>,
-  intervalsCompat: boolean,
 ): SeriesListRep {
   const seriesIndex = new Map<string, number>();
   const metadata: Record<string, unknown>[] = [];
@@ -205,12 +228,6 @@ function renderSeries(
   const series = [...points.values()].map((p) => {
     // Dense series: every series has a value at every point.
     for (let i = 0; i < metadata.length; i++) p[String(i)] ??= 0;
-    if (intervalsCompat) {
-      p.value = Array.from({ length: metadata.length }, (_, i) => p[String(i)] ?? 0).reduce(
-        (s, v) => s + v,
-        0,
-      );
-    }
     return p;
   });
   return { _links: selfLinks(c), metadata, series };

@@ -53,10 +53,11 @@ export interface ViewScope {
 const views = meter(M.views);
 const playtime = meter(M.playtime);
 const rebuffer = meter(M.rebuffer);
+const playtimeMins = div(playtime, constant(60_000));
 
 export const VIEWERSHIP_METRICS: MetricSet = {
   viewCount: views,
-  playtimeMins: div(playtime, constant(60_000)),
+  playtimeMins,
   ttffMs: meter(M.ttff),
   rebufferRatio: div(rebuffer, add(playtime, rebuffer)),
   errorRate: div(meter(M.errorViews), views),
@@ -69,9 +70,15 @@ export const REALTIME_METRICS: MetricSet = {
   errorRate: min(div(meter(M.errorViews), meter(M.activeViewers)), constant(1)),
 };
 
+/** Public total views of a playback id: all time, the two numbers the public endpoint shows. */
+export const PUBLIC_TOTAL_METRICS: MetricSet = {
+  viewCount: views,
+  playtimeMins,
+};
+
 /** The usage endpoint's totals over [from, to). */
 export const USAGE_METRICS: MetricSet = {
-  deliveryMins: div(playtime, constant(60_000)),
+  deliveryMins: playtimeMins,
   transcodeMins: meter(M.transcode),
 };
 

@@ -11,6 +11,7 @@ import { totalsQuery } from '../shared/usage-query-defaults.js';
 import { livepeerDomainError, livepeerError } from './errors.js';
 import {
   breakdownFields,
+  PUBLIC_TOTAL_METRICS,
   queryMetrics,
   REALTIME_METRICS,
   STORAGE_METRICS,
@@ -164,15 +165,17 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
     }
     const t = now();
     for (const accountId of accounts) {
-      const [m] = await viewershipMetrics(deps.usage, {
+      const m = await deps.usage.queryTotals(
         accountId,
-        from: 0,
-        to: t,
-        breakdown: [],
-        equals: { playbackId },
-        creators,
-      });
-      if (m && m.viewCount > 0) {
+        totalsQuery({
+          from: 0,
+          to: t,
+          subjects: creators,
+          filters: { playbackId: { $eq: playbackId } },
+          metrics: PUBLIC_TOTAL_METRICS,
+        }),
+      );
+      if ((m.viewCount ?? 0) > 0) {
         return c.json({ playbackId, viewCount: m.viewCount, playtimeMins: m.playtimeMins });
       }
     }

@@ -38,6 +38,12 @@ export interface DedupeOptions {
   insertSettings: Record<string, number>;
 }
 
+export interface Claim {
+  token: string;
+  /** The claimer's clock when the claim was sent. */
+  at: number;
+}
+
 export interface KeyRow {
   account_id: string;
   source: string;
@@ -66,29 +72,42 @@ export class Dedupe {
   ) {}
 
   /**
-   * Claims `keys` (distinct). Resolves with the token and, per key, whether this flush owns it.
-   * The caller must then call `commit` or `release` with the token.
+   * Claims `keys` (distinct): resolves once the claim rows are stored, fast enough that every
+   * other reader sees them in time. The caller then calls `decide`, and finally `commit` or
+   * `release` with the token. Split from `decide` so that the writer can start the next flush's
+   * claim while this one waits out its grace (group commit: many flushes share the wait).
    */
-  async claim(keys: readonly EventKey[]): Promise<{ token: string; owned: boolean[]; at: number }> {
+  async claim(keys: readonly EventKey[]): Promise<Claim> {
     for (let attempt = 0; ; attempt++) {
       const token = `${PROCESS_TAG}-${(tokenSeq++).toString(36)}`;
       const at = Date.now();
       await this.write(keys, token, CLAIM, at);
       const acked = Date.now();
-      if (acked - at > this.opts.graceMs / 2) {
-        // Too slow to be sure others saw it in time: withdraw it and claim again.
-        await this.write(keys, token, RELEASE, acked);
-        if (attempt >= 5) throw new UnavailableError('ClickHouse too slow to claim event ids', 1);
-        continue;
-      }
-      await sleep(at + this.opts.graceMs - Date.now());
-      const owned = await this.decide(keys, token, at);
-      return { token, owned, at };
+      if (acked - at <= this.opts.graceMs / 2) return { token, at };
+      // Too slow to be sure others saw it in time: withdraw it and claim again.
+      await this.write(keys, token, RELEASE, acked);
+      if (attempt >= 5) throw new UnavailableError('ClickHouse too slow to claim event ids', 1);
     }
+  }
+
+  /** Waits until `at + grace`, then decides, per key, whether this claim owns it. */
+  async decide(keys: readonly EventKey[], claim: Claim): Promise<boolean[]> {
+    await sleep(claim.at + this.opts.graceMs - Date.now());
+    return this.judgeAll(keys, claim.token, claim.at);
   }
 
   commit(keys: readonly EventKey[], token: string): Promise<void> {
     return this.write(keys, token, COMMIT, Date.now());
+  }
+
+  /** Commits several claims in one insert (the writer's group commit). */
+  commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]): Promise<void> {
+    const at = Date.now();
+    return this.conn.insert(
+      'event_keys',
+      claims.flatMap((c) => c.keys.map((k) => keyRow(k, c.token, COMMIT, at))),
+      this.opts.insertSettings,
+    );
   }
 
   release(keys: readonly EventKey[], token: string): Promise<void> {
@@ -100,7 +119,7 @@ export class Dedupe {
     return Date.now() - at < this.opts.staleMs / 2;
   }
 
-  private async decide(keys: readonly EventKey[], token: string, at: number): Promise<boolean[]> {
+  private async judgeAll(keys: readonly EventKey[], token: string, at: number): Promise<boolean[]> {
     const verdict = new Map<string, boolean | undefined>();
     for (const k of keys) verdict.set(keyOf(k), undefined);
     let pending = [...keys];
@@ -160,10 +179,14 @@ export class Dedupe {
   private write(keys: readonly EventKey[], token: string, state: number, at: number) {
     return this.conn.insert(
       'event_keys',
-      keys.map((k) => ({ account_id: k.accountId, source: k.source, id: k.id, token, state, at })),
+      keys.map((k) => keyRow(k, token, state, at)),
       this.opts.insertSettings,
     );
   }
+}
+
+function keyRow(k: EventKey, token: string, state: number, at: number) {
+  return { account_id: k.accountId, source: k.source, id: k.id, token, state, at };
 }
 
 /** The verdict for one key from all its rows: pure, so the protocol's rule is testable alone. */

@@ -48,6 +48,8 @@ export interface ClickHouseStoreConfig {
   claimStaleMs?: number;
   /** Most events per insert flush (default 50 000). */
   maxBatchEvents?: number;
+  /** Committed event identities remembered per process to answer resends at once (200 000). */
+  recentKeys?: number;
   /**
    * A non-HTTP backend for the client (tests run the store on in-process chDB this way, a
    * current ClickHouse release); `url` is then only a label. Single-server layout only.
@@ -85,6 +87,8 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
   const writer = new Writer(conn, dedupe, (ids) => gens.current(ids), {
     maxEvents: config.maxBatchEvents ?? 50_000,
     concurrency: 4,
+    maxFlushes: 16,
+    recentKeys: config.recentKeys ?? 200_000,
     insertSettings,
   });
   return buildStore(layout, conn, admin, insertSettings, gens, meta, writer);

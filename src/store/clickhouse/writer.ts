@@ -1,10 +1,20 @@
-// The EventWriter: coalesces concurrent append() calls into one flush (fewer, larger inserts,
-// which is what MergeTree wants), dedupes through `Dedupe`, and resolves each caller only after
+// The EventWriter: coalesces concurrent append() calls into flushes (fewer, larger inserts, which
+// is what MergeTree wants), dedupes through `Dedupe`, and resolves each caller only after
 // ClickHouse acknowledged the events, their meter rows and the dedupe commit.
+//
+// Flushes are pipelined in three stages so that the dedupe grace wait costs latency once, not
+// throughput:
+//   1. claim insert: one flush at a time. While it runs, new appends queue up, and the next
+//      flush takes all of them (group commit), so under load flushes grow instead of multiplying;
+//   2. grace wait and decision: any number of flushes at once (it is only a timer and a read);
+//   3. event and meter-row inserts and the commit: decided flushes wait in `ready`, and each write
+//      takes all of them (group commit again), with at most `concurrency` writes at once. Every
+//      insert makes a part with a file per column, so few large inserts beat many small ones.
 
 import type { AppendResult, IngestItem } from '../ports.js';
 import type { ChConnection } from './client.js';
-import { type Dedupe, type EventKey, keyOf } from './dedupe.js';
+import { type Claim, type Dedupe, type EventKey, keyOf } from './dedupe.js';
+import { RecentKeys } from './recent-keys.js';
 import { eventToJson, meterRowToJson } from './rows.js';
 import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
@@ -17,23 +27,49 @@ interface Pending {
 export interface WriterOptions {
   /** Rows per flush at most (appends are never split: one large append may exceed it). */
   maxEvents: number;
-  /** Flushes in flight at once; each waits the dedupe grace, so overlap keeps throughput. */
+  /** Writes (each of one or more decided flushes) in flight at once (stage 3). */
   concurrency: number;
+  /** Flushes past their claim at once (stages 2 and 3); bounds memory under overload. */
+  maxFlushes: number;
+  /** Committed identities remembered in this process (0 turns the shortcut off). */
+  recentKeys: number;
   insertSettings: Record<string, number>;
+}
+
+/** A decided flush waiting for stage 3. */
+interface Decided {
+  claim: Claim;
+  ownedKeys: EventKey[];
+  events: object[];
+  rows: object[];
+  done: (err?: unknown) => void;
+}
+
+interface Candidate {
+  p: number;
+  i: number;
+  key: EventKey;
+  id: string;
 }
 
 export class Writer {
   private queue: Pending[] = [];
   private running = 0;
+  private claiming = false;
   private exclusiveDepth = 0;
   private drained: (() => void)[] = [];
+  private writing = 0;
+  private ready: Decided[] = [];
+  private readonly recent: RecentKeys;
 
   constructor(
     private readonly conn: ChConnection,
     private readonly dedupe: Dedupe,
     private readonly currentGens: (meterIds: string[]) => Promise<Map<string, number>>,
     private readonly opts: WriterOptions,
-  ) {}
+  ) {
+    this.recent = new RecentKeys(opts.recentKeys);
+  }
 
   append(items: IngestItem[]): Promise<AppendResult> {
     if (items.length === 0) return Promise.resolve({ duplicates: [] });
@@ -55,30 +91,36 @@ export class Writer {
     }
   }
 
+  /** Starts the next flush when no claim insert is running (stage 1 is one flush at a time). */
   private pump(): void {
-    while (this.exclusiveDepth === 0 && this.running < this.opts.concurrency && this.queue.length) {
-      const batch: Pending[] = [];
-      let n = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0];
-        if (!next || (batch.length > 0 && n + next.items.length > this.opts.maxEvents)) break;
-        batch.push(next);
-        n += next.items.length;
-        this.queue.shift();
-      }
-      this.running++;
-      this.flush(batch).finally(() => {
-        this.running--;
-        if (this.running === 0) for (const r of this.drained.splice(0)) r();
-        this.pump();
-      });
+    if (this.claiming || this.exclusiveDepth > 0 || this.queue.length === 0) return;
+    if (this.running >= this.opts.maxFlushes) return;
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (!next || (batch.length > 0 && n + next.items.length > this.opts.maxEvents)) break;
+      batch.push(next);
+      n += next.items.length;
+      this.queue.shift();
     }
+    this.running++;
+    this.claiming = true;
+    this.flush(batch, () => {
+      this.claiming = false;
+      this.pump();
+    }).finally(() => {
+      this.running--;
+      if (this.running === 0) for (const r of this.drained.splice(0)) r();
+      this.pump();
+    });
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
-    // Repeats inside the flush: the first occurrence is the candidate, the rest are duplicates.
-    const firstAt = new Map<string, EventKey>();
-    const candidates: { p: number; i: number; key: EventKey }[] = [];
+  private async flush(batch: Pending[], claimed: () => void): Promise<void> {
+    // Repeats inside the flush, and identities known committed: duplicates without a claim. The
+    // first occurrence of every other identity is a candidate.
+    const seen = new Set<string>();
+    const candidates: Candidate[] = [];
     const dupes: number[][] = batch.map(() => []);
     batch.forEach((pending, p) => {
       pending.items.forEach((item, i) => {
@@ -87,29 +129,36 @@ export class Writer {
           source: item.event.source,
           id: item.event.id,
         };
-        const k = keyOf(key);
-        if (firstAt.has(k)) dupes[p]?.push(i);
-        else {
-          firstAt.set(k, key);
-          candidates.push({ p, i, key });
-        }
+        const id = keyOf(key);
+        if (seen.has(id) || this.recent.has(id)) dupes[p]?.push(i);
+        else candidates.push({ p, i, key, id });
+        seen.add(id);
       });
     });
     const keys = candidates.map((c) => c.key);
-    let claimed: { token: string; owned: boolean[]; at: number } | undefined;
+    let claim: Claim | undefined;
+    let owned: boolean[] = [];
+    let handedOver = false;
     try {
       const meterIds = new Set<string>();
-      for (const p of batch)
-        for (const it of p.items) for (const r of it.rows) meterIds.add(r.meterId);
-      const [gens, claim] = await Promise.all([
-        this.currentGens([...meterIds]),
-        this.dedupe.claim(keys),
-      ]);
-      claimed = claim;
+      for (const c of candidates) {
+        for (const r of batch[c.p]?.items[c.i]?.rows ?? []) meterIds.add(r.meterId);
+      }
+      const gensRead = this.currentGens([...meterIds]);
+      gensRead.catch(() => undefined);
+      try {
+        if (keys.length > 0) claim = await this.dedupe.claim(keys);
+      } finally {
+        claimed();
+      }
+      if (claim) owned = await this.dedupe.decide(keys, claim);
+      const gens = await gensRead;
       const events: object[] = [];
       const rows: object[] = [];
       candidates.forEach((c, j) => {
-        if (!claim.owned[j]) {
+        if (!owned[j]) {
+          // Not ours only when another token committed it: final, so remembered.
+          this.recent.add(c.id);
           dupes[c.p]?.push(c.i);
           return;
         }
@@ -117,9 +166,8 @@ export class Writer {
         if (!item) return;
         events.push(eventToJson(item.event));
         for (const r of item.rows) {
-          const gen = gens.get(r.meterId) ?? 0;
           rows.push(
-            meterRowToJson(item.event.accountId, gen, {
+            meterRowToJson(item.event.accountId, gens.get(r.meterId) ?? 0, {
               ...r,
               time: item.event.time,
               subject: item.event.subject,
@@ -127,27 +175,89 @@ export class Writer {
           );
         }
       });
-      if (!this.dedupe.stillOwner(claim.at)) {
-        throw new UnavailableError('ingest too slow to keep its event-id claims', 1);
+      if (claim && events.length > 0) {
+        const c = claim;
+        handedOver = true;
+        await new Promise<void>((resolve, reject) => {
+          this.ready.push({
+            claim: c,
+            ownedKeys: keys.filter((_, j) => owned[j]),
+            events,
+            rows,
+            done: (err) => (err === undefined ? resolve() : reject(err)),
+          });
+          this.drainWrites();
+        });
+        for (const cand of candidates) this.recent.add(cand.id);
       }
-      // Rows first, then events, then the commit: a crash in between leaves an uncommitted claim
-      // that goes stale, and the client (never acknowledged) retries.
-      await Promise.all([
-        this.conn.insert('meter_rows', rows, this.opts.insertSettings),
-        this.conn.insert('events', events, this.opts.insertSettings),
-      ]);
-      const ownedKeys = keys.filter((_, j) => claim.owned[j]);
-      await this.dedupe.commit(ownedKeys, claim.token);
       batch.forEach((p, idx) => {
         p.resolve({ duplicates: (dupes[idx] ?? []).sort((a, b) => a - b) });
       });
     } catch (err) {
-      if (claimed) {
-        const token = claimed.token;
-        const owned = keys.filter((_, j) => claimed?.owned[j]);
-        await this.dedupe.release(owned, token).catch(() => undefined);
+      // A failed write released its own keys; a flush that failed before its write withdraws
+      // its whole claim.
+      if (claim && !handedOver) {
+        await this.dedupe.release(keys, claim.token).catch(() => undefined);
       }
       for (const p of batch) p.reject(err);
     }
+  }
+
+  /** Starts writes while slots are free, each taking every decided flush that fits. */
+  private drainWrites(): void {
+    while (this.writing < this.opts.concurrency && this.ready.length > 0) {
+      const group: Decided[] = [];
+      let n = 0;
+      while (this.ready.length > 0) {
+        const next = this.ready[0];
+        if (!next || (group.length > 0 && n + next.events.length > this.opts.maxEvents)) break;
+        group.push(next);
+        n += next.events.length;
+        this.ready.shift();
+      }
+      this.writing++;
+      this.write(group).finally(() => {
+        this.writing--;
+        this.drainWrites();
+      });
+    }
+  }
+
+  private async write(group: Decided[]): Promise<void> {
+    // An owner that cannot write well within the stale limit fails instead of writing: by then
+    // another process may take its ids over.
+    const live = group.filter((d) => {
+      if (this.dedupe.stillOwner(d.claim.at)) return true;
+      this.fail(d, new UnavailableError('ingest too slow to keep its event-id claims', 1));
+      return false;
+    });
+    if (live.length === 0) return;
+    try {
+      // Rows first, then events, then the commit: a crash in between leaves an uncommitted
+      // claim that goes stale, and the client (never acknowledged) retries.
+      await Promise.all([
+        this.conn.insert(
+          'meter_rows',
+          live.flatMap((d) => d.rows),
+          this.opts.insertSettings,
+        ),
+        this.conn.insert(
+          'events',
+          live.flatMap((d) => d.events),
+          this.opts.insertSettings,
+        ),
+      ]);
+      await this.dedupe.commitMany(live.map((d) => ({ keys: d.ownedKeys, token: d.claim.token })));
+      for (const d of live) d.done();
+    } catch (err) {
+      for (const d of live) this.fail(d, err);
+    }
+  }
+
+  private fail(d: Decided, err: unknown): void {
+    this.dedupe
+      .release(d.ownedKeys, d.claim.token)
+      .catch(() => undefined)
+      .finally(() => d.done(err));
   }
 }

@@ -1,0 +1,84 @@
+// The writer's pipeline against a real server: concurrent appends share flushes (group commit),
+// and a resend of committed events is answered from this process's memory without a claim round.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChConnection, connect } from '../../src/store/clickhouse/client.js';
+import { Dedupe } from '../../src/store/clickhouse/dedupe.js';
+import { Writer } from '../../src/store/clickhouse/writer.js';
+import type { IngestItem } from '../../src/store/ports.js';
+import { freshDatabase, servers, skipClickHouse } from './servers.js';
+import { dropDatabase, openStore } from './stores.js';
+
+const skip = skipClickHouse();
+const GRACE = 300;
+
+function items(from: number, n: number): IngestItem[] {
+  return Array.from({ length: n }, (_, k) => ({
+    event: {
+      accountId: 'acc',
+      id: `e${from + k}`,
+      source: 'svc',
+      type: 'request',
+      subject: 's',
+      time: 1_700_000_000_000 + from + k,
+      ingestedAt: 1_700_000_000_000,
+      data: '{}',
+    },
+    rows: [{ meterId: 'm1', value: 1, valueText: null, dims: [] }],
+  }));
+}
+
+describe.skipIf(skip)('writer pipeline (single)', () => {
+  const database = freshDatabase('tally_pipe');
+  const inserts = new Map<string, number>();
+  let base: ChConnection;
+  let writer: Writer;
+  beforeAll(async () => {
+    await (await openStore('single', database)).close();
+    base = connect(servers().singleUrl, database);
+    const counting: ChConnection = {
+      url: base.url,
+      exec: (sql, settings) => base.exec(sql, settings),
+      insert: (table, rows, settings) => {
+        inserts.set(table, (inserts.get(table) ?? 0) + 1);
+        return base.insert(table, rows, settings);
+      },
+      close: () => base.close(),
+    };
+    const dedupe = new Dedupe(counting, {
+      graceMs: GRACE,
+      staleMs: 30_000,
+      pollMs: 50,
+      insertSettings: {},
+    });
+    writer = new Writer(counting, dedupe, async () => new Map(), {
+      maxEvents: 50_000,
+      concurrency: 2,
+      maxFlushes: 16,
+      recentKeys: 10_000,
+      insertSettings: {},
+    });
+  });
+  afterAll(async () => {
+    await base?.close();
+    await dropDatabase('single', database);
+  });
+
+  it('shares flushes between concurrent appends and answers resends from memory', async () => {
+    const appends = 40;
+    const results = await Promise.all(
+      Array.from({ length: appends }, (_, a) => writer.append(items(a * 10, 10))),
+    );
+    expect(results.every((r) => r.duplicates.length === 0)).toBe(true);
+    // One events insert per flush: far fewer than one per append.
+    expect(inserts.get('events') ?? 0).toBeLessThan(appends / 2);
+    const [count] = await base.exec<{ n: string }>('SELECT count() AS n FROM events');
+    expect(Number(count?.n)).toBe(appends * 10);
+
+    const claimsBefore = inserts.get('event_keys') ?? 0;
+    const started = Date.now();
+    const again = await writer.append(items(0, 10));
+    expect(again.duplicates).toEqual([...Array(10).keys()]);
+    expect(Date.now() - started).toBeLessThan(GRACE);
+    expect(inserts.get('event_keys') ?? 0).toBe(claimsBefore);
+  });
+});

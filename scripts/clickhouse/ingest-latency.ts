@@ -7,7 +7,9 @@
 // latency is the ack -> visible latency. Usage:
 //   TOPOLOGY=single|cluster EVENTS=200000 BATCH=1000 CONCURRENCY=16 [RATE=20000] [GRACE=400] \
 //     npx tsx scripts/clickhouse/ingest-latency.ts
-// URLs come from TALLY_CH_SINGLE_URL / TALLY_CH_SHARD_URLS or $TALLY_CH_DIR/env (start.sh).
+// URLs come from TALLY_CH_SINGLE_URL / TALLY_CH_SHARD_URLS or $TALLY_CH_DIR/env (start.sh). CPU per
+// event (this process, and the servers when start.sh's pid files are there) is printed too: on a
+// shared machine it is the figure that does not depend on the other load.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../../src/store/clickhouse/client.js';
@@ -53,6 +55,23 @@ function item(i: number): IngestItem {
   };
 }
 
+/** CPU ms used so far by the servers start.sh started for this topology (0 when unknown). */
+function serverCpuMs(): number {
+  const dir = process.env.TALLY_CH_DIR ?? '.tmp/clickhouse';
+  const names = topology === 'single' ? ['single'] : ['shard1', 'shard2'];
+  let ticks = 0;
+  for (const name of names) {
+    const pidFile = join(dir, name, 'pid');
+    if (!existsSync(pidFile)) continue;
+    const stat = `/proc/${readFileSync(pidFile, 'utf8').trim()}/stat`;
+    if (!existsSync(stat)) continue;
+    // Fields after the command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10;
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -78,6 +97,8 @@ async function main(): Promise<void> {
     duplicates += r.duplicates.length;
   };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = serverCpuMs();
   if (rate === undefined) {
     let next = 0;
     await Promise.all(
@@ -101,6 +122,9 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const clientUs = (cpu.user + cpu.system) / events;
+  const serverUs = ((serverCpuMs() - serverBefore) * 1000) / events;
   const stats = await store.stats();
   // A resend of everything is all duplicates: the dedupe guarantee, checked on every run.
   const again = await store.append(
@@ -133,6 +157,7 @@ async function main(): Promise<void> {
         p99: Math.round(pct(sorted, 99)),
         max: Math.round(sorted[sorted.length - 1] ?? 0),
       },
+      cpuUsPerEvent: { tally: Math.round(clientUs), clickhouse: Math.round(serverUs) },
       stored: stats.events,
       duplicatesFirstPass: duplicates,
       resendDuplicates: again.duplicates.length,

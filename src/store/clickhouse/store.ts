@@ -42,7 +42,7 @@ export interface ClickHouseStoreConfig {
   shards?: string[];
   /** ReplicatedMergeTree local tables (needs Keeper and {shard}/{replica} macros). */
   replicated?: boolean;
-  /** Dedupe claim grace in ms (default 400); see dedupe.ts. */
+  /** Dedupe claim grace in ms (default 250): the floor of ingest latency; see dedupe.ts. */
   claimGraceMs?: number;
   /** After this long an uncommitted dedupe claim is abandoned (default 30 000). */
   claimStaleMs?: number;
@@ -77,7 +77,7 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
     ? { insert_distributed_sync: 1 }
     : {};
   const dedupe = new Dedupe(conn, {
-    graceMs: config.claimGraceMs ?? 400,
+    graceMs: config.claimGraceMs ?? 250,
     staleMs: config.claimStaleMs ?? 30_000,
     pollMs: 50,
     insertSettings,

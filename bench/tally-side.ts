@@ -44,7 +44,15 @@ export async function setupAccount(admin: HttpClient): Promise<string> {
 /** Posts one batch until it is acknowledged; 429/503 are retried (and counted). */
 export async function postBatch(http: HttpClient, body: Buffer | string): Promise<number> {
   for (let retries = 0; ; retries++) {
-    const r = await http.send('POST', '/api/v1/events', body, BATCH_TYPE);
+    let r: Awaited<ReturnType<HttpClient['send']>>;
+    try {
+      r = await http.send('POST', '/api/v1/events', body, BATCH_TYPE);
+    } catch (err) {
+      // A keep-alive socket the server closed while idle (between segments) resets on reuse.
+      // Resending is safe: the server deduplicates by event identity.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && retries < 5) continue;
+      throw err;
+    }
     if (r.status === 204 || r.status === 200 || r.status === 202) return retries;
     if (r.status !== 429 && r.status !== 503)
       throw new Error(`ingest -> ${r.status}: ${r.body.slice(0, 300)}`);

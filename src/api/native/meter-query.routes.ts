@@ -39,14 +39,24 @@ const ok = {
 };
 
 export function toWire(r: UsageResult): MeterQueryResult {
+  // Every group repeats the same window bounds: format each instant once.
+  const labels = new Map<number, string>();
+  const label = (ms: number) => {
+    let s = labels.get(ms);
+    if (s === undefined) {
+      s = iso(ms);
+      labels.set(ms, s);
+    }
+    return s;
+  };
   const out: MeterQueryResult = {
     from: iso(r.from),
     to: iso(r.to),
     windowTimeZone: r.timeZone,
     data: r.rows.map((row) => ({
       value: row.value,
-      windowStart: iso(row.windowStart),
-      windowEnd: iso(row.windowEnd),
+      windowStart: label(row.windowStart),
+      windowEnd: label(row.windowEnd),
       subject: row.subject,
       groupBy: row.groupBy,
     })),

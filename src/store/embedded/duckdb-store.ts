@@ -32,6 +32,7 @@ import {
   compileUnique,
 } from './compile-usage.js';
 import { DedupeIndex } from './dedupe-index.js';
+import { IngestLog, type LogRecord } from './ingest-log.js';
 import { MIGRATIONS } from './schema.js';
 import { lit, litList } from './sql-quote.js';
 
@@ -58,13 +59,25 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+/** Acknowledged events not yet folded into DuckDB beyond which ingest answers "unavailable". */
+const MAX_UNAPPLIED_EVENTS = 200_000;
+/** Events folded into DuckDB in one transaction at most. */
+const MAX_APPLY_EVENTS = 100_000;
+/** The ingest log is emptied once everything in it is folded and it has grown past this. */
+const LOG_RESET_BYTES = 64 * 1024 * 1024;
+
 export interface EmbeddedStoreOptions {
   dataDir: string;
   threads?: number;
   memoryLimit?: string;
 }
 
-/** The embedded store: one DuckDB file under the data directory, single writer, group commit. */
+/**
+ * The embedded store: one DuckDB file under the data directory, single writer. Appends are made
+ * durable in the ingest log (group commit, one fsync) and acknowledged; a background loop folds
+ * them into DuckDB in large transactions. Reads of events and usage first wait until everything
+ * acknowledged before them is folded, so an acknowledged event is always visible to the next read.
+ */
 export class DuckDbStore implements Store {
   readonly kind = 'embedded';
   private readonly dedupe = new DedupeIndex();
@@ -73,6 +86,15 @@ export class DuckDbStore implements Store {
   private writeChain: Promise<unknown> = Promise.resolve();
   private readIndex = 0;
   private closed = false;
+  /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
+  private unapplied: LogRecord[] = [];
+  private unappliedEvents = 0;
+  /** Identities of the events in `unapplied`: duplicates of these are caught before DuckDB has them. */
+  private readonly unappliedIds = new Set<string>();
+  private applying = false;
+  private loggedSeq = 0;
+  private appliedSeq = 0;
+  private waiters: { seq: number; resolve: () => void }[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -81,6 +103,7 @@ export class DuckDbStore implements Store {
     private readonly eventAppender: DuckDBAppender,
     private readonly rowAppender: DuckDBAppender,
     private readonly file: string,
+    private readonly log: IngestLog,
   ) {}
 
   static async open(opts: EmbeddedStoreOptions): Promise<DuckDbStore> {
@@ -93,6 +116,7 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     await migrate(writer);
     const readers = [await instance.connect(), await instance.connect()];
+    const { log, records } = IngestLog.open(join(opts.dataDir, 'ingest.log'));
     const store = new DuckDbStore(
       instance,
       writer,
@@ -100,9 +124,23 @@ export class DuckDbStore implements Store {
       await writer.createAppender('events'),
       await writer.createAppender('meter_rows'),
       file,
+      log,
     );
+    await store.recover(records);
     await store.loadDedupeIndex();
     return store;
+  }
+
+  /** Folds the log records DuckDB lacks (acknowledged before a crash), then empties the log. */
+  private async recover(records: LogRecord[]): Promise<void> {
+    const [row] = (
+      await this.writer.runAndReadAll('SELECT applied_seq FROM ingest_state')
+    ).getRows();
+    this.appliedSeq = num(row?.[0] ?? 0);
+    const missing = records.filter((r) => r.seq > this.appliedSeq);
+    if (missing.length > 0) await this.commitRecords(missing);
+    this.loggedSeq = this.appliedSeq;
+    this.log.reset();
   }
 
   private reader(): DuckDBConnection {
@@ -113,6 +151,19 @@ export class DuckDbStore implements Store {
   private async rows(sql: string): Promise<Cell[][]> {
     const result = await this.reader().runAndReadAll(sql);
     return result.getRows() as Cell[][];
+  }
+
+  /** Reads events or meter rows: after every acknowledged event is folded into DuckDB. */
+  private async dataRows(sql: string): Promise<Cell[][]> {
+    await this.visible();
+    return this.rows(sql);
+  }
+
+  /** Resolves once every event acknowledged so far is in DuckDB. */
+  private visible(): Promise<void> {
+    const seq = this.loggedSeq;
+    if (this.appliedSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
   }
 
   /** Runs `fn` with the write connection, after every write queued before it. */
@@ -139,6 +190,9 @@ export class DuckDbStore implements Store {
 
   append(items: IngestItem[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new UnavailableError('the store is shutting down'));
+    if (this.unappliedEvents > MAX_UNAPPLIED_EVENTS) {
+      return Promise.reject(new UnavailableError('the store is catching up; retry shortly', 1));
+    }
     return new Promise((resolve, reject) => {
       this.pending.push({ items, resolve, reject });
       if (!this.flushing) {
@@ -148,67 +202,145 @@ export class DuckDbStore implements Store {
     });
   }
 
-  /** Group commit: every batch that arrived while the previous commit ran shares one commit. */
+  /** Group commit: every batch that arrived while the previous log write ran shares one fsync. */
   private async flushLoop(): Promise<void> {
     while (this.pending.length > 0) {
       const jobs = this.pending.splice(0);
       try {
-        const results = await this.serialize(() => this.commitJobs(jobs));
+        const results = await this.logJobs(jobs);
         for (const [i, job] of jobs.entries()) job.resolve(results[i] as AppendResult);
       } catch (err) {
         for (const job of jobs) job.reject(err);
       }
     }
     this.flushing = false;
+    this.maybeResetLog();
   }
 
-  private async commitJobs(jobs: Job[]): Promise<AppendResult[]> {
+  /** Decides duplicates, makes the new events durable in the log and queues them for DuckDB. */
+  private async logJobs(jobs: Job[]): Promise<AppendResult[]> {
+    const identities = jobs.map((job) =>
+      job.items.map((it) => `${it.event.accountId}\u0000${it.event.source}\u0000${it.event.id}`),
+    );
     const hashes = jobs.map((job) =>
       job.items.map((it) => identityHash(it.event.accountId, it.event.source, it.event.id)),
     );
+    // Ask DuckDB only about index hits that are not waiting in the log: anything that left the
+    // log's queue was committed first, so the reader sees it.
     const candidates: bigint[] = [];
-    for (const hs of hashes) {
-      for (const [hi, lo] of hs) {
-        if (this.dedupe.has(hi, lo)) candidates.push((BigInt(hi) << 32n) | BigInt(lo));
+    for (const [j, hs] of hashes.entries()) {
+      for (const [i, [hi, lo]] of hs.entries()) {
+        if (this.dedupe.has(hi, lo) && !this.unappliedIds.has(identities[j]?.[i] as string)) {
+          candidates.push((BigInt(hi) << 32n) | BigInt(lo));
+        }
       }
     }
     const stored = new Set<string>();
     if (candidates.length > 0) {
-      const found = await this.writer.runAndReadAll(
+      const found = await this.rows(
         `SELECT account_id, source, id FROM events WHERE key_hash IN (${litList(candidates)})`,
       );
-      for (const [a, s, id] of found.getRows()) stored.add(`${a}\u0000${s}\u0000${id}`);
+      for (const [a, s, id] of found) stored.add(`${a}\u0000${s}\u0000${id}`);
     }
-    const seen = new Set<string>();
     const results: AppendResult[] = [];
-    const accepted: [number, number][] = [];
+    const accepted: IngestItem[] = [];
+    const acceptedIds: string[] = [];
+    for (const [j, job] of jobs.entries()) {
+      const duplicates: number[] = [];
+      for (const [i, item] of job.items.entries()) {
+        const identity = identities[j]?.[i] as string;
+        if (stored.has(identity) || this.unappliedIds.has(identity)) {
+          duplicates.push(i);
+          continue;
+        }
+        const [hi, lo] = (hashes[j] as [number, number][])[i] as [number, number];
+        this.dedupe.add(hi, lo);
+        this.unappliedIds.add(identity);
+        acceptedIds.push(identity);
+        accepted.push(item);
+      }
+      results.push({ duplicates });
+    }
+    if (accepted.length === 0) return results;
+    const record: LogRecord = { seq: this.loggedSeq + 1, items: accepted };
+    try {
+      await this.log.append(record);
+    } catch (err) {
+      // Not durable, so not accepted: forget the identities (the index only ever over-reports).
+      for (const id of acceptedIds) this.unappliedIds.delete(id);
+      throw err;
+    }
+    this.loggedSeq = record.seq;
+    this.unapplied.push(record);
+    this.unappliedEvents += accepted.length;
+    if (!this.applying) {
+      this.applying = true;
+      setImmediate(() => void this.applyLoop());
+    }
+    return results;
+  }
+
+  /** Folds logged records into DuckDB, as many as have gathered, in one transaction each round. */
+  private async applyLoop(): Promise<void> {
+    while (this.unapplied.length > 0) {
+      let take = 0;
+      let events = 0;
+      while (take < this.unapplied.length && (take === 0 || events < MAX_APPLY_EVENTS)) {
+        events += (this.unapplied[take] as LogRecord).items.length;
+        take++;
+      }
+      const batch = this.unapplied.slice(0, take);
+      try {
+        await this.serialize(() => this.commitRecords(batch));
+      } catch {
+        // The events are durable in the log; try again shortly (e.g. after disk space is freed).
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      this.unapplied.splice(0, take);
+      this.unappliedEvents -= events;
+      for (const record of batch) {
+        for (const it of record.items) {
+          this.unappliedIds.delete(
+            `${it.event.accountId}\u0000${it.event.source}\u0000${it.event.id}`,
+          );
+        }
+      }
+      this.appliedSeq = (batch[batch.length - 1] as LogRecord).seq;
+      const ready = this.waiters.filter((w) => w.seq <= this.appliedSeq);
+      this.waiters = this.waiters.filter((w) => w.seq > this.appliedSeq);
+      for (const w of ready) w.resolve();
+    }
+    this.applying = false;
+    this.maybeResetLog();
+  }
+
+  /** Empties the log when nothing in it is waiting or being written. */
+  private maybeResetLog(): void {
+    if (this.flushing || this.applying || this.unapplied.length > 0) return;
+    if (this.log.size > LOG_RESET_BYTES) this.log.reset();
+  }
+
+  private async commitRecords(records: LogRecord[]): Promise<void> {
     await this.writer.run('BEGIN TRANSACTION');
     try {
       let appended = 0;
-      for (const [j, job] of jobs.entries()) {
-        const duplicates: number[] = [];
-        for (const [i, item] of job.items.entries()) {
+      for (const record of records) {
+        for (const item of record.items) {
           const e = item.event;
-          const identity = `${e.accountId}\u0000${e.source}\u0000${e.id}`;
-          if (stored.has(identity) || seen.has(identity)) {
-            duplicates.push(i);
-            continue;
-          }
-          seen.add(identity);
-          const h = hashes[j]?.[i] as [number, number];
-          accepted.push(h);
-          this.appendEvent(e, h);
+          this.appendEvent(e, identityHash(e.accountId, e.source, e.id));
           for (const row of item.rows) {
             this.appendRow({ ...row, time: e.time, subject: e.subject }, e.accountId);
           }
-          // Appending is synchronous native work: give queued queries the event loop now and then,
-          // so a large group commit does not stall reads for its whole duration.
+          // Appending is synchronous native work: give queued requests the event loop now and
+          // then, so a large fold does not stall them for its whole duration.
           if (++appended % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
         }
-        results.push({ duplicates });
       }
       this.eventAppender.flushSync();
       this.rowAppender.flushSync();
+      const last = (records[records.length - 1] as LogRecord).seq;
+      await this.writer.run(`UPDATE ingest_state SET applied_seq = ${lit(last)}`);
       await this.writer.run('COMMIT');
     } catch (err) {
       this.eventAppender.clear();
@@ -216,8 +348,6 @@ export class DuckDbStore implements Store {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    for (const [hi, lo] of accepted) this.dedupe.add(hi, lo);
-    return results;
   }
 
   private appendEvent(e: StoredEvent, [hi, lo]: [number, number]): void {
@@ -255,7 +385,7 @@ export class DuckDbStore implements Store {
   // ---- EventReader ----------------------------------------------------------------------------
 
   async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
-    return (await this.rows(compileListEvents(q))).map(toEvent);
+    return (await this.dataRows(compileListEvents(q))).map(toEvent);
   }
 
   async scanEvents(
@@ -263,6 +393,7 @@ export class DuckDbStore implements Store {
     eventType: string,
     onBatch: (events: StoredEvent[]) => Promise<void>,
   ): Promise<void> {
+    await this.visible();
     const result = await this.reader().stream(
       `SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
     );
@@ -276,6 +407,16 @@ export class DuckDbStore implements Store {
   // ---- MeterRowWriter -------------------------------------------------------------------------
 
   replaceMeterRows(
+    meterId: string,
+    accountId: string,
+    produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    // Backfill scans the events table, so it must hold every event acknowledged so far; waiting
+    // inside the write chain would deadlock with the fold that is queued behind it.
+    return this.visible().then(() => this.serializeReplace(meterId, accountId, produce));
+  }
+
+  private serializeReplace(
     meterId: string,
     accountId: string,
     produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
@@ -307,7 +448,7 @@ export class DuckDbStore implements Store {
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
     const n = q.groupBy.length;
-    return (await this.rows(compileNumeric(q))).map((r) => ({
+    return (await this.dataRows(compileNumeric(q))).map((r) => ({
       window: num(r[0]),
       keys: r.slice(1, 1 + n).map(str),
       count: num(r[1 + n]),
@@ -321,7 +462,7 @@ export class DuckDbStore implements Store {
 
   async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
     const n = q.groupBy.length;
-    return (await this.rows(compileUnique(q))).map((r) => ({
+    return (await this.dataRows(compileUnique(q))).map((r) => ({
       window: num(r[0]),
       keys: r.slice(1, 1 + n).map(str),
       uniques: num(r[1 + n]),
@@ -330,7 +471,7 @@ export class DuckDbStore implements Store {
 
   async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
     const n = q.groupBy.length;
-    return (await this.rows(compileFirstSeen(q, period))).map((r) => ({
+    return (await this.dataRows(compileFirstSeen(q, period))).map((r) => ({
       period: num(r[0]),
       window: num(r[1]),
       keys: r.slice(2, 2 + n).map(str),
@@ -340,7 +481,7 @@ export class DuckDbStore implements Store {
 
   async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
     const n = q.groupBy.length;
-    return (await this.rows(compileCoverage(q, span))).map((r) => ({
+    return (await this.dataRows(compileCoverage(q, span))).map((r) => ({
       start: num(r[0]),
       end: num(r[1]),
       keys: r.slice(2, 2 + n).map(str),
@@ -349,7 +490,7 @@ export class DuckDbStore implements Store {
   }
 
   async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
-    return (await this.rows(compileDistinctValues(q))).map((r) => String(r[0]));
+    return (await this.dataRows(compileDistinctValues(q))).map((r) => String(r[0]));
   }
 
   // ---- MeterRepo, AccountRepo -----------------------------------------------------------------
@@ -415,11 +556,11 @@ export class DuckDbStore implements Store {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   async stats(): Promise<StoreStats> {
-    const [r] = await this.rows(
+    const [r] = await this.dataRows(
       'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM meter_rows)',
     );
     let bytes = 0;
-    for (const f of [this.file, `${this.file}.wal`]) {
+    for (const f of [this.file, `${this.file}.wal`, this.log.path]) {
       try {
         bytes += statSync(f).size;
       } catch {
@@ -443,8 +584,11 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    while (this.flushing || this.applying) await new Promise((r) => setTimeout(r, 5));
     await this.serialize(async () => undefined);
+    // Everything is folded into DuckDB now; an empty log makes the next start quick.
+    this.log.reset();
+    this.log.close();
     this.eventAppender.closeSync();
     this.rowAppender.closeSync();
     for (const c of [this.writer, ...this.readers]) c.closeSync();

@@ -12,4 +12,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE events (account_id VARCHAR NOT NULL, key_hash UBIGINT NOT NULL, id VARCHAR NOT NULL, source VARCHAR NOT NULL, type VARCHAR NOT NULL, subject VARCHAR NOT NULL, time BIGINT NOT NULL, ingested_at BIGINT NOT NULL, data VARCHAR NOT NULL);
    -- Values and dimensions extracted per meter at ingest, so that queries never parse JSON.
    CREATE TABLE meter_rows (meter_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, time BIGINT NOT NULL, subject VARCHAR NOT NULL, value DOUBLE, value_text VARCHAR, ${dimColumns});`,
+  // The last ingest-log record folded into DuckDB, updated in the same transaction as its rows.
+  `CREATE TABLE ingest_state (applied_seq BIGINT NOT NULL);
+   INSERT INTO ingest_state VALUES (0);`,
 ];

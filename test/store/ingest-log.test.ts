@@ -1,0 +1,94 @@
+import { appendFileSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
+import { IngestLog } from '../../src/store/embedded/ingest-log.js';
+import type { IngestItem } from '../../src/store/ports.js';
+
+const METER = 'm_tokens';
+
+function item(id: string, tokens: number): IngestItem {
+  const time = Date.UTC(2026, 0, 15, 12);
+  return {
+    event: {
+      accountId: 'acc_1',
+      id,
+      source: 'test',
+      type: 'tokens',
+      subject: 'customer-1',
+      time,
+      ingestedAt: time,
+      data: JSON.stringify({ tokens }),
+    },
+    rows: [{ meterId: METER, value: tokens, valueText: null, dims: [] }],
+  };
+}
+
+async function storedSum(store: DuckDbStore): Promise<{ events: number; sum: number }> {
+  const events = await store.listEvents({ accountId: 'acc_1', limit: 1000 });
+  const [row] = await store.aggregateNumeric({
+    accountId: 'acc_1',
+    meterId: METER,
+    from: 0,
+    to: Date.UTC(2027, 0, 1),
+    bucket: { kind: 'all' },
+    groupBy: [],
+  });
+  return { events: events.length, sum: row?.sum ?? 0 };
+}
+
+describe('embedded store ingest log', () => {
+  it('drops a torn last line and keeps every complete record before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
+    const path = join(dir, 'ingest.log');
+    const { log } = IngestLog.open(path);
+    await log.append({ seq: 1, items: [item('a', 1)] });
+    await log.append({ seq: 2, items: [item('b', 2), item('c', 3)] });
+    log.close();
+    appendFileSync(path, '{"seq":3,"items":[{"event":');
+    const { log: again, records } = IngestLog.open(path);
+    again.close();
+    expect(records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(records[1]?.items.map((i) => i.event.id)).toEqual(['b', 'c']);
+  });
+
+  it('folds records DuckDB lacks on start (acknowledged before a crash), exactly once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
+    // A store that applied seq 1 and then "crashed" with seq 2 only in its log.
+    const store = await DuckDbStore.open({ dataDir: dir });
+    await store.append([item('a', 5)]);
+    expect(await storedSum(store)).toEqual({ events: 1, sum: 5 });
+    await store.close();
+    const { log } = IngestLog.open(join(dir, 'ingest.log'));
+    // seq 1 is already in DuckDB: replaying it again must not count it twice.
+    await log.append({ seq: 1, items: [item('a', 5)] });
+    await log.append({ seq: 2, items: [item('b', 7), item('c', 11)] });
+    log.close();
+
+    const reopened = await DuckDbStore.open({ dataDir: dir });
+    expect(await storedSum(reopened)).toEqual({ events: 3, sum: 5 + 7 + 11 });
+    // The replayed events are in the dedupe index: sending them again changes nothing.
+    const again = await reopened.append([item('b', 7), item('d', 13)]);
+    expect(again.duplicates).toEqual([0]);
+    expect(await storedSum(reopened)).toEqual({ events: 4, sum: 5 + 7 + 11 + 13 });
+    await reopened.close();
+    expect(statSync(join(dir, 'ingest.log')).size).toBe(0);
+  });
+
+  it('catches duplicates of events still waiting in the log, within and across batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    // Sent concurrently, so the second and third batches are decided while the first is unfolded.
+    const [first, second, third] = await Promise.all([
+      store.append([item('x', 1), item('y', 2), item('x', 1)]),
+      store.append([item('y', 2), item('z', 4)]),
+      store.append([item('z', 4)]),
+    ]);
+    expect(first?.duplicates).toEqual([2]);
+    expect(second?.duplicates).toEqual([0]);
+    expect(third?.duplicates).toEqual([0]);
+    expect(await storedSum(store)).toEqual({ events: 3, sum: 1 + 2 + 4 });
+    await store.close();
+  });
+});

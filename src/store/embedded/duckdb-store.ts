@@ -59,8 +59,13 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
-/** Acknowledged events not yet folded into DuckDB beyond which ingest answers "unavailable". */
-const MAX_UNAPPLIED_EVENTS = 200_000;
+/**
+ * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
+ * logged. It bounds memory and the acknowledged -> visible delay (a fold of this many events takes
+ * about half a second), and turns overload into slower acknowledgements, then into the ingest
+ * queue's 503, instead of an ever longer backlog.
+ */
+const MAX_UNAPPLIED_EVENTS = 20_000;
 /** Events folded into DuckDB in one transaction at most. */
 const MAX_APPLY_EVENTS = 100_000;
 /** The ingest log is emptied once everything in it is folded and it has grown past this. */
@@ -95,6 +100,7 @@ export class DuckDbStore implements Store {
   private loggedSeq = 0;
   private appliedSeq = 0;
   private waiters: { seq: number; resolve: () => void }[] = [];
+  private foldListeners: (() => void)[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -166,6 +172,10 @@ export class DuckDbStore implements Store {
     return new Promise((resolve) => this.waiters.push({ seq, resolve }));
   }
 
+  private nextFold(): Promise<void> {
+    return new Promise((resolve) => this.foldListeners.push(resolve));
+  }
+
   /** Runs `fn` with the write connection, after every write queued before it. */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.writeChain.then(fn, fn);
@@ -190,9 +200,6 @@ export class DuckDbStore implements Store {
 
   append(items: IngestItem[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new UnavailableError('the store is shutting down'));
-    if (this.unappliedEvents > MAX_UNAPPLIED_EVENTS) {
-      return Promise.reject(new UnavailableError('the store is catching up; retry shortly', 1));
-    }
     return new Promise((resolve, reject) => {
       this.pending.push({ items, resolve, reject });
       if (!this.flushing) {
@@ -205,6 +212,7 @@ export class DuckDbStore implements Store {
   /** Group commit: every batch that arrived while the previous log write ran shares one fsync. */
   private async flushLoop(): Promise<void> {
     while (this.pending.length > 0) {
+      while (this.unappliedEvents > MAX_UNAPPLIED_EVENTS) await this.nextFold();
       const jobs = this.pending.splice(0);
       try {
         const results = await this.logJobs(jobs);
@@ -310,6 +318,7 @@ export class DuckDbStore implements Store {
       const ready = this.waiters.filter((w) => w.seq <= this.appliedSeq);
       this.waiters = this.waiters.filter((w) => w.seq > this.appliedSeq);
       for (const w of ready) w.resolve();
+      for (const listener of this.foldListeners.splice(0)) listener();
     }
     this.applying = false;
     this.maybeResetLog();

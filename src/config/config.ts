@@ -34,6 +34,10 @@ export const ConfigSchema = z
     TALLY_MAX_INFLIGHT_EVENTS: z.coerce.number().int().positive().default(200_000),
     TALLY_DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
     TALLY_DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
+    TALLY_DUCKDB_CHECKPOINT_THRESHOLD: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
+      .default('256MB'),
     TALLY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   })
   .superRefine((c, ctx) => {

@@ -15,5 +15,6 @@ export async function openStore(
     dataDir: config.TALLY_DATA_DIR,
     threads: config.TALLY_DUCKDB_THREADS,
     memoryLimit: config.TALLY_DUCKDB_MEMORY_LIMIT,
+    checkpointThreshold: config.TALLY_DUCKDB_CHECKPOINT_THRESHOLD,
   });
 }

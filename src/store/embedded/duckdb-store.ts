@@ -68,8 +68,6 @@ interface Job {
 const MAX_UNAPPLIED_EVENTS = 20_000;
 /** Events folded into DuckDB in one transaction at most. */
 const MAX_APPLY_EVENTS = 100_000;
-/** The ingest log is emptied once everything in it is folded and it has grown past this. */
-const LOG_RESET_BYTES = 64 * 1024 * 1024;
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -101,7 +99,9 @@ export class DuckDbStore implements Store {
   private applying = false;
   private loggedSeq = 0;
   private appliedSeq = 0;
-  private waiters: { seq: number; resolve: () => void }[] = [];
+  private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Set while folding fails: reads that need the unfolded events fail instead of waiting. */
+  private foldError: UnavailableError | undefined;
   private foldListeners: (() => void)[] = [];
 
   private constructor(
@@ -128,7 +128,7 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     await migrate(writer);
     const readers = [await instance.connect(), await instance.connect()];
-    const { log, records } = IngestLog.open(join(opts.dataDir, 'ingest.log'));
+    const { log, records } = IngestLog.open(join(opts.dataDir, 'ingest-log'));
     const store = new DuckDbStore(
       instance,
       writer,
@@ -151,8 +151,9 @@ export class DuckDbStore implements Store {
     this.appliedSeq = num(row?.[0] ?? 0);
     const missing = records.filter((r) => r.seq > this.appliedSeq);
     if (missing.length > 0) await this.commitRecords(missing);
+    for (const r of missing) this.appliedSeq = Math.max(this.appliedSeq, r.seq);
     this.loggedSeq = this.appliedSeq;
-    this.log.reset();
+    this.log.restart(this.appliedSeq + 1);
   }
 
   private reader(): DuckDBConnection {
@@ -175,7 +176,8 @@ export class DuckDbStore implements Store {
   private visible(): Promise<void> {
     const seq = this.loggedSeq;
     if (this.appliedSeq >= seq) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    if (this.foldError) return Promise.reject(this.foldError);
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
   }
 
   private nextFold(): Promise<void> {
@@ -228,7 +230,6 @@ export class DuckDbStore implements Store {
       }
     }
     this.flushing = false;
-    this.maybeResetLog();
   }
 
   /** Decides duplicates, makes the new events durable in the log and queues them for DuckDB. */
@@ -241,12 +242,15 @@ export class DuckDbStore implements Store {
     );
     // Ask DuckDB only about index hits that are not waiting in the log: anything that left the
     // log's queue was committed first, so the reader sees it.
+    // The waiting ones are judged now: a fold may finish (and forget them) during the lookup.
     const candidates: bigint[] = [];
+    const waiting = new Set<string>();
     for (const [j, hs] of hashes.entries()) {
       for (const [i, [hi, lo]] of hs.entries()) {
-        if (this.dedupe.has(hi, lo) && !this.unappliedIds.has(identities[j]?.[i] as string)) {
-          candidates.push((BigInt(hi) << 32n) | BigInt(lo));
-        }
+        if (!this.dedupe.has(hi, lo)) continue;
+        const identity = identities[j]?.[i] as string;
+        if (this.unappliedIds.has(identity)) waiting.add(identity);
+        else candidates.push((BigInt(hi) << 32n) | BigInt(lo));
       }
     }
     const stored = new Set<string>();
@@ -263,7 +267,7 @@ export class DuckDbStore implements Store {
       const duplicates: number[] = [];
       for (const [i, item] of job.items.entries()) {
         const identity = identities[j]?.[i] as string;
-        if (stored.has(identity) || this.unappliedIds.has(identity)) {
+        if (stored.has(identity) || waiting.has(identity) || this.unappliedIds.has(identity)) {
           duplicates.push(i);
           continue;
         }
@@ -306,8 +310,15 @@ export class DuckDbStore implements Store {
       const batch = this.unapplied.slice(0, take);
       try {
         await this.serialize(() => this.commitRecords(batch));
-      } catch {
+        this.foldError = undefined;
+      } catch (err) {
         // The events are durable in the log; try again shortly (e.g. after disk space is freed).
+        // Meanwhile reads that need them fail with a clear error rather than hang.
+        this.foldError = new UnavailableError(
+          `acknowledged events cannot be written to DuckDB yet: ${err instanceof Error ? err.message : String(err)}`,
+          1,
+        );
+        for (const w of this.waiters.splice(0)) w.reject(this.foldError);
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
@@ -325,15 +336,9 @@ export class DuckDbStore implements Store {
       this.waiters = this.waiters.filter((w) => w.seq > this.appliedSeq);
       for (const w of ready) w.resolve();
       for (const listener of this.foldListeners.splice(0)) listener();
+      this.log.release(this.appliedSeq);
     }
     this.applying = false;
-    this.maybeResetLog();
-  }
-
-  /** Empties the log when nothing in it is waiting or being written. */
-  private maybeResetLog(): void {
-    if (this.flushing || this.applying || this.unapplied.length > 0) return;
-    if (this.log.size > LOG_RESET_BYTES) this.log.reset();
   }
 
   private async commitRecords(records: LogRecord[]): Promise<void> {
@@ -574,8 +579,8 @@ export class DuckDbStore implements Store {
     const [r] = await this.dataRows(
       'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM meter_rows)',
     );
-    let bytes = 0;
-    for (const f of [this.file, `${this.file}.wal`, this.log.path]) {
+    let bytes = this.log.size;
+    for (const f of [this.file, `${this.file}.wal`]) {
       try {
         bytes += statSync(f).size;
       } catch {
@@ -602,7 +607,7 @@ export class DuckDbStore implements Store {
     while (this.flushing || this.applying) await new Promise((r) => setTimeout(r, 5));
     await this.serialize(async () => undefined);
     // Everything is folded into DuckDB now; an empty log makes the next start quick.
-    this.log.reset();
+    this.log.restart(this.appliedSeq + 1);
     this.log.close();
     this.eventAppender.closeSync();
     this.rowAppender.closeSync();

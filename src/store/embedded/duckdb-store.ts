@@ -241,8 +241,8 @@ export class DuckDbStore implements Store {
       job.items.map((it) => identityHash(it.event.accountId, it.event.source, it.event.id)),
     );
     // Ask DuckDB only about index hits that are not waiting in the log: anything that left the
-    // log's queue was committed first, so the reader sees it.
-    // The waiting ones are judged now: a fold may finish (and forget them) during the lookup.
+    // log's queue was committed first, so the reader sees it. The waiting ones are judged now,
+    // because a fold may finish (and forget them) during the lookup.
     const candidates: bigint[] = [];
     const waiting = new Set<string>();
     for (const [j, hs] of hashes.entries()) {
@@ -336,7 +336,12 @@ export class DuckDbStore implements Store {
       this.waiters = this.waiters.filter((w) => w.seq > this.appliedSeq);
       for (const w of ready) w.resolve();
       for (const listener of this.foldListeners.splice(0)) listener();
-      this.log.release(this.appliedSeq);
+      try {
+        this.log.release(this.appliedSeq);
+      } catch {
+        // A segment that cannot be deleted now is deleted at the next start; its records are
+        // folded, so replay skips them.
+      }
     }
     this.applying = false;
   }

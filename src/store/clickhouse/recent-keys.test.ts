@@ -16,3 +16,21 @@ describe('RecentKeys', () => {
     expect(r.has('a')).toBe(false);
   });
 });
+
+describe('RecentKeys when full', () => {
+  it('keeps exactly the newest identities, in constant time per key', () => {
+    const r = new RecentKeys(1000);
+    for (let i = 0; i < 5000; i++) r.add(`k${i}`);
+    expect(r.has('k3999')).toBe(false);
+    expect(r.has('k4000')).toBe(true);
+    expect(r.has('k4999')).toBe(true);
+    const big = new RecentKeys(100_000);
+    for (let i = 0; i < 100_000; i++) big.add(`a${i}`);
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) big.add(`b${i}`);
+    // Evicting through the Set's iteration order took seconds here (quadratic).
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(big.has('a99999')).toBe(false);
+    expect(big.has('b0')).toBe(true);
+  });
+});

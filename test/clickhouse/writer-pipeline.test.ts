@@ -42,6 +42,10 @@ describe.skipIf(skip)('writer pipeline (single)', () => {
         inserts.set(table, (inserts.get(table) ?? 0) + 1);
         return base.insert(table, rows, settings);
       },
+      insertTsv: (table, columns, body, settings) => {
+        inserts.set(table, (inserts.get(table) ?? 0) + 1);
+        return base.insertTsv(table, columns, body, settings);
+      },
       close: () => base.close(),
     };
     const dedupe = new Dedupe(counting, {

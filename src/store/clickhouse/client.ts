@@ -1,5 +1,6 @@
 // The one place that talks to ClickHouse: `exec` runs a statement or a query, `insert` sends rows.
 // Failures become domain errors here, so the rest of the store never sees a transport error.
+import { Readable } from 'node:stream';
 import {
   type ClickHouseClient,
   type ClickHouseClientConfigOptions,
@@ -23,6 +24,16 @@ export interface ChConnection {
   exec<T = Record<string, unknown>>(sql: string, settings?: ClickHouseSettings): Promise<T[]>;
   /** Inserts rows as JSONEachRow into `table` (a name from the closed table list). */
   insert(table: string, rows: readonly object[], settings?: ClickHouseSettings): Promise<void>;
+  /**
+   * Inserts `body`, rows already rendered as TabSeparated (tsv.ts) in the order of `columns`, into
+   * `table` (a name from the closed table list; columns from the store's own code).
+   */
+  insertTsv(
+    table: string,
+    columns: readonly string[],
+    body: string,
+    settings?: ClickHouseSettings,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +84,21 @@ export function connect(url: string, database?: string, inject?: ConnectionFacto
           table: target(table),
           values: rows as object[],
           format: 'JSONEachRow',
+          clickhouse_settings: settings,
+        });
+      } catch (err) {
+        throw classify(err, `INSERT INTO ${table}`);
+      }
+    },
+    async insertTsv(table, columns, body, settings) {
+      if (body.length === 0) return;
+      try {
+        await client.insert({
+          table: target(table),
+          // A byte stream (not object mode) is passed through as the request body unchanged.
+          values: Readable.from([Buffer.from(body)], { objectMode: false }),
+          format: 'TabSeparated',
+          columns: columns as [string, ...string[]],
           clickhouse_settings: settings,
         });
       } catch (err) {

@@ -20,6 +20,7 @@
 
 import type { ChConnection } from './client.js';
 import { lit, litList } from './quote.js';
+import { tsvInt, tsvString } from './tsv.js';
 import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 export interface EventKey {
@@ -58,9 +59,15 @@ const CLAIM = 0;
 const COMMIT = 1;
 const RELEASE = 2;
 
+/**
+ * One string per identity, for maps and sets. Length prefixes make it injective whatever the
+ * parts contain, without JSON.stringify's cost on the ingest path.
+ */
 export function keyOf(k: EventKey): string {
-  return JSON.stringify([k.accountId, k.source, k.id]);
+  return `${k.accountId.length}:${k.accountId}${k.source.length}:${k.source}${k.id}`;
 }
+
+const KEY_COLUMNS = ['account_id', 'source', 'id', 'token', 'state', 'at'] as const;
 
 let tokenSeq = 0;
 const PROCESS_TAG = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -103,11 +110,9 @@ export class Dedupe {
   /** Commits several claims in one insert (the writer's group commit). */
   commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]): Promise<void> {
     const at = Date.now();
-    return this.conn.insert(
-      'event_keys',
-      claims.flatMap((c) => c.keys.map((k) => keyRow(k, c.token, COMMIT, at))),
-      this.opts.insertSettings,
-    );
+    let body = '';
+    for (const c of claims) body += keyRows(c.keys, c.token, COMMIT, at);
+    return this.conn.insertTsv('event_keys', KEY_COLUMNS, body, this.opts.insertSettings);
   }
 
   release(keys: readonly EventKey[], token: string): Promise<void> {
@@ -124,7 +129,10 @@ export class Dedupe {
     for (const k of keys) verdict.set(keyOf(k), undefined);
     let pending = [...keys];
     while (pending.length > 0) {
-      const rows = await this.read(pending);
+      // Only other tokens' rows are read: our own rows for these keys are exactly our claim
+      // (acknowledged before this read), added back here. Without contention the read returns
+      // nothing, instead of one row per key to send, parse and group.
+      const rows = await this.read(pending, token);
       const byKey = new Map<string, KeyRow[]>();
       for (const r of rows) {
         const id = keyOf({ accountId: r.account_id, source: r.source, id: r.id });
@@ -136,7 +144,20 @@ export class Dedupe {
       const next: EventKey[] = [];
       for (const k of pending) {
         const id = keyOf(k);
-        const result = judge(byKey.get(id) ?? [], token, at, now - this.opts.staleMs);
+        const others = byKey.get(id);
+        if (others === undefined) {
+          verdict.set(id, true);
+          continue;
+        }
+        const own: KeyRow = {
+          account_id: k.accountId,
+          source: k.source,
+          id: k.id,
+          token,
+          state: CLAIM,
+          at: String(at),
+        };
+        const result = judge([...others, own], token, at, now - this.opts.staleMs);
         if (result === 'wait') next.push(k);
         else verdict.set(id, result === 'own');
       }
@@ -154,9 +175,12 @@ export class Dedupe {
   /**
    * Reads grouped by (account, source) so that each statement fixes the first two key columns and
    * the id list can use the primary index (3x faster than one tuple IN list on 18.16), in chunks
-   * read in parallel.
+   * read in parallel. Rows of `exceptToken` are left out. The ids travel as one array literal, which
+   * 18.16 parses about 3x faster than the same values as an IN list of separate literals (the IN
+   * list's parse cost was about half of this read's server CPU); the subquery's set still uses the
+   * primary index.
    */
-  private async read(keys: readonly EventKey[]): Promise<KeyRow[]> {
+  private async read(keys: readonly EventKey[], exceptToken: string): Promise<KeyRow[]> {
     const groups = new Map<string, { accountId: string; source: string; ids: string[] }>();
     for (const k of keys) {
       const g = JSON.stringify([k.accountId, k.source]);
@@ -168,7 +192,7 @@ export class Dedupe {
     for (const g of groups.values()) {
       for (let i = 0; i < g.ids.length; i += READ_CHUNK) {
         statements.push(
-          `SELECT account_id, source, id, token, state, at FROM event_keys WHERE account_id = ${lit(g.accountId)} AND source = ${lit(g.source)} AND id IN (${litList(g.ids.slice(i, i + READ_CHUNK))})`,
+          `SELECT account_id, source, id, token, state, at FROM event_keys WHERE account_id = ${lit(g.accountId)} AND source = ${lit(g.source)} AND id IN (SELECT arrayJoin([${litList(g.ids.slice(i, i + READ_CHUNK))}])) AND token != ${lit(exceptToken)}`,
         );
       }
     }
@@ -177,16 +201,23 @@ export class Dedupe {
   }
 
   private write(keys: readonly EventKey[], token: string, state: number, at: number) {
-    return this.conn.insert(
+    return this.conn.insertTsv(
       'event_keys',
-      keys.map((k) => keyRow(k, token, state, at)),
+      KEY_COLUMNS,
+      keyRows(keys, token, state, at),
       this.opts.insertSettings,
     );
   }
 }
 
-function keyRow(k: EventKey, token: string, state: number, at: number) {
-  return { account_id: k.accountId, source: k.source, id: k.id, token, state, at };
+/** event_keys rows (KEY_COLUMNS) as TabSeparated lines. */
+function keyRows(keys: readonly EventKey[], token: string, state: number, at: number): string {
+  const tail = `\t${tsvString(token)}\t${tsvInt(state)}\t${tsvInt(at)}\n`;
+  let body = '';
+  for (const k of keys) {
+    body += `${tsvString(k.accountId)}\t${tsvString(k.source)}\t${tsvString(k.id)}${tail}`;
+  }
+  return body;
 }
 
 /** The verdict for one key from all its rows: pure, so the protocol's rule is testable alone. */

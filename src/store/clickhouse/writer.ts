@@ -15,7 +15,7 @@ import type { AppendResult, IngestItem } from '../ports.js';
 import type { ChConnection } from './client.js';
 import { type Claim, type Dedupe, type EventKey, keyOf } from './dedupe.js';
 import { RecentKeys } from './recent-keys.js';
-import { eventToJson, meterRowToJson } from './rows.js';
+import { EVENT_COLUMNS, eventTsv, METER_ROW_COLUMNS, meterRowHead, meterRowTsv } from './rows.js';
 import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 interface Pending {
@@ -40,8 +40,10 @@ export interface WriterOptions {
 interface Decided {
   claim: Claim;
   ownedKeys: EventKey[];
-  events: object[];
-  rows: object[];
+  /** Events and their meter rows, rendered as TabSeparated lines (rows.ts). */
+  events: string;
+  eventCount: number;
+  rows: string;
   done: (err?: unknown) => void;
 }
 
@@ -153,8 +155,9 @@ export class Writer {
       }
       if (claim) owned = await this.dedupe.decide(keys, claim);
       const gens = await gensRead;
-      const events: object[] = [];
-      const rows: object[] = [];
+      let events = '';
+      let eventCount = 0;
+      let rows = '';
       candidates.forEach((c, j) => {
         if (!owned[j]) {
           // Not ours only when another token committed it: final, so remembered.
@@ -164,18 +167,21 @@ export class Writer {
         }
         const item = batch[c.p]?.items[c.i];
         if (!item) return;
-        events.push(eventToJson(item.event));
+        const e = item.event;
+        events += eventTsv(e);
+        eventCount++;
         for (const r of item.rows) {
-          rows.push(
-            meterRowToJson(item.event.accountId, gens.get(r.meterId) ?? 0, {
-              ...r,
-              time: item.event.time,
-              subject: item.event.subject,
-            }),
+          const head = meterRowHead(
+            e.accountId,
+            r.meterId,
+            gens.get(r.meterId) ?? 0,
+            e.time,
+            e.subject,
           );
+          rows += meterRowTsv(head, r);
         }
       });
-      if (claim && events.length > 0) {
+      if (claim && eventCount > 0) {
         const c = claim;
         handedOver = true;
         await new Promise<void>((resolve, reject) => {
@@ -183,6 +189,7 @@ export class Writer {
             claim: c,
             ownedKeys: keys.filter((_, j) => owned[j]),
             events,
+            eventCount,
             rows,
             done: (err) => (err === undefined ? resolve() : reject(err)),
           });
@@ -210,9 +217,9 @@ export class Writer {
       let n = 0;
       while (this.ready.length > 0) {
         const next = this.ready[0];
-        if (!next || (group.length > 0 && n + next.events.length > this.opts.maxEvents)) break;
+        if (!next || (group.length > 0 && n + next.eventCount > this.opts.maxEvents)) break;
         group.push(next);
-        n += next.events.length;
+        n += next.eventCount;
         this.ready.shift();
       }
       this.writing++;
@@ -236,14 +243,16 @@ export class Writer {
       // Rows first, then events, then the commit: a crash in between leaves an uncommitted
       // claim that goes stale, and the client (never acknowledged) retries.
       await Promise.all([
-        this.conn.insert(
+        this.conn.insertTsv(
           'meter_rows',
-          live.flatMap((d) => d.rows),
+          METER_ROW_COLUMNS,
+          live.map((d) => d.rows).join(''),
           this.opts.insertSettings,
         ),
-        this.conn.insert(
+        this.conn.insertTsv(
           'events',
-          live.flatMap((d) => d.events),
+          EVENT_COLUMNS,
+          live.map((d) => d.events).join(''),
           this.opts.insertSettings,
         ),
       ]);

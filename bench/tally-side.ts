@@ -197,3 +197,17 @@ export async function markerVisibility(
     await sleep(2);
   }
 }
+
+/**
+ * Waits until the embedded store has rewritten every closed day and month sorted by subject (the
+ * steady state for historical data), polling /metrics; resolves at once for other stores.
+ */
+export async function waitForCompaction(http: HttpClient, timeoutMs = 600_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const res = await http.send('GET', '/metrics');
+    const m = /^tally_store_compaction_backlog_chunks (\d+)$/m.exec(res.body);
+    if (!m || m[1] === '0' || Date.now() - started > timeoutMs) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -22,6 +22,9 @@ export function registerOpsRoutes(
     const stats = await s.store.stats();
     s.metrics.storeEvents.set(stats.events);
     s.metrics.storeBytes.set(stats.bytesOnDisk);
+    if (stats.compactionBacklog !== undefined) {
+      s.metrics.storeCompactionBacklog.set(stats.compactionBacklog);
+    }
     return c.body(await s.metrics.registry.metrics(), 200, {
       'Content-Type': s.metrics.registry.contentType,
     });

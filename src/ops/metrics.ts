@@ -32,6 +32,11 @@ export class Metrics {
     help: 'Bytes the store occupies on disk',
     registers: [this.registry],
   });
+  readonly storeCompactionBacklog = new Gauge({
+    name: 'tally_store_compaction_backlog_chunks',
+    help: 'Closed days or months of meter rows waiting to be rewritten sorted by subject (embedded store)',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tally_' });

@@ -265,6 +265,8 @@ export interface StoreStats {
   events: number;
   meterRows: number;
   bytesOnDisk: number;
+  /** Closed time chunks waiting to be rewritten by a store that compacts (embedded). */
+  compactionBacklog?: number;
 }
 
 /** Everything a store provides. */

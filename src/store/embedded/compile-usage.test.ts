@@ -78,7 +78,48 @@ describe('embedded SQL compiler (golden)', () => {
         subject: 's',
       }),
     ).toBe(
-      "SELECT DISTINCT g0 AS v FROM meter_rows WHERE meter_id = 'm' AND account_id = 'a' AND time >= 1 AND time < 2 AND g0 IS NOT NULL AND subject = 's' ORDER BY v LIMIT 10",
+      "SELECT DISTINCT g0 AS v FROM meter_rows WHERE meter_id = 'm' AND account_id = 'a' AND time >= 1 AND time < 2 AND g0 IS NOT NULL AND sb IN (45966) AND subject = 's' ORDER BY v LIMIT 10",
+    );
+  });
+
+  it('states the subject buckets of subject filters on a conjunction path, so row groups are skipped', () => {
+    const sub = { kind: 'subject' } as const;
+    expect(
+      compileNumeric({ ...base, groupBy: [], filter: { op: 'eq', dim: sub, value: 'a' } }),
+    ).toBe(
+      "SELECT ((time - 0) // 3600000) AS w, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx FROM meter_rows WHERE meter_id = 'm1' AND account_id = 'acc' AND time >= 1000 AND time < 2000 AND sb IN (52512) AND subject = 'a' GROUP BY w",
+    );
+    expect(
+      compileUnique({
+        ...base,
+        groupBy: [],
+        filter: {
+          op: 'and',
+          children: [
+            { op: 'eq', dim: { kind: 'dim', slot: 0 }, value: 'x' },
+            { op: 'in', dim: sub, values: ['', 'a', ''] },
+          ],
+        },
+      }),
+    ).toBe(
+      "SELECT ((time - 0) // 3600000) AS w, count(DISTINCT value_text) AS u FROM meter_rows WHERE meter_id = 'm1' AND account_id = 'acc' AND time >= 1000 AND time < 2000 AND sb IN (7385, 52512) AND (g0 = 'x' AND subject IN ('', 'a', '')) GROUP BY w",
+    );
+    // An alternative of subjects, or too many of them, is left to the subject filter alone.
+    const or = compileNumeric({
+      ...base,
+      groupBy: [],
+      filter: {
+        op: 'or',
+        children: [
+          { op: 'eq', dim: sub, value: 'a' },
+          { op: 'eq', dim: { kind: 'dim', slot: 0 }, value: 'x' },
+        ],
+      },
+    });
+    expect(or).not.toContain('sb IN');
+    const many = Array.from({ length: 65 }, (_, i) => `s${i}`);
+    expect(compileNumeric({ ...base, filter: { op: 'in', dim: sub, values: many } })).not.toContain(
+      'sb IN',
     );
   });
 

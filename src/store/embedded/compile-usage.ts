@@ -9,6 +9,7 @@ import {
   MAX_DIMENSIONS,
 } from '../ports.js';
 import { lit, litList } from './sql-quote.js';
+import { subjectBucket } from './subject-bucket.js';
 
 const DAY_MS = 86_400_000;
 
@@ -77,6 +78,30 @@ export function filterExpr(node: FilterNode): string {
   }
 }
 
+/** Subjects every matching row must have, when the filter says so (an eq/in on a conjunction path). */
+export function requiredSubjects(node: FilterNode | undefined): string[] | undefined {
+  if (!node) return undefined;
+  if (node.op === 'eq' && node.dim.kind === 'subject') return [node.value];
+  if (node.op === 'in' && node.dim.kind === 'subject') return node.values;
+  if (node.op === 'and') {
+    for (const child of node.children) {
+      const found = requiredSubjects(child);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The subject buckets of the subjects a query is confined to: implied by the subject filter, but
+ * stated on `sb` so that DuckDB can skip row groups of other subjects (subject-bucket.ts).
+ */
+export function bucketFilter(subjects: readonly string[] | undefined): string | undefined {
+  if (!subjects || subjects.length === 0 || subjects.length > 64) return undefined;
+  const buckets = [...new Set(subjects.map(subjectBucket))].sort((a, b) => a - b);
+  return `sb IN (${litList(buckets)})`;
+}
+
 function where(q: BaseUsageQuery, extra?: string): string {
   const parts = [
     `meter_id = ${lit(q.meterId)}`,
@@ -84,6 +109,8 @@ function where(q: BaseUsageQuery, extra?: string): string {
     `time >= ${lit(q.from)}`,
     `time < ${lit(q.to)}`,
   ];
+  const buckets = bucketFilter(requiredSubjects(q.filter));
+  if (buckets) parts.push(buckets);
   if (q.filter) parts.push(filterExpr(q.filter));
   if (extra) parts.push(extra);
   return parts.join(' AND ');
@@ -128,5 +155,5 @@ export function compileCoverage(q: BaseUsageQuery, span: number): string {
 
 export function compileDistinctValues(q: DistinctValuesQuery): string {
   const col = dimColumn(q.dim);
-  return `SELECT DISTINCT ${col} AS v FROM meter_rows WHERE meter_id = ${lit(q.meterId)} AND account_id = ${lit(q.accountId)} AND time >= ${lit(q.from)} AND time < ${lit(q.to)} AND ${col} IS NOT NULL${q.subject === undefined ? '' : ` AND subject = ${lit(q.subject)}`} ORDER BY v LIMIT ${lit(q.limit)}`;
+  return `SELECT DISTINCT ${col} AS v FROM meter_rows WHERE meter_id = ${lit(q.meterId)} AND account_id = ${lit(q.accountId)} AND time >= ${lit(q.from)} AND time < ${lit(q.to)} AND ${col} IS NOT NULL${q.subject === undefined ? '' : ` AND ${bucketFilter([q.subject])} AND subject = ${lit(q.subject)}`} ORDER BY v LIMIT ${lit(q.limit)}`;
 }

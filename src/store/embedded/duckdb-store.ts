@@ -23,6 +23,15 @@ import type {
   UniqueRow,
 } from '../ports.js';
 import { MAX_DIMENSIONS } from '../ports.js';
+import {
+  type Chunk,
+  type CompactionSettings,
+  chunkKey,
+  DAY_MS,
+  type DayActivity,
+  DEFAULT_COMPACTION,
+  dueChunks,
+} from './compaction-policy.js';
 import { compileListEvents } from './compile-events.js';
 import {
   compileCoverage,
@@ -35,6 +44,7 @@ import { DedupeIndex } from './dedupe-index.js';
 import { IngestLog, type LogRecord } from './ingest-log.js';
 import { MIGRATIONS } from './schema.js';
 import { lit, litList } from './sql-quote.js';
+import { subjectBucket } from './subject-bucket.js';
 
 type Cell = unknown;
 
@@ -75,6 +85,8 @@ export interface EmbeddedStoreOptions {
   memoryLimit?: string;
   /** WAL size that triggers a DuckDB checkpoint. */
   checkpointThreshold?: string;
+  /** Background rewrite of closed days and months sorted by subject (compaction-policy.ts). */
+  compaction?: Partial<CompactionSettings> & { intervalMs?: number; now?: () => number };
 }
 
 /**
@@ -103,6 +115,14 @@ export class DuckDbStore implements Store {
   /** Set while folding fails: reads that need the unfolded events fail instead of waiting. */
   private foldError: UnavailableError | undefined;
   private foldListeners: (() => void)[] = [];
+  /** Rows appended per UTC day since that day's last rewrite (see compaction-policy.ts). */
+  private readonly activity = new Map<number, DayActivity>();
+  /** Row count of each chunk's last rewrite, by `chunkKey`. */
+  private readonly rewritten = new Map<string, number>();
+  private compaction: CompactionSettings = DEFAULT_COMPACTION;
+  private clock: () => number = Date.now;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<unknown> | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -127,6 +147,7 @@ export class DuckDbStore implements Store {
     });
     const writer = await instance.connect();
     await migrate(writer);
+    await fillSubjectBuckets(writer);
     const readers = [await instance.connect(), await instance.connect()];
     const { log, records } = IngestLog.open(join(opts.dataDir, 'ingest-log'));
     const store = new DuckDbStore(
@@ -140,6 +161,7 @@ export class DuckDbStore implements Store {
     );
     await store.recover(records);
     await store.loadDedupeIndex();
+    store.startCompaction(opts.compaction ?? {});
     return store;
   }
 
@@ -395,6 +417,7 @@ export class DuckDbStore implements Store {
     a.appendVarchar(accountId);
     a.appendBigInt(BigInt(row.time));
     a.appendVarchar(row.subject);
+    this.noteActivity(row.time);
     if (row.value === null) a.appendNull();
     else a.appendDouble(row.value);
     if (row.valueText === null) a.appendNull();
@@ -404,7 +427,115 @@ export class DuckDbStore implements Store {
       if (d === null || d === undefined) a.appendNull();
       else a.appendVarchar(d);
     }
+    a.appendUSmallInt(subjectBucket(row.subject));
     a.endRow();
+  }
+
+  // ---- compaction -----------------------------------------------------------------------------
+
+  private noteActivity(time: number): void {
+    const day = Math.floor(time / DAY_MS);
+    const a = this.activity.get(day);
+    if (a) {
+      a.rows++;
+      a.lastAppendAt = this.clock();
+    } else this.activity.set(day, { rows: 1, lastAppendAt: this.clock() });
+  }
+
+  private startCompaction(
+    opts: Partial<CompactionSettings> & { intervalMs?: number; now?: () => number },
+  ): void {
+    const { intervalMs = 5_000, now, ...settings } = opts;
+    this.compaction = { ...DEFAULT_COMPACTION, ...settings };
+    if (now) this.clock = now;
+    if (intervalMs <= 0) return;
+    this.compactTimer = setInterval(() => {
+      // A failed rewrite leaves the rows as they were (unsorted but correct); the next tick retries.
+      if (!this.compacting) this.compactNow().catch(() => undefined);
+    }, intervalMs);
+    this.compactTimer.unref();
+  }
+
+  /** Chunks that are closed and wait for a rewrite, quiet or not (0 once compaction caught up). */
+  compactionBacklog(): number {
+    return dueChunks(this.activity, this.rewritten, this.clock(), {
+      ...this.compaction,
+      quietMs: 0,
+    }).length;
+  }
+
+  /** Rewrites every chunk that is due now, sorted by subject; returns the chunks rewritten. */
+  compactNow(): Promise<Chunk[]> {
+    const run = (async () => {
+      const done: Chunk[] = [];
+      for (const chunk of dueChunks(this.activity, this.rewritten, this.clock(), this.compaction)) {
+        if (this.closed) break;
+        await this.rewriteChunk(chunk);
+        done.push(chunk);
+      }
+      return done;
+    })();
+    this.compacting = run.finally(() => {
+      this.compacting = undefined;
+    });
+    return run;
+  }
+
+  private rewriteChunk(chunk: Chunk): Promise<void> {
+    return this.serialize(async () => {
+      const w = this.writer;
+      if (chunk.kind === 'month') {
+        const [count] = await this.countRows(chunk.start, chunk.end);
+        if (count > this.compaction.monthMaxRows) {
+          for (const day of chunk.days) {
+            if ((this.activity.get(day)?.rows ?? 0) > 0) await this.rewriteRange(w, day * DAY_MS);
+          }
+          for (const day of chunk.days) this.activity.delete(day);
+          this.rewritten.set(chunkKey('month', chunk.start), count);
+          return;
+        }
+      }
+      const rows = await this.rewriteRange(w, chunk.start, chunk.end);
+      for (const day of chunk.days) {
+        const a = this.activity.get(day);
+        if (chunk.kind === 'month' || !a) this.activity.delete(day);
+        else a.rows = 0; // sorted as a day; the month is rewritten once it closes
+      }
+      this.rewritten.set(chunkKey(chunk.kind, chunk.start), rows);
+    });
+  }
+
+  private async countRows(from: number, to: number): Promise<[number]> {
+    const [r] = (
+      await this.writer.runAndReadAll(
+        `SELECT count(*) FROM meter_rows WHERE time >= ${lit(from)} AND time < ${lit(to)}`,
+      )
+    ).getRows();
+    return [num(r?.[0])];
+  }
+
+  /** One transaction: the rows of [from, to) deleted and inserted again in sorted order. */
+  private async rewriteRange(
+    w: DuckDBConnection,
+    from: number,
+    to: number = from + DAY_MS,
+  ): Promise<number> {
+    const range = `time >= ${lit(from)} AND time < ${lit(to)}`;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      await w.run(
+        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY account_id, meter_id, sb, time`,
+      );
+      const [deleted] = (await w.runAndReadAll(`DELETE FROM meter_rows WHERE ${range}`)).getRows();
+      await w.run('INSERT INTO meter_rows SELECT * FROM compact_chunk');
+      await w.run('DROP TABLE compact_chunk');
+      await w.run('COMMIT');
+      return num(deleted?.[0]);
+    } catch (err) {
+      await w.run('ROLLBACK').catch(() => undefined);
+      await w.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);
+      throw err;
+    }
   }
 
   // ---- EventReader ----------------------------------------------------------------------------
@@ -592,7 +723,12 @@ export class DuckDbStore implements Store {
         // The WAL exists only between checkpoints.
       }
     }
-    return { events: num(r?.[0]), meterRows: num(r?.[1]), bytesOnDisk: bytes };
+    return {
+      events: num(r?.[0]),
+      meterRows: num(r?.[1]),
+      bytesOnDisk: bytes,
+      compactionBacklog: this.compactionBacklog(),
+    };
   }
 
   async ping(): Promise<void> {
@@ -609,6 +745,8 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.compactTimer);
+    await this.compacting?.catch(() => undefined);
     while (this.flushing || this.applying) await new Promise((r) => setTimeout(r, 5));
     await this.serialize(async () => undefined);
     // Everything is folded into DuckDB now; an empty log makes the next start quick.
@@ -634,6 +772,22 @@ async function migrate(conn: DuckDBConnection): Promise<void> {
     await conn.run(sql);
     await conn.run(`INSERT INTO schema_migrations VALUES (${lit(i + 1)})`);
     await conn.run('COMMIT');
+  }
+}
+
+/** Fills the subject bucket of rows written before the column existed (migration 3). */
+async function fillSubjectBuckets(conn: DuckDBConnection): Promise<void> {
+  const subjects = (
+    await conn.runAndReadAll('SELECT DISTINCT subject FROM meter_rows WHERE sb IS NULL')
+  )
+    .getRows()
+    .map((r) => String(r[0]));
+  for (let i = 0; i < subjects.length; i += 1000) {
+    const part = subjects.slice(i, i + 1000);
+    const values = part.map((s) => `(${lit(s)}, ${lit(subjectBucket(s))})`).join(', ');
+    await conn.run(
+      `UPDATE meter_rows SET sb = b.sb FROM (VALUES ${values}) AS b(subject, sb) WHERE meter_rows.sb IS NULL AND meter_rows.subject = b.subject`,
+    );
   }
 }
 

@@ -126,6 +126,41 @@ describe('embedded store compaction', () => {
     await store.close();
   });
 
+  it('resumes after a restart with what was not sorted yet, and only that', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
+    let clock = NOW;
+    const open = () =>
+      DuckDbStore.open({ dataDir: dir, compaction: { intervalMs: 0, now: () => clock } });
+    let store = await open();
+    const sent = events(2000);
+    await store.append(sent.map((s, k) => item(k, s)));
+    await store.close(); // before any rewrite
+
+    store = await open();
+    expect((await store.stats()).compactionBacklog).toBe(11);
+    expect(await store.compactNow()).toHaveLength(11);
+    await store.close();
+
+    store = await open();
+    expect((await store.stats()).compactionBacklog).toBe(0);
+    const late: Sent = { subject: 'cust', time: Date.UTC(2026, 2, 3, 5), value: 7 };
+    await store.append([item(50_000, late)]);
+    sent.push(late);
+    await store.close(); // March 3 changed, and March is still to be rewritten whole
+
+    clock = Date.UTC(2026, 3, 1, 2);
+    store = await open();
+    expect((await store.compactNow()).map((c) => [c.kind, c.start])).toEqual([
+      ['month', Date.UTC(2026, 2, 1)],
+    ]);
+    await expectAll(store, sent);
+    await store.close();
+    store = await open();
+    expect((await store.stats()).compactionBacklog).toBe(0);
+    await expectAll(store, sent);
+    await store.close();
+  });
+
   it('rewrites a month too large for one rewrite day by day', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
     let clock = NOW;

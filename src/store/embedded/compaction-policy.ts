@@ -99,3 +99,31 @@ export function dueChunks(
   }
   return out.sort((a, b) => a.start - b.start);
 }
+
+/**
+ * The activity a store resumes with after a restart, from what the table holds now (`dayRows`,
+ * rows per UTC day) and what compaction last sorted (`sortedDays`, each day's rows at its last
+ * rewrite; `rewritten`, by `chunkKey`). A day whose count changed has rows to sort (deletes
+ * count as changes too); an unchanged day of a month whose count differs from its last month
+ * rewrite joins with 0 rows, so that the month is still rewritten as a whole once it closes.
+ */
+export function resumedActivity(
+  dayRows: ReadonlyMap<number, number>,
+  sortedDays: ReadonlyMap<number, number>,
+  rewritten: ReadonlyMap<string, number>,
+): Map<number, DayActivity> {
+  const out = new Map<number, DayActivity>();
+  const monthRows = new Map<number, number>();
+  for (const [day, rows] of dayRows) {
+    const [start] = monthBounds(day);
+    monthRows.set(start, (monthRows.get(start) ?? 0) + rows);
+    const sorted = sortedDays.get(day);
+    if (sorted !== rows) out.set(day, { rows: Math.abs(rows - (sorted ?? 0)), lastAppendAt: 0 });
+  }
+  for (const day of dayRows.keys()) {
+    const [start] = monthBounds(day);
+    if (!out.has(day) && rewritten.get(chunkKey('month', start)) !== monthRows.get(start))
+      out.set(day, { rows: 0, lastAppendAt: 0 });
+  }
+  return out;
+}

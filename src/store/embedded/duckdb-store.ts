@@ -31,6 +31,7 @@ import {
   type DayActivity,
   DEFAULT_COMPACTION,
   dueChunks,
+  resumedActivity,
 } from './compaction-policy.js';
 import { compileListEvents } from './compile-events.js';
 import {
@@ -117,8 +118,8 @@ export class DuckDbStore implements Store {
   private foldListeners: (() => void)[] = [];
   /** Rows appended per UTC day since that day's last rewrite (see compaction-policy.ts). */
   private readonly activity = new Map<number, DayActivity>();
-  /** Row count of each chunk's last rewrite, by `chunkKey`. */
-  private readonly rewritten = new Map<string, number>();
+  /** Row count of each chunk's last rewrite, by `chunkKey` (table compacted_chunks). */
+  private rewritten = new Map<string, number>();
   private compaction: CompactionSettings = DEFAULT_COMPACTION;
   private clock: () => number = Date.now;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -161,6 +162,7 @@ export class DuckDbStore implements Store {
     );
     await store.recover(records);
     await store.loadDedupeIndex();
+    await store.resumeCompaction();
     store.startCompaction(opts.compaction ?? {});
     return store;
   }
@@ -442,6 +444,25 @@ export class DuckDbStore implements Store {
     } else this.activity.set(day, { rows: 1, lastAppendAt: this.clock() });
   }
 
+  /** Rebuilds the activity from row counts against what compaction recorded when it last ran. */
+  private async resumeCompaction(): Promise<void> {
+    const pairs = async (sql: string) =>
+      (await this.writer.runAndReadAll(sql)).getRows().map((r) => [r[0], num(r[1])] as const);
+    const days = new Map(
+      (
+        await pairs(`SELECT time // ${lit(DAY_MS)} AS day, count(*) FROM meter_rows GROUP BY day`)
+      ).map(([d, n]) => [num(d), n]),
+    );
+    const sorted = new Map(
+      (await pairs('SELECT day, rows FROM compacted_days')).map(([d, n]) => [num(d), n]),
+    );
+    this.rewritten = new Map(
+      (await pairs('SELECT chunk, rows FROM compacted_chunks')).map(([c, n]) => [String(c), n]),
+    );
+    this.activity.clear();
+    for (const [day, a] of resumedActivity(days, sorted, this.rewritten)) this.activity.set(day, a);
+  }
+
   private startCompaction(
     opts: Partial<CompactionSettings> & { intervalMs?: number; now?: () => number },
   ): void {
@@ -490,12 +511,17 @@ export class DuckDbStore implements Store {
           for (const day of chunk.days) {
             if ((this.activity.get(day)?.rows ?? 0) > 0) await this.rewriteRange(w, day * DAY_MS);
           }
+          await this.recordChunk(w, chunkKey('month', chunk.start), count);
           for (const day of chunk.days) this.activity.delete(day);
-          this.rewritten.set(chunkKey('month', chunk.start), count);
           return;
         }
       }
-      const rows = await this.rewriteRange(w, chunk.start, chunk.end);
+      const rows = await this.rewriteRange(
+        w,
+        chunk.start,
+        chunk.end,
+        chunkKey(chunk.kind, chunk.start),
+      );
       for (const day of chunk.days) {
         const a = this.activity.get(day);
         if (chunk.kind === 'month' || !a) this.activity.delete(day);
@@ -503,6 +529,11 @@ export class DuckDbStore implements Store {
       }
       this.rewritten.set(chunkKey(chunk.kind, chunk.start), rows);
     });
+  }
+
+  private async recordChunk(w: DuckDBConnection, key: string, rows: number): Promise<void> {
+    await w.run(`INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`);
+    this.rewritten.set(key, rows);
   }
 
   private async countRows(from: number, to: number): Promise<[number]> {
@@ -514,11 +545,15 @@ export class DuckDbStore implements Store {
     return [num(r?.[0])];
   }
 
-  /** One transaction: the rows of [from, to) deleted and inserted again in sorted order. */
+  /**
+   * One transaction: the rows of [from, to) deleted and inserted again in sorted order, and the
+   * day counts (and the chunk's, under `key`) recorded for the next start.
+   */
   private async rewriteRange(
     w: DuckDBConnection,
     from: number,
     to: number = from + DAY_MS,
+    key: string = chunkKey('day', from),
   ): Promise<number> {
     const range = `time >= ${lit(from)} AND time < ${lit(to)}`;
     await w.run('BEGIN TRANSACTION');
@@ -528,6 +563,14 @@ export class DuckDbStore implements Store {
       );
       const [deleted] = (await w.runAndReadAll(`DELETE FROM meter_rows WHERE ${range}`)).getRows();
       await w.run('INSERT INTO meter_rows SELECT * FROM compact_chunk');
+      const days = `day >= ${lit(from / DAY_MS)} AND day < ${lit(to / DAY_MS)}`;
+      await w.run(`DELETE FROM compacted_days WHERE ${days}`);
+      await w.run(
+        `INSERT INTO compacted_days SELECT time // ${lit(DAY_MS)} AS day, count(*) FROM compact_chunk GROUP BY day`,
+      );
+      await w.run(
+        `INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(num(deleted?.[0]))})`,
+      );
       await w.run('DROP TABLE compact_chunk');
       await w.run('COMMIT');
       return num(deleted?.[0]);

@@ -19,4 +19,8 @@ export const MIGRATIONS: readonly string[] = [
   // migration at the next start). Compaction sorts closed days and months by it, so a query for
   // one subject reads only that subject's row groups.
   `ALTER TABLE meter_rows ADD COLUMN sb USMALLINT;`,
+  // What compaction last sorted: each chunk's row count at its rewrite (chunkKey) and each UTC
+  // day's, so that a restart finds the days that changed since by comparing counts.
+  `CREATE TABLE compacted_chunks (chunk VARCHAR PRIMARY KEY, rows BIGINT NOT NULL);
+   CREATE TABLE compacted_days (day INTEGER PRIMARY KEY, rows BIGINT NOT NULL);`,
 ];

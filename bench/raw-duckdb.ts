@@ -15,6 +15,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { identityHash64 } from '../src/lib/hash.js';
+import { COMPACTED_ORDER } from '../src/store/embedded/compaction-policy.js';
 import { MIGRATIONS } from '../src/store/embedded/schema.js';
 import { subjectBucket } from '../src/store/embedded/subject-bucket.js';
 import { MAX_DIMENSIONS } from '../src/store/ports.js';
@@ -177,7 +178,7 @@ export class RawDuckDb implements RawEngine {
       const range = `time >= ${Date.UTC(2025, m, 1)} AND time < ${Date.UTC(2025, m + 1, 1)}`;
       await this.conn.run('BEGIN TRANSACTION');
       await this.conn.run(
-        `CREATE TEMP TABLE chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY account_id, meter_id, sb, time`,
+        `CREATE TEMP TABLE chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
       );
       await this.conn.run(`DELETE FROM meter_rows WHERE ${range}`);
       await this.conn.run('INSERT INTO meter_rows SELECT * FROM chunk');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import type { CompactionSettings } from '../../src/store/embedded/compaction-policy.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import type { IngestItem } from '../../src/store/ports.js';
 
@@ -78,13 +79,25 @@ async function expectAll(store: DuckDbStore, sent: Sent[]): Promise<void> {
   expect((await store.stats()).meterRows).toBe(sent.length);
 }
 
+/** A data directory and a clock the test moves; `open` starts a store on both, without its timer. */
+function scenario(settings: Partial<CompactionSettings> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
+  const t = {
+    dir,
+    clock: NOW,
+    open: () =>
+      DuckDbStore.open({
+        dataDir: dir,
+        compaction: { ...settings, intervalMs: 0, now: () => t.clock },
+      }),
+  };
+  return t;
+}
+
 describe('embedded store compaction', () => {
   it('rewrites closed months and days without changing any number, late events included', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
-    let clock = NOW;
-    const open = () =>
-      DuckDbStore.open({ dataDir: dir, compaction: { intervalMs: 0, now: () => clock } });
-    let store = await open();
+    const t = scenario();
+    let store = await t.open();
     const sent = events(3000);
     for (let i = 0; i < sent.length; i += 500) {
       await store.append(sent.slice(i, i + 500).map((s, k) => item(i + k, s)));
@@ -93,7 +106,7 @@ describe('embedded store compaction', () => {
     expect(await store.compactNow()).toEqual([]); // rows just arrived: not quiet yet
     expect((await store.stats()).compactionBacklog).toBe(11);
 
-    clock += 60_000;
+    t.clock += 60_000;
     const chunks = await store.compactNow();
     expect(chunks.map((c) => `${c.kind} ${new Date(c.start).toISOString().slice(0, 10)}`)).toEqual([
       'month 2026-01-01',
@@ -107,71 +120,64 @@ describe('embedded store compaction', () => {
     const late: Sent = { subject: 'beta', time: Date.UTC(2026, 0, 31, 23, 59), value: 1000 };
     await store.append([item(99_999, late)]);
     sent.push(late);
-    clock += 60_000;
+    t.clock += 60_000;
     expect(await store.compactNow()).toEqual([]);
     await expectAll(store, sent);
 
     // The day just closed is rewritten; March as a whole once March is over.
-    clock = Date.UTC(2026, 2, 11, 2);
+    t.clock = Date.UTC(2026, 2, 11, 2);
     expect((await store.compactNow()).map((c) => c.kind)).toEqual(['day']);
-    clock = Date.UTC(2026, 3, 1, 2);
+    t.clock = Date.UTC(2026, 3, 1, 2);
     expect((await store.compactNow()).map((c) => [c.kind, c.start])).toEqual([
       ['month', Date.UTC(2026, 2, 1)],
     ]);
     await expectAll(store, sent);
 
     await store.close();
-    store = await open();
+    store = await t.open();
     await expectAll(store, sent);
     await store.close();
   });
 
   it('resumes after a restart with what was not sorted yet, and only that', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
-    let clock = NOW;
-    const open = () =>
-      DuckDbStore.open({ dataDir: dir, compaction: { intervalMs: 0, now: () => clock } });
-    let store = await open();
+    const t = scenario();
+    let store = await t.open();
     const sent = events(2000);
     await store.append(sent.map((s, k) => item(k, s)));
     await store.close(); // before any rewrite
 
-    store = await open();
+    store = await t.open();
     expect((await store.stats()).compactionBacklog).toBe(11);
     expect(await store.compactNow()).toHaveLength(11);
     await store.close();
 
-    store = await open();
+    store = await t.open();
     expect((await store.stats()).compactionBacklog).toBe(0);
     const late: Sent = { subject: 'cust', time: Date.UTC(2026, 2, 3, 5), value: 7 };
     await store.append([item(50_000, late)]);
     sent.push(late);
     await store.close(); // March 3 changed, and March is still to be rewritten whole
 
-    clock = Date.UTC(2026, 3, 1, 2);
-    store = await open();
+    t.clock = Date.UTC(2026, 3, 1, 2);
+    store = await t.open();
     expect((await store.compactNow()).map((c) => [c.kind, c.start])).toEqual([
       ['month', Date.UTC(2026, 2, 1)],
     ]);
     await expectAll(store, sent);
     await store.close();
-    store = await open();
+    store = await t.open();
     expect((await store.stats()).compactionBacklog).toBe(0);
     await expectAll(store, sent);
     await store.close();
   });
 
   it('rewrites a month too large for one rewrite day by day', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
-    let clock = NOW;
-    const store = await DuckDbStore.open({
-      dataDir: dir,
-      compaction: { intervalMs: 0, now: () => clock, monthMaxRows: 100 },
-    });
+    const t = scenario({ monthMaxRows: 100 });
+    const store = await t.open();
     const sent = events(1200);
     await store.append(sent.map((s, k) => item(k, s)));
     await expectAll(store, sent); // folded, so the rows count as activity
-    clock += 60_000;
+    t.clock += 60_000;
     expect((await store.compactNow()).filter((c) => c.kind === 'month')).toHaveLength(2);
     expect((await store.stats()).compactionBacklog).toBe(0);
     await expectAll(store, sent);
@@ -179,14 +185,14 @@ describe('embedded store compaction', () => {
   });
 
   it('fills the subject bucket of rows written before the column existed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tally-compact-'));
-    let store = await DuckDbStore.open({ dataDir: dir, compaction: { intervalMs: 0 } });
+    const t = scenario();
+    let store = await t.open();
     const sent = events(600);
     await store.append(sent.map((s, k) => item(k, s)));
     await store.close();
 
     // What a data directory of migration 2 holds: rows without a bucket.
-    const db = await DuckDBInstance.create(join(dir, 'tally.duckdb'));
+    const db = await DuckDBInstance.create(join(t.dir, 'tally.duckdb'));
     const conn = await db.connect();
     await conn.run('UPDATE meter_rows SET sb = NULL');
     const [[nulls]] = (
@@ -196,7 +202,7 @@ describe('embedded store compaction', () => {
     conn.closeSync();
     db.closeSync();
 
-    store = await DuckDbStore.open({ dataDir: dir, compaction: { intervalMs: 0 } });
+    store = await t.open();
     await expectAll(store, sent);
     await store.close();
   });

@@ -9,6 +9,9 @@
 
 export const DAY_MS = 86_400_000;
 
+/** The order a rewritten chunk's rows are stored in (subject-bucket.ts for `sb`). */
+export const COMPACTED_ORDER = 'account_id, meter_id, sb, time';
+
 /** Rows appended to one UTC day since its last rewrite. */
 export interface DayActivity {
   rows: number;

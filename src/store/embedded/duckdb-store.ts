@@ -25,6 +25,7 @@ import type {
 import { MAX_DIMENSIONS } from '../ports.js';
 import {
   type Chunk,
+  COMPACTED_ORDER,
   type CompactionSettings,
   chunkKey,
   DAY_MS,
@@ -506,43 +507,33 @@ export class DuckDbStore implements Store {
     return this.serialize(async () => {
       const w = this.writer;
       if (chunk.kind === 'month') {
-        const [count] = await this.countRows(chunk.start, chunk.end);
-        if (count > this.compaction.monthMaxRows) {
+        const [[count]] = (
+          await w.runAndReadAll(
+            `SELECT count(*) FROM meter_rows WHERE time >= ${lit(chunk.start)} AND time < ${lit(chunk.end)}`,
+          )
+        ).getRows() as [[bigint]];
+        if (num(count) > this.compaction.monthMaxRows) {
           for (const day of chunk.days) {
             if ((this.activity.get(day)?.rows ?? 0) > 0) await this.rewriteRange(w, day * DAY_MS);
           }
-          await this.recordChunk(w, chunkKey('month', chunk.start), count);
+          await this.recordChunk(w, chunkKey('month', chunk.start), num(count));
           for (const day of chunk.days) this.activity.delete(day);
           return;
         }
       }
-      const rows = await this.rewriteRange(
-        w,
-        chunk.start,
-        chunk.end,
-        chunkKey(chunk.kind, chunk.start),
-      );
+      await this.rewriteRange(w, chunk.start, chunk.end, chunkKey(chunk.kind, chunk.start));
       for (const day of chunk.days) {
         const a = this.activity.get(day);
         if (chunk.kind === 'month' || !a) this.activity.delete(day);
         else a.rows = 0; // sorted as a day; the month is rewritten once it closes
       }
-      this.rewritten.set(chunkKey(chunk.kind, chunk.start), rows);
     });
   }
 
+  /** A chunk's row count at its rewrite, kept in memory and in compacted_chunks for the next start. */
   private async recordChunk(w: DuckDBConnection, key: string, rows: number): Promise<void> {
     await w.run(`INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`);
     this.rewritten.set(key, rows);
-  }
-
-  private async countRows(from: number, to: number): Promise<[number]> {
-    const [r] = (
-      await this.writer.runAndReadAll(
-        `SELECT count(*) FROM meter_rows WHERE time >= ${lit(from)} AND time < ${lit(to)}`,
-      )
-    ).getRows();
-    return [num(r?.[0])];
   }
 
   /**
@@ -554,12 +545,12 @@ export class DuckDbStore implements Store {
     from: number,
     to: number = from + DAY_MS,
     key: string = chunkKey('day', from),
-  ): Promise<number> {
+  ): Promise<void> {
     const range = `time >= ${lit(from)} AND time < ${lit(to)}`;
     await w.run('BEGIN TRANSACTION');
     try {
       await w.run(
-        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY account_id, meter_id, sb, time`,
+        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
       );
       const [deleted] = (await w.runAndReadAll(`DELETE FROM meter_rows WHERE ${range}`)).getRows();
       await w.run('INSERT INTO meter_rows SELECT * FROM compact_chunk');
@@ -568,12 +559,9 @@ export class DuckDbStore implements Store {
       await w.run(
         `INSERT INTO compacted_days SELECT time // ${lit(DAY_MS)} AS day, count(*) FROM compact_chunk GROUP BY day`,
       );
-      await w.run(
-        `INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(num(deleted?.[0]))})`,
-      );
+      await this.recordChunk(w, key, num(deleted?.[0]));
       await w.run('DROP TABLE compact_chunk');
       await w.run('COMMIT');
-      return num(deleted?.[0]);
     } catch (err) {
       await w.run('ROLLBACK').catch(() => undefined);
       await w.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);

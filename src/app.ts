@@ -13,6 +13,7 @@ import { ValidationError } from './errors/domain-errors.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { MeterInput } from './meter/meter-input.js';
 import { MeterService } from './meter/meter-service.js';
+import { reportIngestLog } from './ops/ingest-log-report.js';
 import { Metrics } from './ops/metrics.js';
 import { UsageService } from './query/usage-service.js';
 import { openStore } from './store/open-store.js';
@@ -27,18 +28,30 @@ export interface App {
 
 export async function createApp(config: Config, now: () => number = Date.now): Promise<App> {
   const logger = pino({ level: config.TALLY_LOG_LEVEL, base: { service: 'tally' } });
-  const store = await openStore(config);
   const metrics = new Metrics();
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config, process.env, reportIngestLog(logger, metrics));
+  } catch (err) {
+    logger.fatal(
+      { err },
+      `the store cannot open: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    throw err;
+  }
   const meters = new MeterService(store, now);
-  const usage = new UsageService(meters, store, (ms) => metrics.queryLatency.observe(ms / 1000));
+  const usage = new UsageService(meters, store, (ms) => metrics.queryLatency.observe(ms / 1000), {
+    maxCells: config.TALLY_QUERY_MAX_CELLS,
+  });
   const ingest = new IngestService(
     store,
     meters,
     { maxInFlightEvents: config.TALLY_MAX_INFLIGHT_EVENTS },
-    (s) => {
+    (s, counted) => {
       metrics.ingested.inc({ result: 'accepted' }, s.accepted);
       metrics.ingested.inc({ result: 'duplicate' }, s.duplicates);
       metrics.ingested.inc({ result: 'rejected' }, s.rejected.length);
+      for (const p of counted) metrics.countValueProblem(p.reason, p.meter);
     },
     now,
   );

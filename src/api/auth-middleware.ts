@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { bindingRefusal } from '../auth/key-binding.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors/domain-errors.js';
@@ -12,7 +13,8 @@ export function bearerKey(header: string | undefined): string | undefined {
   return (m?.[1] ?? header).trim() || undefined;
 }
 
-/** Authenticates the key and checks that its kind may use the route. */
+/** Authenticates the key, refuses keys whose binding is no longer valid, and checks that its
+ * kind may use the route. */
 export function requireKey(
   keys: KeyService,
   limiter: RateLimiter,
@@ -23,6 +25,8 @@ export function requireKey(
     if (!raw) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
     const principal = await keys.verify(raw);
     if (!principal) throw new UnauthorizedError('invalid or revoked API key');
+    const refused = bindingRefusal(principal);
+    if (refused) throw new ForbiddenError(refused);
     if (!kinds.includes(principal.kind)) {
       throw new ForbiddenError(
         `a ${principal.kind} key may not ${c.req.method} ${c.req.routePath}`,

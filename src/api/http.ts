@@ -72,7 +72,7 @@ export function createHttpApp(s: Services, logger: Logger, ready: () => boolean 
     cors({
       origin: '*',
       allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
-      exposeHeaders: ['Retry-After'],
+      exposeHeaders: ['Retry-After', 'Tally-Value-Problems'],
     }),
   );
 

@@ -13,6 +13,9 @@ export function registerOpsRoutes(
     if (!ready()) return c.json({ status: 'starting' }, 503);
     try {
       await s.store.ping();
+      // A store that cannot write (full disk) answers ingest with 503: not ready either.
+      const problem = await s.store.writeProblem?.();
+      if (problem) return c.json({ status: 'store cannot write', error: problem }, 503);
       return c.json({ status: 'ready', store: s.store.kind });
     } catch (err) {
       return c.json({ status: 'store unavailable', error: (err as Error).message }, 503);

@@ -21,6 +21,7 @@ export const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   rate_limited: 429,
   unavailable: 503,
   query_too_expensive: 400,
+  result_out_of_range: 422,
 };
 
 const TITLE: Record<number, string> = {
@@ -31,6 +32,7 @@ const TITLE: Record<number, string> = {
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { NotFoundError } from '../errors/domain-errors.js';
+import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { sha256Hex } from '../lib/hash.js';
 import type { Account, AccountRepo, ApiKeyRecord, KeyKind } from '../store/ports.js';
+import { bindingCreationIssue } from './key-binding.js';
 
 export interface Principal {
   accountId: string;
   kind: KeyKind;
   keyId: string;
+  /** The bound subject: what it means per kind is in key-binding.ts. */
   subject?: string;
 }
 
@@ -61,6 +63,8 @@ export class KeyService {
     subject?: string,
     raw: string = PREFIX[kind] + randomBytes(24).toString('base64url'),
   ): Promise<{ key: string; record: ApiKeyRecord }> {
+    const issue = bindingCreationIssue(kind, subject);
+    if (issue) throw new ValidationError([{ path: 'subject', message: issue }]);
     await this.getAccount(accountId);
     const record: ApiKeyRecord = {
       id: ulid(),

@@ -40,8 +40,17 @@ export function registerAdminCommands(program: Command): void {
   keys
     .command('create <accountId> <kind>')
     .description('kind: secret | ingest | publishable')
-    .option('--subject <subject>', 'bind a publishable key to one subject')
+    .option(
+      '--subject <subject>',
+      'bind the key to one subject: a publishable key then reads only it, an ingest key writes only it (secret keys are account-wide and refuse it)',
+    )
     .action(async (accountId: string, kind: string, o: { subject?: string }) => {
+      // The server refuses it too; saying so here spares a round trip and names the flag.
+      if (kind === 'secret' && o.subject !== undefined) {
+        throw new Error(
+          '--subject is not allowed on a secret key (secret keys are account-wide): create a publishable key with --subject to read one subject, or an ingest key with --subject to send its events',
+        );
+      }
       const res = await expectOk(
         await call(
           admin(program, keys),

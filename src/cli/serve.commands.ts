@@ -51,7 +51,15 @@ export function registerServeCommands(program: Command): void {
       const running = await startServer(config, app);
       stopOnSignals(running);
       if (keys) printKeys(keys, `http://localhost:${running.port}`, config.TALLY_ADMIN_TOKEN);
-      app.logger.info({ port: running.port, store: app.services.store.kind }, 'tally listening');
+      app.logger.info(
+        {
+          port: running.port,
+          store: app.services.store.kind,
+          maxConnections: running.limits.maxConnections,
+          openFileLimit: running.limits.openFileLimit,
+        },
+        'tally listening',
+      );
     });
 
   program

@@ -18,6 +18,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional(),
+    // 'shared' when several Tally processes write to one ClickHouse database (dedupe by timed claims).
+    TALLY_CLICKHOUSE_WRITERS: z.enum(['single', 'shared']).default('single'),
     TALLY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     TALLY_DEMO_SECRET_KEY: z.string().min(1).optional(),
     TALLY_METERS_FILE: z.string().optional(),
@@ -39,6 +41,16 @@ export const ConfigSchema = z
       .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
       .default('256MB'),
     TALLY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    // What the embedded store does at start when ingest log damage may have cost acknowledged
+    // events DuckDB lacks: refuse to start, or fold every intact record and quarantine the segment.
+    TALLY_INGEST_LOG_ON_DAMAGE: z.enum(['refuse', 'skip']).default('refuse'),
+    // Most cells (windows x groups, and result rows) one usage query may hold (src/query/cost.ts).
+    TALLY_QUERY_MAX_CELLS: z.coerce.number().int().positive().default(250_000),
+    // Connection limits (src/http-limits.ts). Unset: half the process's open-file limit, at most 4096.
+    TALLY_MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
+    TALLY_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    TALLY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+    TALLY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   })
   .superRefine((c, ctx) => {
     if (c.TALLY_STORE === 'clickhouse' && !c.TALLY_CLICKHOUSE_URL) {
@@ -46,6 +58,13 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['TALLY_CLICKHOUSE_URL'],
         message: 'is required when TALLY_STORE=clickhouse',
+      });
+    }
+    if (c.TALLY_HEADERS_TIMEOUT_MS > c.TALLY_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TALLY_HEADERS_TIMEOUT_MS'],
+        message: 'must not exceed TALLY_REQUEST_TIMEOUT_MS (the headers are part of the request)',
       });
     }
   });

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { SUBJECT_BINDING } from '../auth/key-binding.js';
 
 export const AccountCreateSchema = z
   .object({
@@ -16,12 +17,18 @@ export const AccountSchema = z
   })
   .openapi('Account');
 
-export const KeyKindSchema = z.enum(['secret', 'ingest', 'publishable']);
+export const KeyKindSchema = z
+  .enum(['secret', 'ingest', 'publishable'])
+  .describe(
+    'secret: everything in the account (server side only). ingest: sends events only. publishable: reads usage, for browsers.',
+  );
+
+const subjectMeaning = `Binds the key to one subject. ingest: ${SUBJECT_BINDING.ingest}. publishable: ${SUBJECT_BINDING.publishable}. secret: ${SUBJECT_BINDING.secret}; the request is refused with 400.`;
 
 export const KeyCreateSchema = z
   .object({
     kind: KeyKindSchema,
-    subject: z.string().min(1).optional().describe('Binds a publishable key to one subject.'),
+    subject: z.string().min(1).max(256).optional().describe(subjectMeaning),
   })
   .openapi('KeyCreate');
 
@@ -30,7 +37,12 @@ export const KeySchema = z
     id: z.string(),
     accountId: z.string(),
     kind: KeyKindSchema,
-    subject: z.string().nullable(),
+    subject: z
+      .string()
+      .nullable()
+      .describe(
+        'The subject the key is bound to (null: unbound). A secret key with a subject, made by an older version, is refused with 403 everywhere: re-issue it.',
+      ),
     prefix: z.string(),
     createdAt: z.string(),
     revokedAt: z.string().nullable(),

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { INSTANT_GRAMMAR, parseInstantText } from '../lib/time/instant.js';
 import { parseZone } from '../lib/time/zone.js';
+
+export { RELATIVE_INSTANT } from '../lib/time/instant.js';
 
 const FilterStringBase = z.object({
   $eq: z.string().nullish(),
@@ -21,12 +24,43 @@ type FilterStringWire = z.infer<typeof FilterStringBase> & {
   $or?: FilterStringWire[] | null;
 };
 
-export const FilterStringSchema: z.ZodType<FilterStringWire> = FilterStringBase.extend({
-  $and: z.array(z.lazy(() => FilterStringSchema)).nullish(),
-  $or: z.array(z.lazy(() => FilterStringSchema)).nullish(),
+const FilterStringObject: z.ZodType<FilterStringWire> = FilterStringBase.extend({
+  $and: z.array(z.lazy(() => FilterStringObject)).nullish(),
+  $or: z.array(z.lazy(() => FilterStringObject)).nullish(),
 })
   .strict()
-  .openapi('FilterString');
+  .openapi('FilterString', {
+    description: `Operators on one dimension, combined with AND; $and/$or nest at most 16 levels.`,
+  });
+
+/** Most levels of $and/$or nesting a filter may have (the outermost filter is level 1). */
+export const MAX_FILTER_DEPTH = 16;
+
+/** Whether `value` nests $and/$or deeper than `limit`; iterative, and stops at the first too deep. */
+export function filterTooDeep(value: unknown, limit = MAX_FILTER_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    if (depth > limit) return true;
+    for (const key of ['$and', '$or']) {
+      const list = (v as Record<string, unknown>)[key];
+      if (Array.isArray(list)) for (const child of list) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+// The depth is checked before the recursive schema runs: it recurses once per level, and a filter
+// nested a thousand deep overflows the stack (and no store compiles one anyway).
+export const FilterStringSchema: z.ZodType<FilterStringWire> = z.preprocess((value, ctx) => {
+  if (!filterTooDeep(value)) return value;
+  ctx.addIssue({
+    code: 'custom',
+    message: `filters nest $and/$or at most ${MAX_FILTER_DEPTH} levels deep`,
+  });
+  return z.NEVER;
+}, FilterStringObject);
 
 const WINDOW_SIZES = [
   'MINUTE',
@@ -74,16 +108,14 @@ const timeZone = z
   .string()
   .refine((s) => parseZone(s) !== undefined, 'unknown time zone or offset (IANA name or +05:45)');
 
-/** Relative to the time of the request: `now`, or `-` and an ISO 8601 duration (`-PT1M`, `-P30D`). */
-export const RELATIVE_INSTANT = /^(?:now|-P(?:\d+[DW])?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
-
 const instant = z
   .string()
   .describe('RFC 3339 date-time, epoch milliseconds, or relative to now: "now", "-PT1M", "-P30D"')
-  .refine(
-    (s) => /^\d{1,16}$/.test(s) || RELATIVE_INSTANT.test(s) || !Number.isNaN(Date.parse(s)),
-    'must be RFC 3339, epoch ms, "now" or a negative ISO 8601 duration such as -PT1M',
-  );
+  .refine((s) => parseInstantText(s, Date.now()) !== undefined, `must be ${INSTANT_GRAMMAR}`);
+
+/** Why a customer filter is refused (Tally has subjects, not OpenMeter's customers, so far). */
+export const CUSTOMERS_REFUSED =
+  'Tally has no customers yet, so a customer filter is refused rather than ignored; filter by subject instead';
 
 /** A repeatable query parameter: one occurrence arrives as a string, several as an array. */
 export function repeated(max: number) {
@@ -102,7 +134,7 @@ export const MeterQueryParamsSchema = z.object({
     .optional()
     .describe('IANA zone or a fixed offset such as +05:45 (default UTC).'),
   subject: repeated(100).optional(),
-  filterCustomerId: repeated(100).optional(),
+  filterCustomerId: repeated(100).optional().describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
   groupBy: repeated(100).optional(),
   advancedMeterGroupByFilters: z
     .string()
@@ -110,6 +142,21 @@ export const MeterQueryParamsSchema = z.object({
     .describe('JSON object {dimension: FilterString}.'),
   ...extensionFields,
 });
+
+/**
+ * An object keyed by dimension name. zod drops an own "__proto__" key without a word, which would
+ * turn a filter on it into no filter at all; it is refused like any other unknown dimension.
+ */
+export function byDimension<T extends z.ZodType>(value: T) {
+  return z.preprocess(
+    (v, ctx) => {
+      if (typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__')) return v;
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is not a dimension name' });
+      return z.NEVER;
+    },
+    z.record(z.string(), value),
+  );
+}
 
 /** POST /api/v1/meters/{slug}/query body. */
 export const MeterQueryRequestSchema = z
@@ -120,9 +167,17 @@ export const MeterQueryRequestSchema = z
     windowSize: WindowSizeParamSchema.optional(),
     windowTimeZone: timeZone.optional(),
     subject: z.array(z.string()).max(100).optional(),
-    filterCustomerId: z.array(z.string()).max(100).optional(),
-    filterGroupBy: z.record(z.string(), z.array(z.string())).optional(),
-    advancedMeterGroupByFilters: z.record(z.string(), FilterStringSchema).optional(),
+    filterCustomerId: z
+      .array(z.string())
+      .max(100)
+      .optional()
+      .describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
+    customerId: z
+      .union([z.string(), z.array(z.string()).max(100)])
+      .optional()
+      .describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
+    filterGroupBy: byDimension(z.array(z.string())).optional(),
+    advancedMeterGroupByFilters: byDimension(FilterStringSchema).optional(),
     groupBy: z.array(z.string()).max(100).optional(),
     ...extensionFields,
   })

@@ -15,7 +15,8 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'unavailable'
-  | 'query_too_expensive';
+  | 'query_too_expensive'
+  | 'result_out_of_range';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -66,6 +67,11 @@ export class UnavailableError extends DomainError {
 
 export class QueryTooExpensiveError extends DomainError {
   readonly code = 'query_too_expensive';
+}
+
+/** A query result that a number cannot carry: an aggregate beyond the range of a double. */
+export class ResultOutOfRangeError extends DomainError {
+  readonly code = 'result_out_of_range';
 }
 
 /** Throws a ValidationError when `issues` is not empty. */

@@ -35,20 +35,3 @@ export function compileJsonPath(path: string): Accessor {
     return cur;
   };
 }
-
-/** A number from a JSON number or numeric string; null otherwise. */
-export function toNumber(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
-}
-
-/** A dimension or distinct-count value: primitives as text, anything else null. */
-export function toText(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return null;
-}

@@ -1,13 +1,38 @@
 // Extraction of meter values and dimensions from event data: done once per event at ingest (and
-// again only when a meter is created or its dimensions change), never at query time.
-import { type Accessor, compileJsonPath, toNumber, toText } from '../lib/json-path.js';
+// again only when a meter is created or its dimensions change), never at query time. The event
+// list re-runs it on stored events to show which meters could not use them.
+import { type Accessor, compileJsonPath } from '../lib/json-path.js';
 import type { MeterDefinition, MeterRow } from '../store/ports.js';
+import {
+  describeValueProblem,
+  distinctValue,
+  numericValue,
+  scalarText,
+  type ValueProblemReason,
+} from './value-rules.js';
 
 export interface CompiledMeter {
   meter: MeterDefinition;
   eventFrom: number | undefined;
   value: Accessor | undefined;
   dims: Accessor[];
+}
+
+/** Why one meter cannot use one event's value. */
+export interface ValueProblem {
+  /** The meter's slug. */
+  meter: string;
+  /** The meter's value property (a JSONPath into data). */
+  field: string;
+  reason: ValueProblemReason;
+  message: string;
+}
+
+export interface Extraction {
+  /** Stored even with a problem (value null): the dimensions still hold, and COUNT-like reads
+   * of the row stay consistent with a backfill. */
+  row: MeterRow;
+  problem?: ValueProblem;
 }
 
 export function compileMeter(meter: MeterDefinition): CompiledMeter {
@@ -19,25 +44,53 @@ export function compileMeter(meter: MeterDefinition): CompiledMeter {
   };
 }
 
-/** The meter row of one event, or undefined when the meter does not cover the event. */
-export function extractRow(cm: CompiledMeter, time: number, data: unknown): MeterRow | undefined {
+/** The meter row of one event and any problem with its value; undefined when the meter does not
+ * cover the event (before the meter's eventFrom). */
+export function extract(cm: CompiledMeter, time: number, data: unknown): Extraction | undefined {
   if (cm.eventFrom !== undefined && time < cm.eventFrom) return undefined;
   const agg = cm.meter.aggregation;
+  const dims = cm.dims.map((d) => scalarText(d(data)));
+  if (agg === 'COUNT') return { row: { meterId: cm.meter.id, value: 1, valueText: null, dims } };
   const raw = cm.value ? cm.value(data) : undefined;
+  let row: MeterRow;
+  let reason: ValueProblemReason | undefined;
+  if (agg === 'UNIQUE_COUNT') {
+    const judged = distinctValue(raw);
+    row = { meterId: cm.meter.id, value: null, valueText: judged.value, dims };
+    reason = judged.reason;
+  } else {
+    const judged = numericValue(raw);
+    row = { meterId: cm.meter.id, value: judged.value, valueText: null, dims };
+    reason = judged.reason;
+  }
+  if (reason === undefined) return { row };
+  const field = cm.meter.valueProperty ?? '';
   return {
-    meterId: cm.meter.id,
-    value: agg === 'COUNT' ? 1 : agg === 'UNIQUE_COUNT' ? null : toNumber(raw),
-    valueText: agg === 'UNIQUE_COUNT' ? toText(raw) : null,
-    dims: cm.dims.map((d) => toText(d(data))),
+    row,
+    problem: {
+      meter: cm.meter.slug,
+      field,
+      reason,
+      message: describeValueProblem(cm.meter.slug, field, reason),
+    },
   };
 }
 
-/** Why an event gives a meter no value (reported to the sender), or undefined when it does. */
-export function extractionProblem(cm: CompiledMeter, row: MeterRow): string | undefined {
-  const agg = cm.meter.aggregation;
-  if (agg === 'COUNT') return undefined;
-  if (agg === 'UNIQUE_COUNT' ? row.valueText === null : row.value === null) {
-    return `meter ${cm.meter.slug}: ${cm.meter.valueProperty} is missing or not ${agg === 'UNIQUE_COUNT' ? 'a string or number' : 'a number'}`;
+/** The meter row of one event, or undefined when the meter does not cover the event. */
+export function extractRow(cm: CompiledMeter, time: number, data: unknown): MeterRow | undefined {
+  return extract(cm, time, data)?.row;
+}
+
+/** Every problem the account's meters for this event type have with one event's data. */
+export function valueProblems(
+  meters: readonly CompiledMeter[],
+  time: number,
+  data: unknown,
+): ValueProblem[] {
+  const out: ValueProblem[] = [];
+  for (const cm of meters) {
+    const problem = extract(cm, time, data)?.problem;
+    if (problem) out.push(problem);
   }
-  return undefined;
+  return out;
 }

@@ -9,6 +9,21 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly valueProblems = new Counter({
+    name: 'tally_ingest_value_problems_total',
+    help: 'Stored events a meter cannot count, by reason (closed set) and meter slug (the first 200 slugs seen; then "other")',
+    labelNames: ['reason', 'meter'] as const,
+    registers: [this.registry],
+  });
+  private readonly valueProblemMeters = new Set<string>();
+  /** Counts one value problem; meter slugs are per account, so their number is capped. */
+  countValueProblem(reason: string, meter: string): void {
+    if (!this.valueProblemMeters.has(meter) && this.valueProblemMeters.size < 200) {
+      this.valueProblemMeters.add(meter);
+    }
+    const label = this.valueProblemMeters.has(meter) ? meter : 'other';
+    this.valueProblems.inc({ reason, meter: label });
+  }
   readonly queryLatency = new Histogram({
     name: 'tally_query_duration_seconds',
     help: 'Usage query latency',
@@ -35,6 +50,33 @@ export class Metrics {
   readonly storeCompactionBacklog = new Gauge({
     name: 'tally_store_compaction_backlog_chunks',
     help: 'Closed days or months of meter rows waiting to be rewritten sorted by subject (embedded store)',
+    registers: [this.registry],
+  });
+  readonly ingestLogTornTails = new Counter({
+    name: 'tally_ingest_log_torn_tails_total',
+    help: 'Incomplete last records (appends that never completed, never acknowledged) cut from the ingest log at start',
+    registers: [this.registry],
+  });
+  readonly ingestLogDamagedRecords = new Counter({
+    name: 'tally_ingest_log_damaged_records_total',
+    help: 'Ingest log records found damaged at start, by state: folded (already in DuckDB), unfolded (acknowledged, not in DuckDB), unacknowledged (bytes of no acknowledged record)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestLogQuarantined = new Counter({
+    name: 'tally_ingest_log_quarantined_segments_total',
+    help: 'Ingest log segment files that held damage, moved to ingest-log/quarantine instead of being deleted',
+    registers: [this.registry],
+  });
+  readonly ingestLogAppendFailures = new Counter({
+    name: 'tally_ingest_log_append_failures_total',
+    help: 'Ingest log appends the disk refused (the batch answered 503), by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestLogWriteBlocked = new Gauge({
+    name: 'tally_ingest_log_write_blocked',
+    help: '1 from a failed ingest log append until a write succeeds again (readiness is 503 meanwhile)',
     registers: [this.registry],
   });
 

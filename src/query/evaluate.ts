@@ -1,6 +1,8 @@
 // Pure evaluation of store partials into usage rows: merges partial aggregates per window, and
 // applies cumulative and rolling modes and zero filling. Unique counts never merge by summing
 // per-window distinct counts: they come from first-seen or coverage rows, which are exact.
+
+import { ResultOutOfRangeError } from '../errors/domain-errors.js';
 import type {
   Aggregation,
   CoverageRow,
@@ -8,6 +10,7 @@ import type {
   NumericRow,
   UniqueRow,
 } from '../store/ports.js';
+import { type CellBudget, UNLIMITED } from './cost.js';
 import type { UsagePlan } from './planner.js';
 import type { UsageRow } from './usage-query.js';
 
@@ -60,17 +63,22 @@ function meterValue(agg: Aggregation, p: Partials): number | undefined {
 
 type Series = Map<string, { keys: (string | null)[]; values: (number | undefined)[] }>;
 
-function seriesFor(series: Series, keys: (string | null)[], n: number) {
+function seriesFor(series: Series, keys: (string | null)[], n: number, budget?: CellBudget) {
   const id = JSON.stringify(keys);
   let s = series.get(id);
   if (!s) {
+    budget?.addGroup();
     s = { keys, values: new Array<number | undefined>(n).fill(undefined) };
     series.set(id, s);
   }
   return s;
 }
 
-export function evaluateNumeric(plan: UsagePlan, rows: NumericRow[]): UsageRow[] {
+export function evaluateNumeric(
+  plan: UsagePlan,
+  rows: NumericRow[],
+  budget: CellBudget = UNLIMITED(plan.windows.length),
+): UsageRow[] {
   const n = plan.windows.length;
   const partials = new Map<string, { keys: (string | null)[]; parts: (Partials | undefined)[] }>();
   for (const r of rows) {
@@ -78,6 +86,7 @@ export function evaluateNumeric(plan: UsagePlan, rows: NumericRow[]): UsageRow[]
     const id = JSON.stringify(r.keys);
     let g = partials.get(id);
     if (!g) {
+      budget.addGroup();
       g = { keys: r.keys, parts: new Array<Partials | undefined>(n).fill(undefined) };
       partials.set(id, g);
     }
@@ -113,20 +122,28 @@ export function evaluateNumeric(plan: UsagePlan, rows: NumericRow[]): UsageRow[]
       }
     }
   }
-  return emit(plan, series);
+  return emit(plan, series, budget);
 }
 
-export function evaluateUnique(plan: UsagePlan, rows: UniqueRow[]): UsageRow[] {
+export function evaluateUnique(
+  plan: UsagePlan,
+  rows: UniqueRow[],
+  budget: CellBudget = UNLIMITED(plan.windows.length),
+): UsageRow[] {
   const n = plan.windows.length;
   const series: Series = new Map();
   for (const r of rows) {
     if (r.window < 0 || r.window >= n) continue;
-    seriesFor(series, r.keys, n).values[r.window] = r.uniques;
+    seriesFor(series, r.keys, n, budget).values[r.window] = r.uniques;
   }
-  return emit(plan, series);
+  return emit(plan, series, budget);
 }
 
-export function evaluateFirstSeen(plan: UsagePlan, rows: FirstSeenRow[]): UsageRow[] {
+export function evaluateFirstSeen(
+  plan: UsagePlan,
+  rows: FirstSeenRow[],
+  budget: CellBudget = UNLIMITED(plan.windows.length),
+): UsageRow[] {
   const mode = plan.mode;
   if (mode.kind !== 'cumulative') throw new Error('first-seen rows need a cumulative plan');
   const n = plan.windows.length;
@@ -136,6 +153,7 @@ export function evaluateFirstSeen(plan: UsagePlan, rows: FirstSeenRow[]): UsageR
     const id = JSON.stringify(r.keys);
     let g = added.get(id);
     if (!g) {
+      budget.addGroup();
       g = { keys: r.keys, counts: new Array<number>(n).fill(0) };
       added.set(id, g);
     }
@@ -155,16 +173,21 @@ export function evaluateFirstSeen(plan: UsagePlan, rows: FirstSeenRow[]): UsageR
       s.values[w] = acc > 0 ? acc : undefined;
     }
   }
-  return emit(plan, series);
+  return emit(plan, series, budget);
 }
 
-export function evaluateCoverage(plan: UsagePlan, rows: CoverageRow[]): UsageRow[] {
+export function evaluateCoverage(
+  plan: UsagePlan,
+  rows: CoverageRow[],
+  budget: CellBudget = UNLIMITED(plan.windows.length),
+): UsageRow[] {
   const n = plan.windows.length;
   const deltas = new Map<string, { keys: (string | null)[]; d: number[] }>();
   for (const r of rows) {
     const id = JSON.stringify(r.keys);
     let g = deltas.get(id);
     if (!g) {
+      budget.addGroup();
       g = { keys: r.keys, d: new Array<number>(n + 1).fill(0) };
       deltas.set(id, g);
     }
@@ -181,10 +204,10 @@ export function evaluateCoverage(plan: UsagePlan, rows: CoverageRow[]): UsageRow
       s.values[w] = acc > 0 ? acc : undefined;
     }
   }
-  return emit(plan, series);
+  return emit(plan, series, budget);
 }
 
-function emit(plan: UsagePlan, series: Series): UsageRow[] {
+function emit(plan: UsagePlan, series: Series, budget: CellBudget): UsageRow[] {
   if (plan.fillZero && plan.keyNames.length === 0 && series.size === 0) {
     seriesFor(series, [], plan.windows.length);
   }
@@ -196,6 +219,7 @@ function emit(plan: UsagePlan, series: Series): UsageRow[] {
     for (const g of groups) {
       const v = g.values[w];
       if (v === undefined && !plan.fillZero) continue;
+      budget.addRow();
       const row: UsageRow = {
         windowStart: win.start,
         windowEnd: win.end,
@@ -208,6 +232,7 @@ function emit(plan: UsagePlan, series: Series): UsageRow[] {
         if (name === 'subject') row.subject = k;
         else row.groupBy[name] = k;
       });
+      if (!Number.isFinite(row.value)) throw outOfRange(plan, row);
       out.push(row);
     }
   }
@@ -221,4 +246,19 @@ function compareKeys(a: (string | null)[], b: (string | null)[]): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/**
+ * Sums (and averages, which divide a sum) of doubles can overflow to Infinity; JSON has no such
+ * number, so the query is refused, naming the window and group, rather than answer null.
+ */
+function outOfRange(plan: UsagePlan, row: UsageRow): ResultOutOfRangeError {
+  const keys = plan.keyNames
+    .map(
+      (name) => `${name}=${JSON.stringify(name === 'subject' ? row.subject : row.groupBy[name])}`,
+    )
+    .join(', ');
+  return new ResultOutOfRangeError(
+    `the ${plan.meter.aggregation} of meter ${plan.meter.slug} in window ${new Date(row.windowStart).toISOString()}..${new Date(row.windowEnd).toISOString()}${keys ? ` for ${keys}` : ''} is beyond the range of a 64-bit float (about ±1.8e308) and cannot be reported as a number; smaller windows or finer groups may stay within it`,
+  );
 }

@@ -1,6 +1,7 @@
 // Several meters (and expressions over them) answered over the same windows and groups, joined
 // into one row per (window, group). Vendor APIs report several numbers side by side, and some of
 // them are ratios or differences of meters; this is where those are computed, once, for all.
+import { ResultOutOfRangeError } from '../errors/domain-errors.js';
 import { evaluateMetric, type MetricSet, metersOf } from './metric-expr.js';
 import type { UsageQuery, UsageResult, UsageRow, WindowSize } from './usage-query.js';
 
@@ -80,6 +81,11 @@ export function joinMetrics(
     };
     for (const [name, expr] of Object.entries(q.metrics)) {
       const v = evaluateMetric(expr, values);
+      if (v !== undefined && !Number.isFinite(v)) {
+        throw new ResultOutOfRangeError(
+          `metric ${name} in the window starting ${new Date(row.windowStart).toISOString()} is beyond the range of a 64-bit float (about ±1.8e308) and cannot be reported as a number`,
+        );
+      }
       if (v !== undefined) out.values[name] = v;
     }
     return out;

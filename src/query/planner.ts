@@ -2,7 +2,8 @@
 // in the query's zone and decides which store calls answer the query. No I/O.
 import { DateTime } from 'luxon';
 import { type Issue, ValidationError } from '../errors/domain-errors.js';
-import { NOMINAL_MS, truncate } from '../lib/time/window-size.js';
+import { MAX_INSTANT, MIN_INSTANT } from '../lib/time/instant.js';
+import { fewestWindows, NOMINAL_MS, truncate } from '../lib/time/window-size.js';
 import { bucketingFor, enumerateWindows, type Window, windowOf } from '../lib/time/windows.js';
 import { parseZone } from '../lib/time/zone.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   MeterDefinition,
 } from '../store/ports.js';
 import { resolveWindowSize } from './auto-window.js';
+import { tooManyWindows } from './cost.js';
 import { filterStringToNode } from './filters.js';
 import type { UsageQuery, WindowSize } from './usage-query.js';
 
@@ -60,14 +62,27 @@ function spanInWindows(unit: WindowSize, count: number, size: WindowSize): numbe
   return Number.isInteger(k) && k >= 1 ? k : undefined;
 }
 
+/**
+ * `maxCells` bounds the windows before they are laid out (a year of minutes is half a million
+ * objects); the usage service checks windows x groups once the store has estimated the groups.
+ */
 export function planUsage(
   meter: MeterDefinition,
   q: UsageQuery,
   restrictSubject?: string,
+  maxCells = Number.POSITIVE_INFINITY,
 ): UsagePlan {
   const issues: Issue[] = [];
   const zone = parseZone(q.timeZone);
   if (!zone) issues.push({ path: 'windowTimeZone', message: `unknown time zone "${q.timeZone}"` });
+  for (const [path, ms] of [
+    ['from', q.from],
+    ['to', q.to],
+  ] as const) {
+    if (!(Number.isFinite(ms) && ms >= MIN_INSTANT && ms <= MAX_INSTANT)) {
+      issues.push({ path, message: 'must be an instant between years 0000 and 9999' });
+    }
+  }
   if (!(q.from < q.to)) issues.push({ path: 'from', message: 'from must be before to' });
 
   const groupBy: DimRef[] = [];
@@ -104,6 +119,8 @@ export function planUsage(
   const size = resolveWindowSize(q);
 
   if (zone && size && issues.length === 0) {
+    const fewest = fewestWindows(q.from, q.to, size);
+    if (fewest > maxCells) throw tooManyWindows(fewest, maxCells);
     if (q.mode.kind === 'cumulative') {
       const period = q.mode.period;
       if (!nests(size, period)) {
@@ -137,6 +154,7 @@ export function planUsage(
     } else {
       windows = enumerateWindows(q.from, q.to, size, zone);
     }
+    if (windows.length > maxCells) throw tooManyWindows(windows.length, maxCells);
     if (issues.length === 0) {
       bucket = bucketingFor(windows, size, zone);
       firstOutput = Math.max(

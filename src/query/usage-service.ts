@@ -1,6 +1,7 @@
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { MeterService } from '../meter/meter-service.js';
-import type { UsageReader } from '../store/ports.js';
+import type { BaseUsageQuery, UsageReader } from '../store/ports.js';
+import { CellBudget, DEFAULT_QUERY_LIMITS, type QueryLimits, tooManyCells } from './cost.js';
 import {
   evaluateCoverage,
   evaluateFirstSeen,
@@ -14,7 +15,7 @@ import {
   runTotalsQuery,
   type TotalsQuery,
 } from './metrics-query.js';
-import { planUsage } from './planner.js';
+import { planUsage, type UsagePlan } from './planner.js';
 import type { UsageQuery, UsageResult } from './usage-query.js';
 
 export type QueryObserver = (durationMs: number) => void;
@@ -25,30 +26,63 @@ export class UsageService {
     private readonly meters: MeterService,
     private readonly store: UsageReader,
     private readonly observe: QueryObserver = () => undefined,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
   ) {}
 
   /** `restrictSubject` confines the query to one subject (subject-bound keys). */
   async query(accountId: string, q: UsageQuery, restrictSubject?: string): Promise<UsageResult> {
     const started = performance.now();
     const meter = await this.meters.get(accountId, q.meterSlug);
-    const plan = planUsage(meter, q, restrictSubject);
+    const max = this.limits.maxCells;
+    const plan = planUsage(meter, q, restrictSubject, max);
+    await this.checkCost(plan);
+    const budget = new CellBudget(max, plan.windows.length);
+    // One row more than the budget tells a result that is too large from one that just fits.
+    const sq: BaseUsageQuery = { ...plan.store, rowLimit: max + 1 };
+    const partials = <T>(rows: T[]): T[] => {
+      budget.checkStoreRows(rows.length);
+      return rows;
+    };
     let rows: UsageResult['rows'];
     if (meter.aggregation !== 'UNIQUE_COUNT') {
-      rows = evaluateNumeric(plan, await this.store.aggregateNumeric(plan.store));
+      rows = evaluateNumeric(plan, partials(await this.store.aggregateNumeric(sq)), budget);
     } else if (plan.mode.kind === 'cumulative') {
+      const period = plan.mode.periodBucket;
       rows = evaluateFirstSeen(
         plan,
-        await this.store.uniqueFirstSeen(plan.store, plan.mode.periodBucket),
+        partials(await this.store.uniqueFirstSeen(sq, period)),
+        budget,
       );
     } else if (plan.mode.kind === 'rolling') {
-      rows = evaluateCoverage(plan, await this.store.uniqueCoverage(plan.store, plan.mode.span));
+      const span = plan.mode.span;
+      rows = evaluateCoverage(plan, partials(await this.store.uniqueCoverage(sq, span)), budget);
     } else {
-      rows = evaluateUnique(plan, await this.store.aggregateUnique(plan.store));
+      rows = evaluateUnique(plan, partials(await this.store.aggregateUnique(sq)), budget);
     }
     this.observe(performance.now() - started);
     const result: UsageResult = { from: q.from, to: q.to, timeZone: q.timeZone, rows };
     if (plan.windowSize) result.windowSize = plan.windowSize;
     return result;
+  }
+
+  /**
+   * Refuses, before the store aggregates anything, a query whose windows x estimated groups exceed
+   * the cell budget. The estimate is approximate; the budget counted during evaluation is exact.
+   */
+  private async checkCost(plan: UsagePlan): Promise<void> {
+    if (plan.store.groupBy.length === 0) return;
+    const max = this.limits.maxCells;
+    const windows = plan.windows.length;
+    const { accountId, meterId, from, to, groupBy, filter } = plan.store;
+    const groups = await this.store.estimateGroups({
+      accountId,
+      meterId,
+      from,
+      to,
+      groupBy,
+      ...(filter ? { filter } : {}),
+    });
+    if (windows * groups > max) throw tooManyCells(windows, groups, max, 'estimated');
   }
 
   /** Several meters and expressions over them, joined per window and group. */

@@ -2,12 +2,14 @@ import type { Config } from '../config/config.js';
 import { clickHouseConfigFromEnv } from './clickhouse/config.js';
 import { createClickHouseStore } from './clickhouse/store.js';
 import { DuckDbStore } from './embedded/duckdb-store.js';
+import type { IngestLogObserver } from './embedded/ingest-log-events.js';
 import type { Store } from './ports.js';
 
 /** Opens the store the configuration selects (ClickHouse settings: see docs/clickhouse.md). */
 export async function openStore(
   config: Config,
   env: Record<string, string | undefined> = process.env,
+  ingestLogObserver?: IngestLogObserver,
 ): Promise<Store> {
   if (config.TALLY_STORE === 'clickhouse')
     return createClickHouseStore(clickHouseConfigFromEnv(env));
@@ -16,5 +18,9 @@ export async function openStore(
     threads: config.TALLY_DUCKDB_THREADS,
     memoryLimit: config.TALLY_DUCKDB_MEMORY_LIMIT,
     checkpointThreshold: config.TALLY_DUCKDB_CHECKPOINT_THRESHOLD,
+    ingestLog: {
+      onDamage: config.TALLY_INGEST_LOG_ON_DAMAGE,
+      ...(ingestLogObserver ? { observer: ingestLogObserver } : {}),
+    },
   });
 }

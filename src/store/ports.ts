@@ -76,7 +76,7 @@ export interface ApiKeyRecord {
   id: string;
   accountId: string;
   kind: KeyKind;
-  /** When set, a publishable key sees only this subject. */
+  /** The bound subject (publishable: reads only it; ingest: writes only it; secret: refused). */
   subject?: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
   hash: string;
@@ -134,7 +134,18 @@ export interface BaseUsageQuery {
   filter?: FilterNode;
   /** Compute NumericRow.latest/latestTime (costlier; only LATEST meters need it). */
   latest?: boolean;
+  /**
+   * Most rows the store returns (a LIMIT on the outermost SELECT). The usage service asks for one
+   * more than it accepts, so that a result larger than its cell budget is refused, never held.
+   */
+  rowLimit?: number;
 }
+
+/** The rows whose distinct group keys `estimateGroups` counts (a usage query without windows). */
+export type GroupEstimateQuery = Pick<
+  BaseUsageQuery,
+  'accountId' | 'meterId' | 'from' | 'to' | 'groupBy' | 'filter'
+>;
 
 /** Partial aggregates per window and group; the domain turns them into any aggregation. */
 export interface NumericRow {
@@ -244,6 +255,13 @@ export interface UsageReader {
   /** For rolling unique counts over a trailing span of `span` windows. */
   uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]>;
   distinctValues(q: DistinctValuesQuery): Promise<string[]>;
+  /**
+   * About how many distinct `groupBy` key tuples (NULLs included, as the query groups them) the
+   * rows of `q` hold: an approximate distinct count (HyperLogLog-like, a few per cent off) in one
+   * pass over the matching rows' key columns, in constant memory, so that the usage service can
+   * refuse an over-large query before running it. 1 when `groupBy` is empty.
+   */
+  estimateGroups(q: GroupEstimateQuery): Promise<number>;
 }
 
 export interface MeterRepo {
@@ -281,5 +299,7 @@ export interface Store
   stats(): Promise<StoreStats>;
   /** Cheap liveness check of the engine. */
   ping(): Promise<void>;
+  /** Why the store cannot take writes now (e.g. its disk is full), or undefined; /readyz reports it. */
+  writeProblem?(): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -354,3 +354,205 @@ describe('limits', () => {
     expect(res.status).toBe(204);
   });
 });
+
+describe('values no meter can count', () => {
+  interface ValueProblem {
+    index: number;
+    id: string;
+    meter: string;
+    field: string;
+    reason: string;
+    message: string;
+  }
+  interface Listed {
+    event: { id: string; data: Record<string, unknown> | null };
+    validationError?: string;
+    validationErrors?: { meter: string; field: string; reason: string; message: string }[];
+  }
+
+  let type = '';
+  beforeAll(async () => {
+    typeCounter += 1;
+    type = `values_t${typeCounter}`;
+    for (const meter of [
+      { slug: `${type}_sum`, eventType: type, aggregation: 'SUM', valueProperty: '$.tokens' },
+      {
+        slug: `${type}_uniq`,
+        eventType: type,
+        aggregation: 'UNIQUE_COUNT',
+        valueProperty: '$.user',
+      },
+      { slug: `${type}_n`, eventType: type, aggregation: 'COUNT' },
+    ]) {
+      const res = await server.request(
+        '/api/v1/meters',
+        jsonInit(account.secretKey, 'POST', meter),
+      );
+      expect(res.status).toBe(201);
+    }
+  });
+
+  async function total(slug: string): Promise<number> {
+    const res = await server.request(
+      `/api/v1/meters/${slug}/query?from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z`,
+      { key: account.secretKey },
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { value: number | null }[] };
+    return body.data.reduce((sum, row) => sum + (row.value ?? 0), 0);
+  }
+
+  async function problemMetric(reason: string, meter: string): Promise<number> {
+    const text = await (await server.request('/metrics')).text();
+    const line = text
+      .split('\n')
+      .find((l) =>
+        l.startsWith(`tally_ingest_value_problems_total{reason="${reason}",meter="${meter}"}`),
+      );
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  it('"tokens":"lots" is stored, not counted, and reported: summary, header, event list, metrics', async () => {
+    const sum = `${type}_sum`;
+    const uniq = `${type}_uniq`;
+    const before = {
+      notANumber: await problemMetric('not_a_number', sum),
+      nonFinite: await problemMetric('non_finite', sum),
+      missing: await problemMetric('missing', sum),
+      tooLarge: await problemMetric('too_large', sum),
+      scalar: await problemMetric('not_a_scalar', uniq),
+    };
+    const batch = [
+      testEvent(type, 's', T0, { tokens: 5, user: 'u1' }, `${type}-ok`),
+      testEvent(type, 's', T0, { tokens: 'lots', user: 'u2' }, `${type}-lots`),
+      testEvent(type, 's', T0, { tokens: '1e400', user: 'u3' }, `${type}-inf`),
+      testEvent(type, 's', T0, { user: { name: 'u4' } }, `${type}-missing`),
+      testEvent(type, 's', T0, { tokens: 2 ** 60, user: 'u5' }, `${type}-large`),
+      testEvent(type, 's', T0, { tokens: -2, user: 'u6' }, `${type}-credit`),
+      testEvent(type, 's', T0, { tokens: '7', user: 'u7' }, `${type}-string`),
+    ];
+    const res = await post(JSON.stringify(batch), 'application/json', {
+      prefer: 'return=representation',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('tally-value-problems')).toBe('5');
+    const summary = (await res.json()) as { accepted: number; problems: ValueProblem[] };
+    expect(summary.accepted).toBe(7);
+    expect(summary.problems.map((p) => [p.index, p.id, p.meter, p.reason])).toEqual([
+      [1, `${type}-lots`, sum, 'not_a_number'],
+      [2, `${type}-inf`, sum, 'non_finite'],
+      [3, `${type}-missing`, sum, 'missing'],
+      [3, `${type}-missing`, uniq, 'not_a_scalar'],
+      [4, `${type}-large`, sum, 'too_large'],
+    ]);
+    expect(summary.problems[0]?.field).toBe('$.tokens');
+    expect(summary.problems[0]?.message).toMatch(/\$\.tokens is not a number/);
+
+    // Negative values count (credits); numeric strings count; unusable values do not.
+    expect(await total(sum)).toBe(5 - 2 + 7);
+    expect(await total(`${type}_n`)).toBe(7);
+    expect(await total(uniq)).toBe(6);
+
+    const listed = await server.request(
+      `/api/v1/events?from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&id=${type}-&limit=100`,
+      { key: account.secretKey },
+    );
+    expect(listed.status).toBe(200);
+    const byId = new Map(((await listed.json()) as Listed[]).map((e) => [e.event.id, e]));
+    expect(byId.size).toBe(7);
+    for (const id of ['ok', 'credit', 'string']) {
+      const e = byId.get(`${type}-${id}`);
+      expect(e?.validationErrors).toBeUndefined();
+      expect(e?.validationError).toBeUndefined();
+    }
+    expect(byId.get(`${type}-lots`)?.validationErrors).toEqual([
+      {
+        meter: sum,
+        field: '$.tokens',
+        reason: 'not_a_number',
+        message: expect.stringMatching(/not a number/),
+      },
+    ]);
+    expect(byId.get(`${type}-lots`)?.validationError).toMatch(new RegExp(`meter ${sum}`));
+    expect(byId.get(`${type}-missing`)?.validationErrors?.map((p) => p.reason)).toEqual([
+      'missing',
+      'not_a_scalar',
+    ]);
+
+    expect(await problemMetric('not_a_number', sum)).toBe(before.notANumber + 1);
+    expect(await problemMetric('non_finite', sum)).toBe(before.nonFinite + 1);
+    expect(await problemMetric('missing', sum)).toBe(before.missing + 1);
+    expect(await problemMetric('too_large', sum)).toBe(before.tooLarge + 1);
+    expect(await problemMetric('not_a_scalar', uniq)).toBe(before.scalar + 1);
+
+    // A resend is a duplicate: reported again to the sender, not counted again in the metric.
+    const again = await post(JSON.stringify([batch[1]]), 'application/json');
+    expect(again.status).toBe(204);
+    expect(again.headers.get('tally-value-problems')).toBe('1');
+    expect(await problemMetric('not_a_number', sum)).toBe(before.notANumber + 1);
+  });
+
+  it('the plain 204 carries the problem count; a clean batch has no header', async () => {
+    const bad = await post(
+      JSON.stringify([testEvent(type, 's', T0, { tokens: 'lots', user: 'x' })]),
+      'application/json',
+    );
+    expect(bad.status).toBe(204);
+    expect(bad.headers.get('tally-value-problems')).toBe('1');
+    const good = await post(
+      JSON.stringify([testEvent(type, 's', T0, { tokens: 1, user: 'x' })]),
+      'application/json',
+    );
+    expect(good.status).toBe(204);
+    expect(good.headers.get('tally-value-problems')).toBeNull();
+  });
+
+  it('a 400 for rejected events lists the value problems of the stored ones too', async () => {
+    const res = await post(
+      JSON.stringify([
+        { id: 'no-subject', source: 's', type },
+        testEvent(type, 's', T0, { tokens: 'lots', user: 'x' }, `${type}-in-400`),
+      ]),
+      'application/json',
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get('tally-value-problems')).toBe('1');
+    const problem = (await res.json()) as Problem & { extensions: { problems: ValueProblem[] } };
+    expect(problem.extensions.problems.map((p) => [p.index, p.id, p.reason])).toEqual([
+      [1, `${type}-in-400`, 'not_a_number'],
+    ]);
+  });
+});
+
+describe('ingest keys bound to a subject', () => {
+  it('write only their subject: other subjects are rejected alone, by index', async () => {
+    const type = await freshType();
+    const bound = (await account.createKey('ingest', 'acme')).key;
+    const batch = [
+      testEvent(type, 'acme', T0, {}),
+      testEvent(type, 'globex', T0, {}, `${type}-globex`),
+      testEvent(type, 'acme', T0, {}),
+    ];
+    const res = await server.request('/api/v1/events', jsonInit(bound, 'POST', batch));
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as Problem;
+    expect(problem.extensions?.accepted).toBe(2);
+    expect(problem.extensions?.rejected).toEqual([
+      { index: 1, id: `${type}-globex`, reason: expect.stringMatching(/bound to subject "acme"/) },
+    ]);
+    const bySubject = await server.request(
+      `/api/v1/meters/${type}/query?from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&groupBy=subject`,
+      { key: account.secretKey },
+    );
+    const rows = ((await bySubject.json()) as { data: { subject: string; value: number }[] }).data;
+    expect(rows.map((r) => [r.subject, r.value])).toEqual([['acme', 2]]);
+  });
+
+  it('an unbound ingest key still writes any subject', async () => {
+    const type = await freshType();
+    const key = (await account.createKey('ingest')).key;
+    const batch = [testEvent(type, 'acme', T0, {}), testEvent(type, 'globex', T0, {})];
+    expect((await server.request('/api/v1/events', jsonInit(key, 'POST', batch))).status).toBe(204);
+    expect(await storedCount(type)).toBe(2);
+  });
+});

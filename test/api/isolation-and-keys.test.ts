@@ -3,6 +3,7 @@
 // no right. Expected values are sums over the events each account sent.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/lib/hash.js';
 import {
   jsonInit,
   startTestServer,
@@ -434,5 +435,120 @@ describe('CORS for publishable keys', () => {
     });
     expect(denied.status).toBe(401);
     expect(denied.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
+describe('publishable keys never list names on private meters', () => {
+  it('an unbound publishable key gets 403 on subjects and values of a private meter', async () => {
+    const { key } = await a.createKey('publishable');
+    for (const path of [
+      `/api/v1/meters/usage/subjects?${RANGE}`,
+      `/api/v1/meters/usage/group-by/region/values?${RANGE}`,
+      `/api/v1/meters/${meterIdA}/subjects?${RANGE}`,
+    ]) {
+      const res = await server.request(path, { key });
+      const text = await res.text();
+      expect(res.status, path).toBe(403);
+      for (const name of ['alice-1', 'alice-2', 'eu', '"us"']) expect(text).not.toContain(name);
+    }
+    // A public meter's names are public, as its numbers are.
+    const subjects = await json<string[]>(
+      await server.request(`/api/v1/meters/a_public/subjects?${RANGE}`, { key }),
+    );
+    expect(subjects.sort()).toEqual(['alice-1', 'alice-2']);
+  });
+
+  it('a subject-bound publishable key lists only its own subject on a private meter', async () => {
+    const { key } = await a.createKey('publishable', 'alice-1');
+    expect(
+      await json(await server.request(`/api/v1/meters/usage/subjects?${RANGE}`, { key })),
+    ).toEqual(['alice-1']);
+    const regions = await json<string[]>(
+      await server.request(`/api/v1/meters/usage/group-by/region/values?${RANGE}`, { key }),
+    );
+    expect(regions.sort()).toEqual(['eu', 'us']);
+  });
+});
+
+describe('subject and group-by value ranges are validated', () => {
+  it('answers 400, not 500, for unreadable or out-of-range instants', async () => {
+    for (const path of [
+      '/api/v1/meters/usage/subjects?from=garbage',
+      '/api/v1/meters/usage/subjects?to=9999999999999999',
+      '/api/v1/meters/usage/group-by/region/values?from=garbage',
+      '/api/v1/meters/usage/group-by/region/values?to=last%20tuesday',
+      `/api/v1/meters/usage/subjects?from=2024-03-01T00:00:00Z&to=2024-02-01T00:00:00Z`,
+    ]) {
+      const res = await server.request(path, { key: a.secretKey });
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
+});
+
+describe('what binding a subject means for each key kind', () => {
+  const createKey = (accountId: string, body: unknown) =>
+    server.request(`/admin/v1/accounts/${accountId}/keys`, {
+      ...jsonInit(server.adminToken, 'POST', body),
+    });
+
+  it('the admin API refuses a subject on a secret key with 400 and says what to use', async () => {
+    const res = await createKey(a.id, { kind: 'secret', subject: 'alice-1' });
+    const problem = await json<{ detail: string }>(res, 400);
+    expect(problem.detail).toContain('subject');
+    expect(problem.detail).toContain('publishable');
+    const listed = await json<{ kind: string; subject: string | null }[]>(
+      await server.request(`/admin/v1/accounts/${a.id}/keys`, { key: server.adminToken }),
+    );
+    expect(listed.filter((k) => k.kind === 'secret' && k.subject !== null)).toEqual([]);
+    // Ingest and publishable keys may be bound.
+    expect((await createKey(a.id, { kind: 'ingest', subject: 'alice-1' })).status).toBe(201);
+    expect((await createKey(a.id, { kind: 'publishable', subject: 'alice-1' })).status).toBe(201);
+  });
+
+  it('documents the meaning of subject per kind in the OpenAPI description', async () => {
+    const doc = await json<{ components: { schemas: Record<string, unknown> } }>(
+      await server.request('/openapi.json'),
+    );
+    const text = JSON.stringify(doc.components.schemas.KeyCreate);
+    for (const word of ['ingest:', 'publishable:', 'secret:']) expect(text).toContain(word);
+  });
+
+  it('a subject-bound secret key made by an older version is refused everywhere with 403', async () => {
+    // Older versions stored such keys; no route can make one now, so it goes in through the store.
+    const raw = 'sk_legacy-bound-secret-key-0123456789';
+    await server.services.store.putKey({
+      id: 'legacy-bound-secret',
+      accountId: a.id,
+      kind: 'secret',
+      subject: 'alice-2',
+      hash: sha256Hex(raw),
+      prefix: raw.slice(0, 7),
+      createdAt: new Date().toISOString(),
+    });
+    await server.services.enableProfiles(a.id, ['livepeer']);
+    for (const path of [
+      '/api/v1/me',
+      `/api/v1/events?${RANGE}`,
+      '/api/v1/meters',
+      `/api/v1/meters/usage/query?${RANGE}`,
+      `/api/v1/meters/usage/subjects?${RANGE}`,
+      `/api/v1/portal/meters/usage/query?${RANGE}`,
+    ]) {
+      const res = await server.request(path, { key: raw });
+      const text = await res.text();
+      expect(res.status, path).toBe(403);
+      expect(text).toContain('re-issue');
+      expect(text).not.toContain('alice-1');
+    }
+    const ingest = await server.request(
+      '/api/v1/events',
+      jsonInit(raw, 'POST', [testEvent('use', 'alice-2', '2024-02-10T00:00:00Z', { n: 1 })]),
+    );
+    expect(ingest.status).toBe(403);
+    // The Livepeer-compatible usage totals, which ignored the binding, refuse it too.
+    const lp = await server.request('/compat/livepeer/api/data/usage/query', { key: raw });
+    expect(lp.status).toBe(403);
+    expect(((await lp.json()) as { errors: string[] }).errors.join(' ')).toContain('re-issue');
   });
 });

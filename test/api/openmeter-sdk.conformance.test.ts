@@ -227,7 +227,10 @@ describe('meters CRUD and ingest', () => {
     expect(recent?.[0]?.event.source).toBe('@openmeter/sdk');
   });
 
-  it('events.list accepts every parameter (customerId is accepted and ignored: no customers here)', async () => {
+  it('events.list accepts every parameter but customerId, which is refused (no customers here)', async () => {
+    await expect(
+      om.events.list({ customerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6'], from: FROM, to: TO }),
+    ).rejects.toThrow(/customerId.*filter by subject/);
     const listed = await om.events.list({
       clientId: 'client-1',
       // An hour either side of now: the events were ingested during this test run.
@@ -235,7 +238,6 @@ describe('meters CRUD and ingest', () => {
       ingestedAtTo: new Date(Date.now() + HOUR),
       id: 'sdk-1',
       subject: 'customer',
-      customerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6', '01J5Z0C2VQ6ZJ1K5B2Y8T3M4N7'],
       from: FROM,
       to: TO,
       limit: 50,
@@ -473,11 +475,19 @@ describe('meters.query (GET)', () => {
     const res = await om.meters.query('tokens_total', query);
     expect(Object.keys(want).length).toBeGreaterThan(3);
     expect(actual(res.data, true)).toEqual(want);
-    const withCustomer = await om.meters.query('tokens_total', {
-      ...query,
-      filterCustomerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6', '01J5Z0C2VQ6ZJ1K5B2Y8T3M4N7'],
-    });
-    expect(actual(withCustomer.data, true)).toEqual(want);
+    // Tally has no customers: a customer filter is refused, never ignored (issue 11).
+    const withCustomer = await om.meters
+      .query('tokens_total', {
+        ...query,
+        filterCustomerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6', '01J5Z0C2VQ6ZJ1K5B2Y8T3M4N7'],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(withCustomer).toBeInstanceOf(HTTPError);
+    expect((withCustomer as HTTPError).status).toBe(400);
+    expect(String((withCustomer as HTTPError).getField('detail'))).toContain('filterCustomerId');
   });
 });
 
@@ -499,7 +509,6 @@ describe('meters.queryPost', () => {
       windowSize: 'DAY',
       windowTimeZone: 'Asia/Kathmandu',
       subject: ['customer-1', 'customer-3'],
-      filterCustomerId: ['01J5Z0C2VQ6ZJ1K5B2Y8T3M4N6'],
       filterGroupBy: { model: ['gpt-4', 'claude'] },
       advancedMeterGroupByFilters: { type: { $eq: 'output' } },
       groupBy: ['model', 'subject'],

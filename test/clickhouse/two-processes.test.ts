@@ -1,5 +1,6 @@
-// Two Tally processes on one ClickHouse: the same events sent through both concurrently are
-// stored once; a key and a meter created by one process are honoured by the other.
+// Two Tally processes on one ClickHouse (TALLY_CLICKHOUSE_WRITERS=shared): the same events sent
+// through both concurrently are stored once; a key and a meter created by one process are honoured
+// by the other.
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,7 @@ describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
     const database = freshDatabase('tally_2p');
     let store: Store;
     beforeAll(async () => {
-      store = await openStore(topology, database);
+      store = await openStore(topology, database, 200, 'shared');
     });
     afterAll(async () => {
       await store?.close();

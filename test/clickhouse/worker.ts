@@ -6,7 +6,8 @@ import { openStore, type Topology } from './stores.js';
 
 const topology = (process.env.TOPOLOGY ?? 'single') as Topology;
 const database = process.env.DATABASE ?? '';
-const store = await openStore(topology, database, 1000);
+// Several processes on one database: the shared (multi-writer) dedupe protocol.
+const store = await openStore(topology, database, 1000, 'shared');
 
 if (process.argv[2] === 'ingest') {
   const n = Number(process.env.EVENTS ?? 2000);

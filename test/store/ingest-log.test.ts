@@ -1,9 +1,10 @@
-import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import { IngestLog } from '../../src/store/embedded/ingest-log.js';
+import type { IngestLogEvent } from '../../src/store/embedded/ingest-log-events.js';
 import type { IngestItem } from '../../src/store/ports.js';
 
 const METER = 'm_tokens';
@@ -39,18 +40,40 @@ async function storedSum(store: DuckDbStore): Promise<{ events: number; sum: num
 }
 
 describe('embedded store ingest log', () => {
-  it('drops a torn last line and keeps every complete record before it', async () => {
+  it('cuts a torn last record, reports it, and keeps every complete record before it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
     const { log } = IngestLog.open(dir);
-    await log.append({ seq: 1, items: [item('a', 1)] });
-    await log.append({ seq: 2, items: [item('b', 2), item('c', 3)] });
+    const sizes: number[] = [];
+    for (const [seq, items] of [
+      [1, [item('a', 1)]],
+      [2, [item('b', 2), item('c', 3)]],
+      [3, [item('d', 4)]],
+    ] as const) {
+      await log.append({ seq, items: [...items] });
+      sizes.push(statSync(join(dir, readdirSync(dir)[0] as string)).size);
+    }
     log.close();
-    const [segment] = readdirSync(dir);
-    appendFileSync(join(dir, segment as string), '{"seq":3,"items":[{"event":');
-    const { log: again, records } = IngestLog.open(dir);
+    const file = join(dir, readdirSync(dir)[0] as string);
+    // The last record loses its second half, as a crash in the middle of its write leaves it.
+    const cut =
+      (sizes[1] as number) + Math.floor(((sizes[2] as number) - (sizes[1] as number)) / 2);
+    truncateSync(file, cut);
+    const events: IngestLogEvent[] = [];
+    const { log: again, records } = IngestLog.open(dir, { observer: (e) => events.push(e) });
     again.close();
     expect(records.map((r) => r.seq)).toEqual([1, 2]);
     expect(records[1]?.items.map((i) => i.event.id)).toEqual(['b', 'c']);
+    expect(events).toEqual([
+      {
+        kind: 'torn_tail_cut',
+        file,
+        offset: sizes[1],
+        bytes: cut - (sizes[1] as number),
+        seqBefore: 2,
+        seq: 3,
+      },
+    ]);
+    expect(statSync(file).size).toBe(sizes[1]);
   });
 
   it('folds records DuckDB lacks on start (acknowledged before a crash), exactly once', async () => {
@@ -112,14 +135,16 @@ describe('embedded store ingest log', () => {
 
   it('seals segments as they grow and deletes those whose records are all folded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
-    const { log } = IngestLog.open(dir, 100);
+    const { log } = IngestLog.open(dir, { segmentBytes: 100 });
     log.restart(1);
     for (let seq = 1; seq <= 4; seq++) await log.append({ seq, items: [item(`e${seq}`, seq)] });
     expect(readdirSync(dir)).toHaveLength(4);
     log.release(2);
     expect(readdirSync(dir)).toHaveLength(2);
     log.close();
-    const { records } = IngestLog.open(dir);
+    const events: IngestLogEvent[] = [];
+    const { records } = IngestLog.open(dir, { foldedSeq: 2, observer: (e) => events.push(e) });
     expect(records.map((r) => r.seq)).toEqual([3, 4]);
+    expect(events).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Services } from '../../src/api/services.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startServer } from '../../src/server.js';
 
@@ -30,6 +31,8 @@ export interface TestAccount {
 
 export interface TestServer {
   url: string;
+  /** The server's own services, for state no HTTP route can make (e.g. keys of older versions). */
+  services: Services;
   dataDir: string;
   adminToken: string;
   /** fetch against the server; `path` starts with '/'. */
@@ -99,6 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   return {
     url,
+    services: running.app.services,
     dataDir,
     adminToken: TEST_ADMIN_TOKEN,
     request,

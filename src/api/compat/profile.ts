@@ -41,7 +41,8 @@ export type KeyKind = 'secret' | 'ingest' | 'publishable';
 export interface VerifiedKey {
   accountId: string;
   kind: KeyKind;
-  /** A publishable key bound to one subject sees only that subject's usage. */
+  /** A publishable key bound to one subject sees only that subject's usage; a secret key with a
+   * subject (made by older versions) is refused by the shared authorize(). */
   subject?: string;
 }
 

@@ -10,6 +10,7 @@ import {
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
 import { BodyTooLargeError, parseIngestBody } from '../../ingest/parse-body.js';
+import { type CompiledMeter, valueProblems } from '../../meter/extract.js';
 import type { StoredEvent } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
 import { problemBody } from '../problem.js';
@@ -17,6 +18,27 @@ import type { Services } from '../services.js';
 import { iso, parseInstant } from './query-mapping.js';
 
 const problem = { 'application/problem+json': { schema: ProblemSchema } };
+
+/** Response header: how many value problems the request's events have (absent when none). */
+export const VALUE_PROBLEMS_HEADER = 'Tally-Value-Problems';
+
+/**
+ * Adds the problems the meters have with a stored event, computed now from the meters as they are
+ * (a meter created or fixed later changes the answer, as it changes what is counted).
+ */
+function withValueProblems(
+  listed: ReturnType<typeof toIngested>,
+  e: StoredEvent,
+  meters: readonly CompiledMeter[],
+) {
+  const problems = valueProblems(meters, e.time, listed.event.data);
+  if (problems.length === 0) return listed;
+  return {
+    ...listed,
+    validationError: problems.map((p) => p.message).join('; '),
+    validationErrors: problems,
+  };
+}
 
 export function toIngested(e: StoredEvent) {
   return {
@@ -43,7 +65,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     path: '/api/v1/events',
     summary: 'Ingest events',
     description:
-      'One CloudEvent (application/cloudevents+json), a batch (application/cloudevents-batch+json), an event or array (application/json), or NDJSON (application/x-ndjson); optionally Content-Encoding: gzip. 204 when every event was stored (or was a duplicate). With bad events the good ones are still stored and the 400 problem lists each rejected event. A 2xx means the events are durable.',
+      'One CloudEvent (application/cloudevents+json), a batch (application/cloudevents-batch+json), an event or array (application/json), or NDJSON (application/x-ndjson); optionally Content-Encoding: gzip. 204 when every event was stored (or was a duplicate). With bad events the good ones are still stored and the 400 problem lists each rejected event. A 2xx means the events are durable. Stored events that a meter cannot count (value missing, not a number, out of range) are listed in `problems` and counted in the Tally-Value-Problems header. A key bound to a subject may write only that subject\u2019s events. `data` may nest at most 64 levels.',
     tags: ['Events'],
     request: {
       body: {
@@ -60,7 +82,15 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         description: 'Summary (with Prefer: return=representation)',
         content: { 'application/json': { schema: IngestSummarySchema } },
       },
-      204: { description: 'Every event stored durably' },
+      204: {
+        description: 'Every event stored durably',
+        headers: z.object({
+          'Tally-Value-Problems': z
+            .string()
+            .optional()
+            .describe('How many (event, meter) value problems the request had; absent when none.'),
+        }),
+      },
       400: {
         description: 'Some or all events rejected; the others were stored',
         content: problem,
@@ -100,7 +130,13 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       if (candidates.length === 0) {
         throw new ValidationError([{ path: 'body', message: 'no events in the body' }]);
       }
-      const summary = await s.ingest.ingest(c.get('principal').accountId, candidates);
+      const principal = c.get('principal');
+      const summary = await s.ingest.ingest(principal.accountId, candidates, {
+        boundSubject: principal.subject,
+      });
+      // The count of value problems travels on every answer, the plain 204 included, so that a
+      // client that never reads bodies (the OpenMeter SDK) can still notice and log it.
+      if (summary.problems) c.header(VALUE_PROBLEMS_HEADER, String(summary.problems.length));
       if (summary.rejected.length > 0) {
         const detail = `${summary.rejected.length} of ${candidates.length} events rejected; the other ${summary.accepted + summary.duplicates} were stored (${summary.duplicates} already known): ${summary.rejected
           .slice(0, 5)
@@ -137,18 +173,37 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     }),
     async (c) => {
       const q = c.req.valid('query');
+      if (q.customerId !== undefined) {
+        throw new ValidationError([
+          {
+            path: 'customerId',
+            message: 'Tally has no customers yet, so it cannot filter by one; filter by subject',
+          },
+        ]);
+      }
       const now = s.now();
+      const principal = c.get('principal');
       const events = await s.store.listEvents({
-        accountId: c.get('principal').accountId,
-        from: q.from ? parseInstant(q.from) : now - 72 * 3_600_000,
-        ...(q.to ? { to: parseInstant(q.to) } : {}),
-        ...(q.ingestedAtFrom ? { ingestedFrom: parseInstant(q.ingestedAtFrom) } : {}),
-        ...(q.ingestedAtTo ? { ingestedTo: parseInstant(q.ingestedAtTo) } : {}),
+        accountId: principal.accountId,
+        // A subject-bound key sees its own subject only, whatever it asks for.
+        ...(principal.subject !== undefined ? { subject: principal.subject } : {}),
+        from: q.from ? parseInstant(q.from, now, 'from') : now - 72 * 3_600_000,
+        ...(q.to ? { to: parseInstant(q.to, now, 'to') } : {}),
+        ...(q.ingestedAtFrom
+          ? { ingestedFrom: parseInstant(q.ingestedAtFrom, now, 'ingestedAtFrom') }
+          : {}),
+        ...(q.ingestedAtTo
+          ? { ingestedTo: parseInstant(q.ingestedAtTo, now, 'ingestedAtTo') }
+          : {}),
         ...(q.id ? { idContains: q.id } : {}),
         ...(q.subject ? { subjectContains: q.subject } : {}),
         limit: q.limit,
       });
-      return c.json(events.map(toIngested), 200);
+      const meters = await s.meters.metersFor(principal.accountId);
+      return c.json(
+        events.map((e) => withValueProblems(toIngested(e), e, meters.get(e.type) ?? [])),
+        200,
+      );
     },
   );
 }

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
+  byDimension,
   FilterStringSchema,
   MeterQueryParamsSchema,
   MeterQueryRequestSchema,
@@ -83,7 +84,7 @@ function parseAdvanced(text: string | undefined): MeterQueryInput['advancedMeter
       { path: 'advancedMeterGroupByFilters', message: 'must be a JSON object' },
     ]);
   }
-  const parsed = z.record(z.string(), FilterStringSchema).safeParse(value);
+  const parsed = byDimension(FilterStringSchema).safeParse(value);
   if (!parsed.success) {
     throw new ValidationError(
       parsed.error.issues.map((i) => ({

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { assertMeterReadable, isPublicMeter } from '../../auth/meter-access.js';
 import {
   MeterCreateSchema,
   MeterSchema,
@@ -6,7 +7,7 @@ import {
   type MeterWire,
 } from '../../contract/meter.js';
 import { ProblemSchema } from '../../contract/problem.js';
-import { ForbiddenError } from '../../errors/domain-errors.js';
+import { ValidationError } from '../../errors/domain-errors.js';
 import type { MeterDefinition } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
@@ -17,7 +18,10 @@ const idParam = z.object({ meterIdOrSlug: z.string().max(64) });
 const errors = {
   400: { description: 'Invalid input', content: problem },
   401: { description: 'Missing or invalid key', content: problem },
-  403: { description: 'Key kind not allowed', content: problem },
+  403: {
+    description: 'Key kind not allowed, or a private meter read with an unbound publishable key',
+    content: problem,
+  },
   404: { description: 'Unknown meter', content: problem },
 };
 
@@ -38,6 +42,19 @@ export function toMeterWire(m: MeterDefinition): MeterWire {
   if (m.valueProperty !== undefined) w.valueProperty = m.valueProperty;
   if (m.deletedAt !== undefined) w.deletedAt = m.deletedAt;
   return w;
+}
+
+const instantHelp = 'RFC 3339, epoch milliseconds, or relative to now ("now", "-P7D")';
+
+/** One bound of a range: absent -> the default; unreadable or out of range -> 400. */
+function instantParam(name: string, raw: string | undefined, fallback: number, now: number) {
+  if (raw === undefined || raw === '') return fallback;
+  const ms = parseInstant(raw, now, name);
+  // parseInstant refuses what it cannot read; this guard keeps a NaN from ever reaching a store.
+  if (!Number.isFinite(ms)) {
+    throw new ValidationError([{ path: name, message: `must be ${instantHelp}` }]);
+  }
+  return ms;
 }
 
 export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
@@ -62,8 +79,10 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     async (c) => {
       const p = c.get('principal');
       let meters = await s.meters.list(p.accountId);
+      // Unbound publishable keys see public meters only; a subject-bound one may query every
+      // meter for its own subject, and a definition names no subject or dimension value.
       if (p.kind === 'publishable' && p.subject === undefined) {
-        meters = meters.filter((m) => m.metadata?.public === 'true');
+        meters = meters.filter(isPublicMeter);
       }
       return c.json(meters.map(toMeterWire), 200);
     },
@@ -104,9 +123,7 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     async (c) => {
       const p = c.get('principal');
       const m = await s.meters.get(p.accountId, c.req.valid('param').meterIdOrSlug);
-      if (p.kind === 'publishable' && p.subject === undefined && m.metadata?.public !== 'true') {
-        throw new ForbiddenError(`meter ${m.slug} is not public`);
-      }
+      assertMeterReadable(p, m);
       return c.json(toMeterWire(m), 200);
     },
   );
@@ -156,21 +173,23 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     },
   );
 
-  const range = z.object({ from: z.string().optional(), to: z.string().optional() });
+  const range = z.object({
+    from: z.string().max(64).optional().describe(instantHelp),
+    to: z.string().max(64).optional().describe(instantHelp),
+  });
   const values =
     (dim: (c: { req: { param: (k: string) => string | undefined } }) => string) =>
     async (c: Parameters<Parameters<typeof app.openapi>[1]>[0]) => {
       const p = c.get('principal');
+      const slug = c.req.param('meterIdOrSlug') ?? '';
       const q = c.req.query();
       const now = s.now();
-      const list = await s.usage.distinctValues(
-        p.accountId,
-        c.req.param('meterIdOrSlug') ?? '',
-        dim(c),
-        q.from ? parseInstant(q.from) : now - 24 * 3_600_000,
-        q.to ? parseInstant(q.to) : now + 1,
-        p.subject,
-      );
+      const from = instantParam('from', q.from, now - 24 * 3_600_000, now);
+      const to = instantParam('to', q.to, now + 1, now);
+      if (from >= to) throw new ValidationError([{ path: 'from', message: 'must be before to' }]);
+      // Names are usage too: an unbound publishable key lists them only on public meters.
+      assertMeterReadable(p, await s.meters.get(p.accountId, slug));
+      const list = await s.usage.distinctValues(p.accountId, slug, dim(c), from, to, p.subject);
       return c.json(list, 200);
     };
 

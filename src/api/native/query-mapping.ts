@@ -1,8 +1,8 @@
 // Maps OpenMeter-style query parameters (GET) and bodies (POST) onto the native UsageQuery.
 import type { z } from '@hono/zod-openapi';
-import { Duration } from 'luxon';
-import { type MeterQueryRequestSchema, RELATIVE_INSTANT } from '../../contract/meter-query.js';
+import { CUSTOMERS_REFUSED, type MeterQueryRequestSchema } from '../../contract/meter-query.js';
 import { type Issue, ValidationError } from '../../errors/domain-errors.js';
+import { INSTANT_GRAMMAR, parseInstantText } from '../../lib/time/instant.js';
 import { parseZone } from '../../lib/time/zone.js';
 import type {
   AggregationMode,
@@ -39,12 +39,15 @@ const SPAN_UNIT: Record<string, WindowSize> = {
   TM: 'MINUTE',
 };
 
-/** RFC 3339, epoch milliseconds (digits only), or relative to `now` ("now", "-PT1M", "-P30D"). */
-export function parseInstant(s: string, now = Date.now()): number {
-  if (/^\d{1,16}$/.test(s)) return Number(s);
-  if (s === 'now') return now;
-  if (RELATIVE_INSTANT.test(s)) return now - Duration.fromISO(s.slice(1)).toMillis();
-  return Date.parse(s);
+/**
+ * RFC 3339, epoch milliseconds (digits only), or relative to `now` ("now", "-PT1M", "-P30D"), in
+ * years 0000..9999. Anything else is a ValidationError naming `param`.
+ */
+export function parseInstant(s: string, now = Date.now(), param = 'instant'): number {
+  const ms = parseInstantText(s, now);
+  if (ms === undefined)
+    throw new ValidationError([{ path: param, message: `must be ${INSTANT_GRAMMAR}` }]);
+  return ms;
 }
 
 export function parseRollingSpan(s: string): { unit: WindowSize; count: number } | undefined {
@@ -61,11 +64,18 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   if (!parseZone(timeZone)) {
     issues.push({ path: 'windowTimeZone', message: `unknown time zone or offset "${timeZone}"` });
   }
-  const to = input.to !== undefined ? parseInstant(input.to, now) : now;
-  const from = input.from !== undefined ? parseInstant(input.from, now) : 0;
-  if (from >= to) issues.push({ path: 'from', message: 'must be before to' });
+  const to = instantOf(input.to, 'to', now, now, issues);
+  const from = instantOf(input.from, 'from', 0, now, issues);
+  if (from !== undefined && to !== undefined && from >= to) {
+    issues.push({ path: 'from', message: 'must be before to' });
+  }
+  for (const field of ['filterCustomerId', 'customerId'] as const) {
+    if (input[field] !== undefined) issues.push({ path: field, message: CUSTOMERS_REFUSED });
+  }
 
-  const filters: Record<string, FilterString> = {};
+  // Keys are dimension names from the request: a null-prototype object keeps "__proto__",
+  // "constructor" or "toString" plain names (the planner then says the meter has no such dimension).
+  const filters: Record<string, FilterString> = Object.create(null);
   for (const [dim, values] of Object.entries(input.filterGroupBy ?? {})) {
     filters[dim] = values.length === 1 ? { $eq: values[0] ?? null } : { $in: values };
   }
@@ -91,7 +101,9 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   if (mode.kind !== 'incremental' && !input.windowSize) {
     issues.push({ path: 'windowSize', message: `${mode.kind} mode needs a windowSize` });
   }
-  if (issues.length > 0) throw new ValidationError(issues);
+  if (issues.length > 0 || from === undefined || to === undefined) {
+    throw new ValidationError(issues);
+  }
 
   const q: UsageQuery = {
     meterSlug: slug,
@@ -108,9 +120,23 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   return q;
 }
 
-/** Collects deepObject `filterGroupBy[dim]=value` parameters from a URL. */
+function instantOf(
+  text: string | undefined,
+  param: string,
+  absent: number,
+  now: number,
+  issues: Issue[],
+): number | undefined {
+  if (text === undefined) return absent;
+  const ms = parseInstantText(text, now);
+  if (ms === undefined) issues.push({ path: param, message: `must be ${INSTANT_GRAMMAR}` });
+  return ms;
+}
+
+/** Collects deepObject `filterGroupBy[dim]=value` parameters from a URL (null prototype: the
+ * dimension names are the client's, "__proto__" included). */
 export function deepObjectFilters(url: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out: Record<string, string[]> = Object.create(null);
   for (const [k, v] of new URL(url).searchParams) {
     const m = /^filterGroupBy\[(.+)\]$/.exec(k);
     const dim = m?.[1];

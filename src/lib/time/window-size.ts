@@ -19,6 +19,22 @@ export const NOMINAL_MS: Record<WindowSize, number> = {
   YEAR: 365 * 86_400_000,
 };
 
+/** Longest a window of `size` can be anywhere (a day gains an hour at a DST change). */
+export const LONGEST_MS: Record<WindowSize, number> = {
+  MINUTE: 60_000,
+  FIFTEEN_MINUTES: 900_000,
+  HOUR: 3_600_000,
+  DAY: 25 * 3_600_000,
+  WEEK: 7 * 86_400_000 + 3_600_000,
+  MONTH: 31 * 86_400_000 + 3_600_000,
+  YEAR: 366 * 86_400_000 + 3_600_000,
+};
+
+/** Fewest windows of `size` that can cover [from, to): a bound known before laying them out. */
+export function fewestWindows(from: number, to: number, size: WindowSize): number {
+  return Math.max(1, Math.floor((to - from) / LONGEST_MS[size]));
+}
+
 /** Start of the window of `size` that contains `dt` (in dt's zone; weeks start on Monday). */
 export function truncate(dt: DateTime, size: WindowSize): DateTime {
   switch (size) {

@@ -28,14 +28,24 @@ export function enumerateWindows(
   const hit = layoutCache.get(key);
   if (hit) return hit;
   const out = computeWindows(from, to, size, zone, extraBefore);
-  if (layoutCache.size >= 256) layoutCache.delete(layoutCache.keys().next().value ?? '');
+  if (out.length > CACHED_WINDOWS) return out;
+  while (layoutCache.size >= 256 || cachedWindows + out.length > CACHED_WINDOWS) {
+    const [oldest] = layoutCache;
+    if (!oldest) break;
+    layoutCache.delete(oldest[0]);
+    cachedWindows -= oldest[1].length;
+  }
   layoutCache.set(key, out);
+  cachedWindows += out.length;
   return out;
 }
 
 // Dashboards repeat the same layouts; laying out a year of windows with calendar arithmetic costs
-// milliseconds, so recent layouts are kept (the arrays are never mutated by callers).
+// milliseconds, so recent layouts are kept (the arrays are never mutated by callers). The cache is
+// bounded by windows, not layouts: 256 layouts of a year of minutes would hold gigabytes.
 const layoutCache = new Map<string, Window[]>();
+const CACHED_WINDOWS = 200_000;
+let cachedWindows = 0;
 
 function computeWindows(
   from: number,

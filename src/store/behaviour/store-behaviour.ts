@@ -407,6 +407,37 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       );
     });
 
+    it('estimates the distinct groups of a range, NULL keys included, within a few per cent', async () => {
+      const meter = await d.meters.get(account, 'm_sum');
+      const region = meter.dimensions.findIndex(([n]) => n === 'region');
+      const inRange = events.filter((e) => e.time >= RANGE_A[0] && e.time < RANGE_A[1]);
+      const groups = (list: typeof events) =>
+        new Set(list.map((e) => JSON.stringify([e.subject, e.data.region ?? null]))).size;
+      const base = { accountId: account, meterId: meter.id, from: RANGE_A[0], to: RANGE_A[1] };
+      const near = (got: number, want: number) => {
+        expect(want).toBeGreaterThan(1);
+        expect(Math.abs(got - want), `estimated ${got}, exactly ${want}`).toBeLessThanOrEqual(
+          Math.max(1, want * 0.1),
+        );
+      };
+      near(
+        await d.store.estimateGroups({
+          ...base,
+          groupBy: [{ kind: 'subject' }, { kind: 'dim', slot: region }],
+        }),
+        groups(inRange),
+      );
+      near(
+        await d.store.estimateGroups({
+          ...base,
+          groupBy: [{ kind: 'subject' }, { kind: 'dim', slot: region }],
+          filter: { op: 'eq', dim: { kind: 'subject' }, value: 'cust-b' },
+        }),
+        groups(inRange.filter((e) => e.subject === 'cust-b')),
+      );
+      expect(await d.store.estimateGroups({ ...base, groupBy: [] })).toBe(1);
+    });
+
     it('hostile strings are data, not SQL', async () => {
       const hostile = [
         "'; DROP TABLE events; --",

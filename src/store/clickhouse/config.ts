@@ -8,6 +8,7 @@ export const CLICKHOUSE_ENV = {
   shards: 'TALLY_CLICKHOUSE_SHARD_URLS',
   replicated: 'TALLY_CLICKHOUSE_REPLICATED',
   claimGraceMs: 'TALLY_CLICKHOUSE_CLAIM_GRACE_MS',
+  writers: 'TALLY_CLICKHOUSE_WRITERS',
 } as const;
 
 export function clickHouseConfigFromEnv(
@@ -20,7 +21,12 @@ export function clickHouseConfigFromEnv(
     .filter((s) => s !== '');
   const grace = env[CLICKHOUSE_ENV.claimGraceMs];
   const cluster = env[CLICKHOUSE_ENV.cluster];
+  const writers = env[CLICKHOUSE_ENV.writers] ?? 'single';
+  if (writers !== 'single' && writers !== 'shared') {
+    throw new Error(`${CLICKHOUSE_ENV.writers} must be single or shared, got ${writers}`);
+  }
   return {
+    writers,
     url,
     database: env[CLICKHOUSE_ENV.database] ?? 'tally',
     ...(cluster ? { cluster } : {}),

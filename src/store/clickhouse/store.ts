@@ -1,4 +1,4 @@
-// The ClickHouse Store: one server or a sharded cluster, several Tally processes at once.
+// The ClickHouse Store: one server or a sharded cluster, one Tally process or several at once.
 import type {
   BaseUsageQuery,
   Bucketing,
@@ -6,6 +6,7 @@ import type {
   DistinctValuesQuery,
   EventListQuery,
   FirstSeenRow,
+  GroupEstimateQuery,
   NumericRow,
   RowWithEvent,
   Store,
@@ -16,17 +17,20 @@ import { type ChConnection, type ConnectionFactory, connect } from './client.js'
 import { aggregateNumericSql } from './compile/aggregate-numeric.js';
 import { aggregateUniqueSql } from './compile/aggregate-unique.js';
 import { distinctValuesSql } from './compile/distinct-values.js';
+import { estimateGroupsSql, withRowLimit } from './compile/estimate-groups.js';
 import { listEventsSql, scanEventsSql } from './compile/list-events.js';
 import { uniqueCoverageSql } from './compile/unique-coverage.js';
 import { uniqueFirstSeenSql } from './compile/unique-first-seen.js';
-import { Dedupe } from './dedupe.js';
+import type { Dedupe, WritersMode } from './dedupe.js';
 import { type Layout, localTable, makeLayout } from './layout.js';
+import { LocalDedupe } from './local-dedupe.js';
 import { Metadata } from './metadata.js';
 import { MeterGens } from './meter-gens.js';
 import { onCluster } from './migrations/ddl.js';
 import { migrate } from './migrations/run.js';
 import { lit } from './quote.js';
 import { type EventJson, eventFromJson, keysOf, meterRowToJson, num, numOrNull } from './rows.js';
+import { SharedDedupe } from './shared-dedupe.js';
 import { Writer } from './writer.js';
 
 export interface ClickHouseStoreConfig {
@@ -42,8 +46,16 @@ export interface ClickHouseStoreConfig {
   shards?: string[];
   /** ReplicatedMergeTree local tables (needs Keeper and {shard}/{replica} macros). */
   replicated?: boolean;
-  /** Dedupe claim grace in ms (default 250): the floor of ingest latency; see dedupe.ts. */
+  /**
+   * 'single' (default): this is the only Tally process writing to the database, and dedupe is
+   * decided inside it without clocks (local-dedupe.ts). 'shared': several processes write, and
+   * dedupe follows the clock-ordered claim protocol (shared-dedupe.ts).
+   */
+  writers?: WritersMode;
+  /** Shared mode: claim grace in ms (default 250), the floor of ingest latency; see shared-dedupe.ts. */
   claimGraceMs?: number;
+  /** Shared mode: how long a flush keeps claiming again under contention or slowness (120 000). */
+  claimDeadlineMs?: number;
   /** After this long an uncommitted dedupe claim is abandoned (default 30 000). */
   claimStaleMs?: number;
   /** Most events per insert flush (default 50 000). */
@@ -76,12 +88,17 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
   const insertSettings: Record<string, number> = layout.cluster
     ? { insert_distributed_sync: 1 }
     : {};
-  const dedupe = new Dedupe(conn, {
-    graceMs: config.claimGraceMs ?? 250,
-    staleMs: config.claimStaleMs ?? 30_000,
-    pollMs: 50,
-    insertSettings,
-  });
+  const claimDeadlineMs = config.claimDeadlineMs ?? 120_000;
+  const dedupe: Dedupe =
+    (config.writers ?? 'single') === 'shared'
+      ? new SharedDedupe(conn, {
+          graceMs: config.claimGraceMs ?? 250,
+          staleMs: config.claimStaleMs ?? 30_000,
+          pollMs: 50,
+          deadlineMs: claimDeadlineMs,
+          insertSettings,
+        })
+      : new LocalDedupe(conn, insertSettings);
   const gens = new MeterGens(conn, insertSettings);
   const meta = new Metadata(conn, insertSettings);
   const writer = new Writer(conn, dedupe, (ids) => gens.current(ids), {
@@ -89,6 +106,7 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
     concurrency: 4,
     maxFlushes: 16,
     recentKeys: config.recentKeys ?? 200_000,
+    claimDeadlineMs,
     insertSettings,
   });
   return buildStore(layout, conn, admin, insertSettings, gens, meta, writer);
@@ -162,7 +180,9 @@ function buildStore(
     },
 
     async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
-      const rows = await conn.exec(aggregateNumericSql(q, await gens.one(q.meterId)));
+      const rows = await conn.exec(
+        withRowLimit(aggregateNumericSql(q, await gens.one(q.meterId)), q.rowLimit),
+      );
       return rows.map((r) => {
         const count = num(r.c);
         return {
@@ -179,7 +199,9 @@ function buildStore(
     },
 
     async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
-      const rows = await conn.exec(aggregateUniqueSql(q, await gens.one(q.meterId)));
+      const rows = await conn.exec(
+        withRowLimit(aggregateUniqueSql(q, await gens.one(q.meterId)), q.rowLimit),
+      );
       return rows.map((r) => ({
         window: num(r.w),
         keys: keysOf(r, q.groupBy.length),
@@ -188,7 +210,9 @@ function buildStore(
     },
 
     async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
-      const rows = await conn.exec(uniqueFirstSeenSql(q, period, await gens.one(q.meterId)));
+      const rows = await conn.exec(
+        withRowLimit(uniqueFirstSeenSql(q, period, await gens.one(q.meterId)), q.rowLimit),
+      );
       return rows.map((r) => ({
         period: num(r.p),
         window: num(r.w),
@@ -198,7 +222,9 @@ function buildStore(
     },
 
     async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
-      const rows = await conn.exec(uniqueCoverageSql(q, span, await gens.one(q.meterId)));
+      const rows = await conn.exec(
+        withRowLimit(uniqueCoverageSql(q, span, await gens.one(q.meterId)), q.rowLimit),
+      );
       return rows.map((r) => ({
         start: num(r.s),
         end: num(r.e),
@@ -210,6 +236,14 @@ function buildStore(
     async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
       const rows = await conn.exec<{ v: string }>(distinctValuesSql(q, await gens.one(q.meterId)));
       return rows.map((r) => String(r.v));
+    },
+
+    async estimateGroups(q: GroupEstimateQuery): Promise<number> {
+      if (q.groupBy.length === 0) return 1;
+      const [row] = await conn.exec<{ g: unknown }>(
+        estimateGroupsSql(q, await gens.one(q.meterId)),
+      );
+      return num(row?.g ?? 0);
     },
 
     listMeters: (accountId, includeDeleted = false) => meta.listMeters(accountId, includeDeleted),

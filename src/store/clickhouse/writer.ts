@@ -33,8 +33,13 @@ export interface WriterOptions {
   maxFlushes: number;
   /** Committed identities remembered in this process (0 turns the shortcut off). */
   recentKeys: number;
+  /** How long a flush may keep claiming again after its claims expired unwritten (shared mode). */
+  claimDeadlineMs: number;
   insertSettings: Record<string, number>;
 }
+
+/** A write skipped because its claim expired: the flush claims again (not an error to callers). */
+const CLAIM_EXPIRED = new Error('event-id claim expired before its write');
 
 /** A decided flush waiting for stage 3. */
 interface Decided {
@@ -123,7 +128,7 @@ export class Writer {
     // first occurrence of every other identity is a candidate.
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
-    const dupes: number[][] = batch.map(() => []);
+    const repeats: number[][] = batch.map(() => []);
     batch.forEach((pending, p) => {
       pending.items.forEach((item, i) => {
         const key = {
@@ -132,15 +137,15 @@ export class Writer {
           id: item.event.id,
         };
         const id = keyOf(key);
-        if (seen.has(id) || this.recent.has(id)) dupes[p]?.push(i);
+        if (seen.has(id) || this.recent.has(id)) repeats[p]?.push(i);
         else candidates.push({ p, i, key, id });
         seen.add(id);
       });
     });
     const keys = candidates.map((c) => c.key);
     let claim: Claim | undefined;
-    let owned: boolean[] = [];
     let handedOver = false;
+    let dupes = repeats;
     try {
       const meterIds = new Set<string>();
       for (const c of candidates) {
@@ -153,49 +158,43 @@ export class Writer {
       } finally {
         claimed();
       }
-      if (claim) owned = await this.dedupe.decide(keys, claim);
-      const gens = await gensRead;
-      let events = '';
-      let eventCount = 0;
-      let rows = '';
-      candidates.forEach((c, j) => {
-        if (!owned[j]) {
-          // Not ours only when another token committed it: final, so remembered.
-          this.recent.add(c.id);
-          dupes[c.p]?.push(c.i);
-          return;
-        }
-        const item = batch[c.p]?.items[c.i];
-        if (!item) return;
-        const e = item.event;
-        events += eventTsv(e);
-        eventCount++;
-        for (const r of item.rows) {
-          const head = meterRowHead(
-            e.accountId,
-            r.meterId,
-            gens.get(r.meterId) ?? 0,
-            e.time,
-            e.subject,
-          );
-          rows += meterRowTsv(head, r);
-        }
-      });
-      if (claim && eventCount > 0) {
+      const deadline = Date.now() + this.opts.claimDeadlineMs;
+      while (claim) {
+        const decision = await this.dedupe.decide(keys, claim);
+        claim = decision.claim;
+        const gens = await gensRead;
+        const rendered = this.render(batch, candidates, decision.owned, gens);
+        dupes = repeats.map((r, p) => [...r, ...(rendered.dupes[p] ?? [])]);
+        if (rendered.eventCount === 0) break;
         const c = claim;
         handedOver = true;
-        await new Promise<void>((resolve, reject) => {
+        const outcome = await new Promise<'written' | 'expired'>((resolve, reject) => {
           this.ready.push({
             claim: c,
-            ownedKeys: keys.filter((_, j) => owned[j]),
-            events,
-            eventCount,
-            rows,
-            done: (err) => (err === undefined ? resolve() : reject(err)),
+            ownedKeys: keys.filter((_, j) => decision.owned[j]),
+            events: rendered.events,
+            eventCount: rendered.eventCount,
+            rows: rendered.rows,
+            done: (err) => {
+              if (err === undefined) resolve('written');
+              else if (err === CLAIM_EXPIRED) resolve('expired');
+              else reject(err);
+            },
           });
           this.drainWrites();
         });
-        for (const cand of candidates) this.recent.add(cand.id);
+        if (outcome === 'written') {
+          for (const cand of candidates) this.recent.add(cand.id);
+          break;
+        }
+        // The claim aged past what its owner may write under (shared mode) and was released
+        // unwritten: claim again, however long the machine is slow, up to the deadline.
+        handedOver = false;
+        claim = undefined;
+        if (Date.now() > deadline) {
+          throw new UnavailableError('ingest too slow to keep its event-id claims', 1);
+        }
+        claim = await this.dedupe.claim(keys);
       }
       batch.forEach((p, idx) => {
         p.resolve({ duplicates: (dupes[idx] ?? []).sort((a, b) => a - b) });
@@ -208,6 +207,43 @@ export class Writer {
       }
       for (const p of batch) p.reject(err);
     }
+  }
+
+  /** The owned candidates as event and meter-row lines; the others are duplicates. */
+  private render(
+    batch: Pending[],
+    candidates: Candidate[],
+    owned: boolean[],
+    gens: Map<string, number>,
+  ) {
+    const dupes: number[][] = batch.map(() => []);
+    let events = '';
+    let eventCount = 0;
+    let rows = '';
+    candidates.forEach((c, j) => {
+      if (!owned[j]) {
+        // Not ours only when committed before: final, so remembered.
+        this.recent.add(c.id);
+        dupes[c.p]?.push(c.i);
+        return;
+      }
+      const item = batch[c.p]?.items[c.i];
+      if (!item) return;
+      const e = item.event;
+      events += eventTsv(e);
+      eventCount++;
+      for (const r of item.rows) {
+        const head = meterRowHead(
+          e.accountId,
+          r.meterId,
+          gens.get(r.meterId) ?? 0,
+          e.time,
+          e.subject,
+        );
+        rows += meterRowTsv(head, r);
+      }
+    });
+    return { dupes, events, eventCount, rows };
   }
 
   /** Starts writes while slots are free, each taking every decided flush that fits. */
@@ -231,11 +267,11 @@ export class Writer {
   }
 
   private async write(group: Decided[]): Promise<void> {
-    // An owner that cannot write well within the stale limit fails instead of writing: by then
-    // another process may take its ids over.
+    // An owner that cannot write well within the stale limit claims again instead of writing:
+    // by then another process may take its ids over (shared mode only).
     const live = group.filter((d) => {
-      if (this.dedupe.stillOwner(d.claim.at)) return true;
-      this.fail(d, new UnavailableError('ingest too slow to keep its event-id claims', 1));
+      if (this.dedupe.stillOwner(d.claim)) return true;
+      this.fail(d, CLAIM_EXPIRED);
       return false;
     });
     if (live.length === 0) return;

@@ -13,6 +13,7 @@ import type {
   DistinctValuesQuery,
   EventListQuery,
   FirstSeenRow,
+  GroupEstimateQuery,
   IngestItem,
   MeterDefinition,
   NumericRow,
@@ -34,6 +35,7 @@ import {
   dueChunks,
   resumedActivity,
 } from './compaction-policy.js';
+import { compileEstimateGroups, limited } from './compile-estimate.js';
 import { compileListEvents } from './compile-events.js';
 import {
   compileCoverage,
@@ -44,6 +46,7 @@ import {
 } from './compile-usage.js';
 import { DedupeIndex } from './dedupe-index.js';
 import { IngestLog, type LogRecord } from './ingest-log.js';
+import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
 import { MIGRATIONS } from './schema.js';
 import { lit, litList } from './sql-quote.js';
 import { subjectBucket } from './subject-bucket.js';
@@ -89,6 +92,8 @@ export interface EmbeddedStoreOptions {
   checkpointThreshold?: string;
   /** Background rewrite of closed days and months sorted by subject (compaction-policy.ts). */
   compaction?: Partial<CompactionSettings> & { intervalMs?: number; now?: () => number };
+  /** Ingest log damage policy and reporting (ingest-log.ts, docs/operations.md). */
+  ingestLog?: { onDamage?: OnDamage; observer?: IngestLogObserver };
 }
 
 /**
@@ -150,8 +155,24 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     await migrate(writer);
     await fillSubjectBuckets(writer);
+    const [applied] = (
+      await writer.runAndReadAll('SELECT applied_seq FROM ingest_state')
+    ).getRows();
+    const appliedSeq = num(applied?.[0] ?? 0);
+    let opened: ReturnType<typeof IngestLog.open>;
+    try {
+      opened = IngestLog.open(join(opts.dataDir, 'ingest-log'), {
+        foldedSeq: appliedSeq,
+        ...opts.ingestLog,
+      });
+    } catch (err) {
+      // A refused start must not leave the database open (it holds the file lock).
+      writer.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+    const { log, records } = opened;
     const readers = [await instance.connect(), await instance.connect()];
-    const { log, records } = IngestLog.open(join(opts.dataDir, 'ingest-log'));
     const store = new DuckDbStore(
       instance,
       writer,
@@ -161,7 +182,7 @@ export class DuckDbStore implements Store {
       file,
       log,
     );
-    await store.recover(records);
+    await store.recover(records, appliedSeq);
     await store.loadDedupeIndex();
     await store.resumeCompaction();
     store.startCompaction(opts.compaction ?? {});
@@ -169,11 +190,8 @@ export class DuckDbStore implements Store {
   }
 
   /** Folds the log records DuckDB lacks (acknowledged before a crash), then empties the log. */
-  private async recover(records: LogRecord[]): Promise<void> {
-    const [row] = (
-      await this.writer.runAndReadAll('SELECT applied_seq FROM ingest_state')
-    ).getRows();
-    this.appliedSeq = num(row?.[0] ?? 0);
+  private async recover(records: LogRecord[], appliedSeq: number): Promise<void> {
+    this.appliedSeq = appliedSeq;
     const missing = records.filter((r) => r.seq > this.appliedSeq);
     if (missing.length > 0) await this.commitRecords(missing);
     for (const r of missing) this.appliedSeq = Math.max(this.appliedSeq, r.seq);
@@ -635,7 +653,7 @@ export class DuckDbStore implements Store {
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
     const n = q.groupBy.length;
-    return (await this.dataRows(compileNumeric(q))).map((r) => ({
+    return (await this.dataRows(limited(compileNumeric(q), q))).map((r) => ({
       window: num(r[0]),
       keys: r.slice(1, 1 + n).map(str),
       count: num(r[1 + n]),
@@ -649,7 +667,7 @@ export class DuckDbStore implements Store {
 
   async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
     const n = q.groupBy.length;
-    return (await this.dataRows(compileUnique(q))).map((r) => ({
+    return (await this.dataRows(limited(compileUnique(q), q))).map((r) => ({
       window: num(r[0]),
       keys: r.slice(1, 1 + n).map(str),
       uniques: num(r[1 + n]),
@@ -658,7 +676,7 @@ export class DuckDbStore implements Store {
 
   async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
     const n = q.groupBy.length;
-    return (await this.dataRows(compileFirstSeen(q, period))).map((r) => ({
+    return (await this.dataRows(limited(compileFirstSeen(q, period), q))).map((r) => ({
       period: num(r[0]),
       window: num(r[1]),
       keys: r.slice(2, 2 + n).map(str),
@@ -668,7 +686,7 @@ export class DuckDbStore implements Store {
 
   async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
     const n = q.groupBy.length;
-    return (await this.dataRows(compileCoverage(q, span))).map((r) => ({
+    return (await this.dataRows(limited(compileCoverage(q, span), q))).map((r) => ({
       start: num(r[0]),
       end: num(r[1]),
       keys: r.slice(2, 2 + n).map(str),
@@ -678,6 +696,12 @@ export class DuckDbStore implements Store {
 
   async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
     return (await this.dataRows(compileDistinctValues(q))).map((r) => String(r[0]));
+  }
+
+  async estimateGroups(q: GroupEstimateQuery): Promise<number> {
+    if (q.groupBy.length === 0) return 1;
+    const [row] = await this.dataRows(compileEstimateGroups(q));
+    return num(row?.[0]);
   }
 
   // ---- MeterRepo, AccountRepo -----------------------------------------------------------------
@@ -766,6 +790,12 @@ export class DuckDbStore implements Store {
     await this.rows('SELECT 1');
   }
 
+  async writeProblem(): Promise<string | undefined> {
+    const log = await this.log.writeProblem();
+    if (log) return `the ingest log cannot write: ${log}`;
+    return this.foldError?.message;
+  }
+
   /** Forces a checkpoint (folds the WAL into the database file). */
   checkpoint(): Promise<void> {
     return this.serialize(async () => {
@@ -780,8 +810,13 @@ export class DuckDbStore implements Store {
     await this.compacting?.catch(() => undefined);
     while (this.flushing || this.applying) await new Promise((r) => setTimeout(r, 5));
     await this.serialize(async () => undefined);
-    // Everything is folded into DuckDB now; an empty log makes the next start quick.
-    this.log.restart(this.appliedSeq + 1);
+    // Everything is folded into DuckDB now; an empty log makes the next start quick. If the disk
+    // refuses even that, the folded records stay and the next start skips them.
+    try {
+      this.log.restart(this.appliedSeq + 1);
+    } catch {
+      // Left for the next start.
+    }
     this.log.close();
     this.eventAppender.closeSync();
     this.rowAppender.closeSync();

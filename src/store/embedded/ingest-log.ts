@@ -1,17 +1,34 @@
 import {
   closeSync,
+  existsSync,
   fdatasync,
+  fdatasyncSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  truncateSync,
   unlinkSync,
   write,
 } from 'node:fs';
-import { join } from 'node:path';
+import { open as openAsync, unlink as unlinkAsync } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { IngestItem } from '../ports.js';
+import { UnavailableError } from '../../errors/domain-errors.js';
+import {
+  IngestLogDamagedError,
+  type IngestLogObserver,
+  type OnDamage,
+} from './ingest-log-events.js';
+import { encodeRecord, type LogRecord } from './ingest-log-record.js';
+import { analyse, type ScannedSegment } from './ingest-log-recovery.js';
+import { isLegacy, scanFramed, scanLegacy } from './ingest-log-scan.js';
+
+export type { LogRecord } from './ingest-log-record.js';
 
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
@@ -19,26 +36,37 @@ const fdatasyncAsync = promisify(fdatasync);
 /** A segment is sealed, and a new one started, once it has grown past this. */
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_NAME = /^ingest-(\d+)\.log$/;
-
-/** One acknowledged group of events, in the order it was made durable. */
-export interface LogRecord {
-  seq: number;
-  items: IngestItem[];
-}
+/** Seconds a client is asked to wait after an append the disk refused. */
+export const APPEND_RETRY_AFTER_S = 5;
+const PROBE_MAX_BYTES = 16 * 1024 * 1024;
 
 interface Segment {
   path: string;
   lastSeq: number;
 }
 
+export interface IngestLogOptions {
+  segmentBytes?: number;
+  /** DuckDB's last folded sequence number: says whether damaged records are already folded. */
+  foldedSeq?: number;
+  onDamage?: OnDamage;
+  observer?: IngestLogObserver;
+}
+
 /**
- * The embedded store's ingest log: append-only segment files of accepted event groups, one JSON
- * line each, synced before the events are acknowledged. It lets an acknowledgement wait for one
- * sequential write instead of a DuckDB commit, so DuckDB receives few large commits (a commit per
- * 1,000 events costs 2.5 times the CPU of a commit per 100,000, and leaves partly filled blocks on
- * disk). Records are folded into DuckDB in the background; DuckDB remembers the last folded
- * sequence number in the same transaction, so a restart replays exactly the records it lacks, and
- * a sealed segment is deleted once all its records are folded.
+ * The embedded store's ingest log: append-only segment files of accepted event groups, each record
+ * framed with its length and checksums (ingest-log-record.ts), synced before the events are
+ * acknowledged. It lets an acknowledgement wait for one sequential write instead of a DuckDB
+ * commit, so DuckDB receives few large commits (a commit per 1,000 events costs 2.5 times the CPU
+ * of a commit per 100,000, and leaves partly filled blocks on disk). Records are folded into DuckDB
+ * in the background; DuckDB remembers the last folded sequence number in the same transaction, so
+ * a restart replays exactly the records it lacks, and a sealed segment is deleted once all its
+ * records are folded.
+ *
+ * Damage is detected, not guessed: at open every intact record is kept, even after damaged bytes;
+ * a torn tail (an append that never completed, so never acknowledged) is cut; damage that may
+ * have cost acknowledged records DuckDB lacks refuses the start unless `onDamage` is 'skip'; a
+ * segment that held damage is moved to `quarantine/`, never deleted.
  */
 export class IngestLog {
   private fd = -1;
@@ -48,29 +76,59 @@ export class IngestLog {
   private sealed: Segment[] = [];
   private currentBytes = 0;
   private readonly segmentSize = new Map<string, number>();
+  /** Segments that held damage, moved to quarantine at the next restart. */
+  private readonly damaged = new Set<string>();
+  /** Length the current segment must be cut back to before the next append (a failed append's bytes). */
+  private cutTo: number | undefined;
+  /** Set from a failed append until a write succeeds again. */
+  private failure: { cause: string; bytes: number } | undefined;
 
   private constructor(
     readonly dir: string,
     private readonly segmentLimit: number,
+    private readonly observe: IngestLogObserver,
   ) {}
 
-  /** Opens the log directory and returns the complete records it holds, oldest first. */
-  static open(dir: string, segmentBytes = SEGMENT_BYTES): { log: IngestLog; records: LogRecord[] } {
+  get quarantineDir(): string {
+    return join(this.dir, 'quarantine');
+  }
+
+  /**
+   * Opens the log directory and returns its intact records, oldest first. Throws
+   * IngestLogDamagedError, changing nothing on disk, when damage may have cost acknowledged records
+   * that are not folded and `onDamage` is 'refuse' (the default).
+   */
+  static open(
+    dir: string,
+    options: IngestLogOptions = {},
+  ): { log: IngestLog; records: LogRecord[] } {
     mkdirSync(dir, { recursive: true });
-    const log = new IngestLog(dir, segmentBytes);
-    const records: LogRecord[] = [];
+    const observe = options.observer ?? (() => undefined);
+    const log = new IngestLog(dir, options.segmentBytes ?? SEGMENT_BYTES, observe);
+    const segments: ScannedSegment[] = [];
+    const legacy: { file: string; records: number }[] = [];
     for (const path of log.segmentPaths()) {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        // A torn last line was never synced, so never acknowledged: dropping it loses nothing.
-        if (line.length === 0) continue;
-        try {
-          records.push(JSON.parse(line) as LogRecord);
-        } catch {
-          break;
-        }
-      }
+      const buf = readFileSync(path);
+      const old = isLegacy(buf);
+      const pieces = old ? scanLegacy(buf) : scanFramed(buf);
+      if (old)
+        legacy.push({ file: path, records: pieces.filter((p) => p.type === 'record').length });
+      segments.push({ path, firstSeq: Number(SEGMENT_NAME.exec(basename(path))?.[1]), pieces });
     }
-    return { log, records };
+    const recovery = analyse(segments, options.foldedSeq);
+    for (const report of recovery.damage) observe({ kind: 'damage', report });
+    const unfolded = recovery.damage.filter((r) => r.state === 'unfolded');
+    if (unfolded.length > 0 && (options.onDamage ?? 'refuse') === 'refuse') {
+      throw new IngestLogDamagedError(unfolded, log.quarantineDir);
+    }
+    for (const l of legacy) observe({ kind: 'legacy_segment', ...l });
+    for (const report of recovery.damage) for (const f of report.files) log.damaged.add(f);
+    const torn = recovery.tornTail;
+    if (torn) {
+      truncateSync(torn.file, torn.offset);
+      observe({ kind: 'torn_tail_cut', ...torn });
+    }
+    return { log, records: recovery.records };
   }
 
   /** Bytes in all segments. */
@@ -79,36 +137,87 @@ export class IngestLog {
   }
 
   /**
-   * Deletes every segment and starts an empty one; only call when every record is folded into
-   * DuckDB and none is being written (at start after recovery, and at shutdown).
+   * Deletes every segment (moving those that held damage to quarantine) and starts an empty one;
+   * only call when every record is folded into DuckDB and none is being written (at start after
+   * recovery, and at shutdown).
    */
   restart(nextSeq: number): void {
     this.closeCurrent();
-    for (const path of this.segmentPaths()) unlinkSync(path);
+    for (const path of this.segmentPaths()) {
+      if (this.damaged.has(path)) this.quarantine(path);
+      else unlinkSync(path);
+    }
+    this.damaged.clear();
+    this.cutTo = undefined;
     this.sealed = [];
     this.bytes = 0;
     this.lastSeq = nextSeq - 1;
     this.startSegment(nextSeq);
   }
 
-  /** Appends one record and syncs it to disk; resolves once it survives a crash. */
+  /**
+   * Appends one record and syncs it to disk; resolves once it survives a crash. When the disk
+   * refuses (ENOSPC, EIO...), the partial bytes are cut off before any later append, so no record
+   * ever follows them, and the append fails with UnavailableError (HTTP 503 + Retry-After).
+   */
   async append(record: LogRecord): Promise<void> {
-    if (this.fd < 0) this.startSegment(record.seq);
-    else if (this.currentBytes > this.segmentLimit) {
-      this.sealed.push({ path: this.path, lastSeq: this.lastSeq });
-      this.closeCurrent();
-      this.startSegment(record.seq);
-    }
-    const buf = Buffer.from(`${JSON.stringify(record)}\n`);
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesWritten } = await writeAsync(this.fd, buf, off, buf.length - off);
-      off += bytesWritten;
+    const buf = encodeRecord(record);
+    // Set once bytes may have reached the file: where they must be cut from if the append fails.
+    let start: number | undefined;
+    try {
+      this.cutFailedBytes();
+      if (this.fd < 0) this.startSegment(record.seq);
+      else if (this.currentBytes > this.segmentLimit) {
+        this.sealed.push({ path: this.path, lastSeq: this.lastSeq });
+        this.closeCurrent();
+        this.startSegment(record.seq);
+      }
+      start = this.currentBytes;
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesWritten } = await writeAsync(this.fd, buf, off, buf.length - off);
+        off += bytesWritten;
+      }
+      await fdatasyncAsync(this.fd);
+    } catch (err) {
+      throw this.failed(err, record.seq, start, buf.length);
     }
     this.bytes += buf.length;
     this.currentBytes += buf.length;
     this.lastSeq = record.seq;
-    await fdatasyncAsync(this.fd);
+    if (this.failure) {
+      this.failure = undefined;
+      this.observe({ kind: 'append_recovered', file: this.path, by: 'append' });
+    }
+  }
+
+  /**
+   * Why the log cannot write, or undefined when it can. After a failed append it retries the cut
+   * and writes and syncs a scratch file as large as the failed record: readiness comes back once
+   * the disk takes that much again, without waiting for traffic that a not-ready server gets none of.
+   */
+  async writeProblem(): Promise<string | undefined> {
+    const failure = this.failure;
+    if (!failure) return undefined;
+    const path = join(this.dir, 'write-probe.tmp');
+    try {
+      this.cutFailedBytes();
+      const handle = await openAsync(path, 'w');
+      try {
+        await handle.write(Buffer.alloc(Math.min(failure.bytes, PROBE_MAX_BYTES)));
+        await handle.datasync();
+      } finally {
+        await handle.close();
+        await unlinkAsync(path).catch(() => undefined);
+      }
+    } catch (err) {
+      return `${failure.cause} (still: ${describe(err).cause})`;
+    }
+    if (this.failure === failure) {
+      this.failure = undefined;
+      this.observe({ kind: 'append_recovered', file: this.path, by: 'probe' });
+    }
+    return undefined;
   }
 
   /** Deletes the sealed segments whose records are all folded into DuckDB. */
@@ -125,17 +234,71 @@ export class IngestLog {
     this.closeCurrent();
   }
 
+  private failed(
+    err: unknown,
+    seq: number,
+    offset: number | undefined,
+    bytes: number,
+  ): UnavailableError {
+    const { code, cause } = describe(err);
+    let rolledBack = true;
+    if (offset !== undefined) this.cutTo = offset;
+    if (this.cutTo !== undefined) {
+      try {
+        this.cutFailedBytes();
+      } catch {
+        rolledBack = false;
+      }
+    }
+    this.failure = { cause, bytes };
+    this.observe({
+      kind: 'append_failed',
+      file: this.path,
+      offset: offset ?? this.currentBytes,
+      seq,
+      bytes,
+      code,
+      error: cause,
+      rolledBack,
+    });
+    return new UnavailableError(
+      `the ingest log cannot write (${cause}); the batch was not accepted, retry later`,
+      APPEND_RETRY_AFTER_S,
+    );
+  }
+
+  /** Cuts a failed append's bytes off the current segment; throws while the disk refuses. */
+  private cutFailedBytes(): void {
+    if (this.cutTo === undefined || this.fd < 0) return;
+    ftruncateSync(this.fd, this.cutTo);
+    fdatasyncSync(this.fd);
+    this.cutTo = undefined;
+  }
+
   private startSegment(firstSeq: number): void {
     this.path = join(this.dir, `ingest-${String(firstSeq).padStart(12, '0')}.log`);
     this.fd = openSync(this.path, 'a');
-    this.currentBytes = 0;
-    // The new file's directory entry must be durable before anything in it is acknowledged.
+    // An existing file (written before this process) keeps its records: appends go after them.
+    this.currentBytes = fstatSync(this.fd).size;
+    this.syncDir();
+  }
+
+  /** A new or renamed file's directory entry must be durable before anything relies on it. */
+  private syncDir(): void {
     const dirFd = openSync(this.dir, 'r');
     try {
       fsyncSync(dirFd);
     } finally {
       closeSync(dirFd);
     }
+  }
+
+  private quarantine(path: string): void {
+    mkdirSync(this.quarantineDir, { recursive: true });
+    let to = join(this.quarantineDir, basename(path));
+    for (let n = 1; existsSync(to); n++) to = join(this.quarantineDir, `${basename(path)}.${n}`);
+    renameSync(path, to);
+    this.observe({ kind: 'quarantined', file: path, to });
   }
 
   private closeCurrent(): void {
@@ -151,4 +314,9 @@ export class IngestLog {
       .sort()
       .map((f) => join(this.dir, f));
   }
+}
+
+function describe(err: unknown): { code: string; cause: string } {
+  const code = (err as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN';
+  return { code, cause: err instanceof Error ? err.message : String(err) };
 }

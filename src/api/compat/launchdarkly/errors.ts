@@ -24,6 +24,7 @@ export function ldDomainError(c: Context, err: unknown): Response {
   switch (domainErrorCode(err)) {
     case 'validation':
     case 'query_too_expensive':
+    case 'result_out_of_range':
       return ldError(c, 400, msg);
     case 'not_found':
       return ldError(c, 404, msg);

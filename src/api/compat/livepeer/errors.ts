@@ -15,6 +15,7 @@ export function livepeerDomainError(c: Context, err: unknown): Response {
   switch (domainErrorCode(err)) {
     case 'validation':
     case 'query_too_expensive':
+    case 'result_out_of_range':
       return livepeerError(c, 400, msg);
     case 'not_found':
       return livepeerError(c, 404, msg);

@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import type { CompatDeps, KeyKind } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
+import { malformedQueryPart, rawPathAfter, strictDecode } from '../shared/percent-encoding.js';
 import { issueLines, queryObject } from '../shared/query-params.js';
 import { totalsQuery } from '../shared/usage-query-defaults.js';
 import { livepeerDomainError, livepeerError } from './errors.js';
@@ -74,6 +75,12 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
   const now = deps.now ?? Date.now;
 
   app.onError((err, c) => livepeerDomainError(c, err));
+  // The URL parsers read a malformed escape leniently; a client that sent one made a mistake.
+  app.use(async (c, next) => {
+    const bad = malformedQueryPart(c.req.url);
+    if (bad === undefined) return next();
+    return livepeerError(c, 400, `malformed percent-encoding in "${bad}"`);
+  });
 
   app.get('/data/views/now', async (c) => {
     const a = await auth(c, deps);
@@ -150,7 +157,12 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
   });
 
   app.get('/data/views/query/total/:playbackId{.+}', async (c) => {
-    const playbackId = decodeURIComponent(c.req.param('playbackId'));
+    // Decoded once, strictly, from the raw path: the router's parameter is already decoded, and
+    // leniently, so decoding it again would read "%2525" as "%" and throw on a malformed escape.
+    const playbackId = strictDecode(rawPathAfter(c.req.url, '/data/views/query/total/') ?? '');
+    if (playbackId === undefined || playbackId === '') {
+      return livepeerError(c, 400, 'playbackId must be a percent-encoded path segment');
+    }
     const raw = bearerKey(c.req.header('authorization'));
     let accounts: string[];
     let creators: string[] = [];

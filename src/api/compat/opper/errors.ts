@@ -31,6 +31,7 @@ export function opperDomainError(c: Context, err: unknown): Response {
   switch (domainErrorCode(err)) {
     case 'validation':
     case 'query_too_expensive':
+    case 'result_out_of_range':
       return opperError(c, 400, msg);
     case 'not_found':
       return opperError(c, 404, msg);

@@ -9,7 +9,8 @@ export type CompatErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'unavailable'
-  | 'query_too_expensive';
+  | 'query_too_expensive'
+  | 'result_out_of_range';
 
 const CODES: ReadonlySet<string> = new Set<CompatErrorCode>([
   'validation',
@@ -20,6 +21,7 @@ const CODES: ReadonlySet<string> = new Set<CompatErrorCode>([
   'rate_limited',
   'unavailable',
   'query_too_expensive',
+  'result_out_of_range',
 ]);
 
 export function domainErrorCode(err: unknown): CompatErrorCode | undefined {

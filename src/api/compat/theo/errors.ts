@@ -14,6 +14,7 @@ export function theoDomainError(c: Context, err: unknown): Response {
   switch (domainErrorCode(err)) {
     case 'validation':
     case 'query_too_expensive':
+    case 'result_out_of_range':
       return theoError(c, 400, msg);
     case 'not_found':
       return theoError(c, 404, msg);

@@ -33,6 +33,7 @@ export function wowzaDomainError(c: Context, err: unknown): Response {
   switch (domainErrorCode(err)) {
     case 'validation':
     case 'query_too_expensive':
+    case 'result_out_of_range':
       return wowzaError(c, 400, msg);
     case 'not_found':
       return wowzaError(c, 404, msg);

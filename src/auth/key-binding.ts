@@ -1,0 +1,37 @@
+// What binding a key to a subject means, per kind, in one place: the admin API's schema
+// descriptions, the key service's creation check and every authentication path read it from here,
+// so a kind's rule cannot differ between native, portal and compat routes.
+
+import type { KeyKind } from '../store/ports.js';
+
+/** The meaning of `subject` for each key kind (documentation and error texts). */
+export const SUBJECT_BINDING: Record<KeyKind, string> = {
+  secret:
+    'not allowed: a secret key is account-wide by definition (create a subject-bound publishable key to read one subject)',
+  ingest: 'the key may only send events whose subject is this subject',
+  publishable:
+    'the key reads only this subject, on every meter (a portal key); unbound, it reads only meters whose metadata has public=true',
+};
+
+/** Why a key of this kind may not be created with this subject, or undefined when it may. */
+export function bindingCreationIssue(
+  kind: KeyKind,
+  subject: string | undefined,
+): string | undefined {
+  if (kind === 'secret' && subject !== undefined) {
+    return 'a secret key is account-wide and cannot be bound to a subject: to read one subject create a subject-bound publishable key, to send events for one subject a subject-bound ingest key';
+  }
+  return undefined;
+}
+
+export const BOUND_SECRET_REFUSAL =
+  'this secret key is bound to a subject, which secret keys no longer support (they are account-wide): re-issue it as a subject-bound publishable key to read one subject, or as an unbound secret key, and revoke this one';
+
+/**
+ * Why an existing key is refused at authentication, or undefined when it is not. Versions before
+ * this rule let a secret key carry a subject that most routes ignored; such a key must not silently
+ * read the whole account, so it is refused everywhere until it is re-issued.
+ */
+export function bindingRefusal(key: { kind: KeyKind; subject?: string }): string | undefined {
+  return key.kind === 'secret' && key.subject !== undefined ? BOUND_SECRET_REFUSAL : undefined;
+}

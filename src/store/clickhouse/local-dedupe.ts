@@ -1,0 +1,155 @@
+// Dedupe when this process is the only Tally process writing to the database (`writers:
+// 'single'`, the default). Whoever else could store an identity is inside this process, so the
+// decision needs no clock, no grace and no retries:
+//
+//  - claim: every identity is chained behind the flush of this process that claimed it last and
+//    has not finished (a promise per identity), so claims of one identity are serialized; the
+//    commits of the identities nobody holds are read from event_keys at once;
+//  - decide: an identity whose previous holder committed is a duplicate; one whose previous holder
+//    released is read from event_keys then (a commit that timed out may still have landed); an
+//    identity found committed is a duplicate (stored by an earlier run of this process); the rest
+//    are owned;
+//  - commit writes one commit row per owned identity (the only event_keys rows this mode writes)
+//    and then wakes the flushes chained behind; release only wakes them, to decide again.
+//
+// Correctness: an identity is owned only by the first flush of the chain whose predecessors all
+// released and whose read found no commit; every later flush of the chain reads only after that
+// owner committed or released, and a commit is acknowledged (so visible to the read) before the
+// next flush is woken. Running two processes in this mode on one database loses that argument:
+// they must use `writers: 'shared'`.
+import type { ChConnection } from './client.js';
+import type { Claim, Decision, Dedupe } from './dedupe.js';
+import { COMMIT, type EventKey, KEY_COLUMNS, keyOf, keyRows, readKeyRows } from './key-rows.js';
+
+/** One flush's hold on one identity: settled true once committed, false once released. */
+interface Hold {
+  id: string;
+  settle: (committed: boolean) => void;
+  settled: boolean;
+  outcome: Promise<boolean>;
+}
+
+interface LocalClaim {
+  holds: Hold[];
+  /** Per key, the outcome of the previous holder still in flight when this claim was made. */
+  before: (Promise<boolean> | undefined)[];
+  /** Keys without such a holder that the claim's read found committed. */
+  committed: Set<string>;
+}
+
+export class LocalDedupe implements Dedupe {
+  private readonly latest = new Map<string, Hold>();
+  private readonly claims = new Map<string, LocalClaim>();
+  private seq = 0;
+
+  constructor(
+    private readonly conn: ChConnection,
+    private readonly insertSettings: Record<string, number>,
+  ) {}
+
+  /**
+   * Chains the keys behind their in-flight holders at once, then reads the commits of the keys
+   * nobody in this process holds. The read is the writer's stage 1 (one flush at a time), so
+   * appends arriving meanwhile share the next flush and its read.
+   */
+  async claim(keys: readonly EventKey[]): Promise<Claim> {
+    const token = `local-${(this.seq++).toString(36)}`;
+    const holds: Hold[] = [];
+    const before: (Promise<boolean> | undefined)[] = [];
+    const free: EventKey[] = [];
+    for (const k of keys) {
+      const id = keyOf(k);
+      const previous = this.latest.get(id)?.outcome;
+      before.push(previous);
+      if (!previous) free.push(k);
+      const hold = newHold(id);
+      this.latest.set(id, hold);
+      holds.push(hold);
+    }
+    const state: LocalClaim = { holds, before, committed: new Set() };
+    this.claims.set(token, state);
+    try {
+      state.committed = await this.committed(free);
+    } catch (err) {
+      this.finish(keys, token, false);
+      throw err;
+    }
+    return { token, at: 0, acked: 0 };
+  }
+
+  /** Waits for the chained holders; keys they released are read again (a commit may have landed). */
+  async decide(keys: readonly EventKey[], claim: Claim): Promise<Decision> {
+    const state = this.claims.get(claim.token);
+    if (!state) throw new Error(`unknown local claim ${claim.token}`);
+    const owned = new Array<boolean>(keys.length).fill(false);
+    const reread: number[] = [];
+    const earlier = await Promise.all(state.before);
+    earlier.forEach((committed, i) => {
+      const hold = state.holds[i];
+      if (!hold) return;
+      if (committed === true || state.committed.has(hold.id)) this.settle(hold, true);
+      else if (committed === false) reread.push(i);
+      else owned[i] = true;
+    });
+    if (reread.length > 0) {
+      const committed = await this.committed(reread.map((i) => keys[i] as EventKey));
+      for (const i of reread) {
+        const hold = state.holds[i];
+        if (hold && committed.has(hold.id)) this.settle(hold, true);
+        else owned[i] = true;
+      }
+    }
+    this.forgetIfDone(claim.token, state);
+    return { claim, owned };
+  }
+
+  private async committed(keys: readonly EventKey[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await readKeyRows(this.conn, keys, `state = ${COMMIT}`);
+    return new Set(rows.map((r) => keyOf({ accountId: r.account_id, source: r.source, id: r.id })));
+  }
+
+  async commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]) {
+    let body = '';
+    for (const c of claims) body += keyRows(c.keys, c.token, COMMIT, Date.now());
+    await this.conn.insertTsv('event_keys', KEY_COLUMNS, body, this.insertSettings);
+    for (const c of claims) this.finish(c.keys, c.token, true);
+  }
+
+  release(keys: readonly EventKey[], token: string): Promise<void> {
+    this.finish(keys, token, false);
+    return Promise.resolve();
+  }
+
+  /** Local claims never expire: nobody outside this process can take an identity over. */
+  stillOwner(_claim: Claim): boolean {
+    return true;
+  }
+
+  private finish(keys: readonly EventKey[], token: string, committed: boolean): void {
+    const state = this.claims.get(token);
+    if (!state) return;
+    const ids = new Set(keys.map(keyOf));
+    for (const hold of state.holds) if (ids.has(hold.id)) this.settle(hold, committed);
+    this.forgetIfDone(token, state);
+  }
+
+  private forgetIfDone(token: string, state: LocalClaim): void {
+    if (state.holds.every((h) => h.settled)) this.claims.delete(token);
+  }
+
+  private settle(hold: Hold | undefined, committed: boolean): void {
+    if (!hold || hold.settled) return;
+    hold.settled = true;
+    hold.settle(committed);
+    if (this.latest.get(hold.id) === hold) this.latest.delete(hold.id);
+  }
+}
+
+function newHold(id: string): Hold {
+  let settle: (committed: boolean) => void = () => undefined;
+  const outcome = new Promise<boolean>((resolve) => {
+    settle = resolve;
+  });
+  return { id, settle, settled: false, outcome };
+}

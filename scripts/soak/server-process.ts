@@ -1,26 +1,17 @@
 // The real server as a child process (`node bin/tally.js serve`) on one port and one data
 // directory for the whole soak, started again after each SIGTERM or kill -9.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { procCpuMs, procMemory } from '../../bench/server-process.js';
+import {
+  freePort,
+  hasExited,
+  spawnServe,
+  untilAnswering,
+} from '../../test/support/tally-process.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface ProcessSample {
   pid: number;
@@ -55,13 +46,9 @@ export class SoakServer {
     return this.child?.pid;
   }
 
-  /** Spawns the process; `healthy` waits until /healthz answers (startup replays the ingest log). */
+  /** Spawns the process; `healthy` waits until /readyz answers (startup replays the ingest log). */
   spawn(): void {
-    const child = spawn(process.execPath, [join(REPO, 'bin/tally.js'), 'serve'], {
-      cwd: REPO,
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnServe(this.port, this.env, 'pipe');
     this.log.write(`--- ${new Date().toISOString()} spawn pid ${child.pid}\n`);
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
@@ -81,23 +68,11 @@ export class SoakServer {
   async healthy(): Promise<void> {
     const child = this.child;
     if (!child) throw new Error('no server process');
-    // The deadline only bounds a start that never finishes.
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`tally exited (${child.exitCode ?? child.signalCode}) before it was ready`);
-      }
-      const ok = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) {
-        this.ready = true;
-        return;
-      }
-      if (Date.now() > deadline) throw new Error(`tally did not become ready on ${this.url}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilAnswering(child, `${this.url}/readyz`, {
+      deadlineMs: 180_000,
+      requestTimeoutMs: 5_000,
+    });
+    this.ready = true;
   }
 
   async start(): Promise<void> {
@@ -119,13 +94,7 @@ export class SoakServer {
 
   sample(): ProcessSample | undefined {
     const pid = this.child?.pid;
-    if (
-      !this.ready ||
-      pid === undefined ||
-      this.child?.exitCode !== null ||
-      this.child?.signalCode !== null
-    )
-      return undefined;
+    if (!this.ready || pid === undefined || !this.child || hasExited(this.child)) return undefined;
     try {
       const m = procMemory(pid);
       return {
@@ -147,7 +116,7 @@ export class SoakServer {
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || hasExited(child)) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.expectingExit = true;
     this.ready = false;

@@ -1,9 +1,10 @@
 // Hostile strings through every free-text input must round-trip as data on a real server: the
 // quoting function is the only barrier between input and SQL text on 18.16.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BaseUsageQuery, IngestItem, Store } from '../../src/store/ports.js';
-import { freshDatabase, skipClickHouse } from './servers.js';
-import { dropDatabase, openStore, type Topology } from './stores.js';
+import { describe, expect, it } from 'vitest';
+import type { BaseUsageQuery, IngestItem } from '../../src/store/ports.js';
+import { skipClickHouse } from './servers.js';
+import type { Topology } from './stores.js';
+import { suiteStore } from './suite-store.js';
 
 const skip = skipClickHouse();
 
@@ -27,17 +28,10 @@ const HOSTILE = [
 describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
   'hostile input (%s)',
   (topology) => {
-    const database = freshDatabase('tally_inj');
-    let store: Store;
-    beforeAll(async () => {
-      store = await openStore(topology, database);
-    });
-    afterAll(async () => {
-      await store?.close();
-      await dropDatabase(topology, database);
-    });
+    const suite = suiteStore(topology, 'tally_inj');
 
     it('round-trips through events, meter rows, filters, LIKE and metadata', async () => {
+      const store = suite.store();
       const items: IngestItem[] = HOSTILE.map((h, i) => ({
         event: {
           accountId: `acc${h}`,

@@ -6,6 +6,7 @@ import type { EventKey } from '../../src/store/clickhouse/dedupe.js';
 import { RELEASE } from '../../src/store/clickhouse/key-rows.js';
 import { SharedDedupe } from '../../src/store/clickhouse/shared-dedupe.js';
 import type { IngestItem, Store } from '../../src/store/ports.js';
+import { REQUEST_EPOCH, requestItem } from './request-events.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore } from './stores.js';
 
@@ -20,19 +21,9 @@ const SLOW_READINGS = 300;
 const JUMP_MS = GRACE / 2 + 20;
 
 function items(n: number): IngestItem[] {
-  return Array.from({ length: n }, (_, i) => ({
-    event: {
-      accountId: 'acc',
-      id: `slow${i}`,
-      source: 'svc',
-      type: 'request',
-      subject: 's',
-      time: 1_700_000_000_000 + i,
-      ingestedAt: 1_700_000_000_000,
-      data: '{}',
-    },
-    rows: [{ meterId: 'm1', value: 1, valueText: null, dims: [] }],
-  }));
+  return Array.from({ length: n }, (_, i) =>
+    requestItem(i, { id: `slow${i}`, time: REQUEST_EPOCH + i }),
+  );
 }
 
 describe.skipIf(skip)('shared writers: slow claims', () => {

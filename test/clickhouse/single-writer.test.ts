@@ -2,10 +2,12 @@
 // inside the process, so however slow ClickHouse looks (here: a clock that jumps a minute at every
 // reading, so every claim insert "takes" a minute), each event is stored exactly once and no
 // append fails for being slow.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { IngestItem, Store } from '../../src/store/ports.js';
-import { freshDatabase, skipClickHouse } from './servers.js';
-import { dropDatabase, openStore, type Topology } from './stores.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { IngestItem } from '../../src/store/ports.js';
+import { requestCounts, requestItem } from './request-events.js';
+import { skipClickHouse } from './servers.js';
+import type { Topology } from './stores.js';
+import { suiteStore } from './suite-store.js';
 
 const skip = skipClickHouse();
 const APPENDS = 12;
@@ -16,36 +18,17 @@ const STEP = 25;
 function append(k: number): IngestItem[] {
   return Array.from({ length: SIZE }, (_, j) => {
     const n = k * STEP + j;
-    return {
-      event: {
-        accountId: 'acc',
-        id: `e${n}`,
-        source: 'svc',
-        type: 'request',
-        subject: `s${n % 7}`,
-        time: 1_700_000_000_000 + n * 1000,
-        ingestedAt: 1_700_000_000_000,
-        data: '{}',
-      },
-      rows: [{ meterId: 'm1', value: 1, valueText: null, dims: [] }],
-    };
+    return requestItem(n, { subject: `s${n % 7}` });
   });
 }
 
 describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
   'one Tally process (%s server)',
   (topology) => {
-    const database = freshDatabase('tally_one');
-    let store: Store;
-    beforeAll(async () => {
-      store = await openStore(topology, database);
-    });
-    afterAll(async () => {
-      await store?.close();
-      await dropDatabase(topology, database);
-    });
+    const suite = suiteStore(topology, 'tally_one');
 
     it('stores each event once under a jumping clock, and never fails as too slow', async () => {
+      const store = suite.store();
       const distinct = (APPENDS - 1) * STEP + SIZE;
       let fake = Date.now();
       const clock = vi.spyOn(Date, 'now').mockImplementation(() => {
@@ -69,15 +52,7 @@ describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
       expect(stored).toBe(distinct);
       expect(again.every((r) => r.duplicates.length === SIZE)).toBe(true);
       expect((await store.stats()).events).toBe(distinct);
-      const rows = await store.aggregateNumeric({
-        accountId: 'acc',
-        meterId: 'm1',
-        from: 0,
-        to: 2_000_000_000_000,
-        bucket: { kind: 'all' },
-        groupBy: [],
-      });
-      expect(rows.map((r) => r.count)).toEqual([distinct]);
+      expect(await requestCounts(store)).toEqual([distinct]);
     });
   },
 );

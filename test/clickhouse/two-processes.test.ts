@@ -5,10 +5,11 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/ports.js';
-import { freshDatabase, skipClickHouse } from './servers.js';
-import { dropDatabase, openStore, type Topology } from './stores.js';
+import { describe, expect, it } from 'vitest';
+import { requestCounts } from './request-events.js';
+import { skipClickHouse } from './servers.js';
+import type { Topology } from './stores.js';
+import { suiteStore } from './suite-store.js';
 
 const skip = skipClickHouse();
 const run = promisify(execFile);
@@ -27,18 +28,16 @@ async function worker(env: Record<string, string>, command: string) {
 describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
   'two processes (%s)',
   (topology) => {
-    const database = freshDatabase('tally_2p');
-    let store: Store;
-    beforeAll(async () => {
-      store = await openStore(topology, database, 200, 'shared');
-    });
-    afterAll(async () => {
-      await store?.close();
-      await dropDatabase(topology, database);
-    });
+    const suite = suiteStore(topology, 'tally_2p', 'shared');
 
     it('count an event sent through both processes once', async () => {
-      const env = { TOPOLOGY: topology, DATABASE: database, EVENTS: String(EVENTS), BATCH: '100' };
+      const store = suite.store();
+      const env = {
+        TOPOLOGY: topology,
+        DATABASE: suite.database,
+        EVENTS: String(EVENTS),
+        BATCH: '100',
+      };
       const [a, b] = await Promise.all([
         worker(env, 'ingest'),
         worker({ ...env, REVERSE: '1' }, 'ingest'),
@@ -47,21 +46,14 @@ describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
       expect(Number(a?.duplicates) + Number(b?.duplicates)).toBe(EVENTS);
       const stats = await store.stats();
       expect(stats.events).toBe(EVENTS);
-      const rows = await store.aggregateNumeric({
-        accountId: 'acc',
-        meterId: 'm1',
-        from: 0,
-        to: 2_000_000_000_000,
-        bucket: { kind: 'all' },
-        groupBy: [],
-      });
-      expect(rows.map((r) => r.count)).toEqual([EVENTS]);
+      expect(await requestCounts(store)).toEqual([EVENTS]);
       // Sent again later through a third process: all duplicates.
       const again = await worker(env, 'ingest');
       expect(again).toEqual({ stored: 0, duplicates: EVENTS });
     }, 120_000);
 
     it('honour a key and a meter created by the other process within seconds', async () => {
+      const store = suite.store();
       const now = new Date().toISOString();
       await store.putMeter({
         id: 'meter-x',
@@ -82,7 +74,10 @@ describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
         prefix: 'tly_',
         createdAt: now,
       });
-      const seen = await worker({ TOPOLOGY: topology, DATABASE: database, HASH: 'hash-x' }, 'find');
+      const seen = await worker(
+        { TOPOLOGY: topology, DATABASE: suite.database, HASH: 'hash-x' },
+        'find',
+      );
       expect(seen.keyId).toBe('key-x');
       expect(Number(seen.ms)).toBeLessThan(2000);
       expect(seen.meters).toEqual(['meter-x']);

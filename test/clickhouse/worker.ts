@@ -2,6 +2,7 @@
 // and argv[2] = "ingest" (N events, all ids shared with the other worker) or "find" (a key hash
 // and a meter id to wait for). Prints one JSON line.
 import type { IngestItem } from '../../src/store/ports.js';
+import { requestItem } from './request-events.js';
 import { openStore, type Topology } from './stores.js';
 
 const topology = (process.env.TOPOLOGY ?? 'single') as Topology;
@@ -12,19 +13,9 @@ const store = await openStore(topology, database, 1000, 'shared');
 if (process.argv[2] === 'ingest') {
   const n = Number(process.env.EVENTS ?? 2000);
   const batch = Number(process.env.BATCH ?? 100);
-  const items: IngestItem[] = Array.from({ length: n }, (_, i) => ({
-    event: {
-      accountId: 'acc',
-      id: `e${i}`,
-      source: 'svc',
-      type: 'request',
-      subject: `s${i % 17}`,
-      time: 1_700_000_000_000 + i * 1000,
-      ingestedAt: Date.now(),
-      data: '{}',
-    },
-    rows: [{ meterId: 'm1', value: 1, valueText: `s${i % 17}`, dims: [] }],
-  }));
+  const items: IngestItem[] = Array.from({ length: n }, (_, i) =>
+    requestItem(i, { subject: `s${i % 17}`, valueText: `s${i % 17}`, ingestedAt: Date.now() }),
+  );
   // Each worker sends the batches in a different order, several at once, to overlap the other.
   const order = Array.from({ length: Math.ceil(n / batch) }, (_, i) => i);
   if (process.env.REVERSE === '1') order.reverse();

@@ -8,6 +8,7 @@ import { LocalDedupe } from '../../src/store/clickhouse/local-dedupe.js';
 import { SharedDedupe } from '../../src/store/clickhouse/shared-dedupe.js';
 import { Writer } from '../../src/store/clickhouse/writer.js';
 import type { IngestItem } from '../../src/store/ports.js';
+import { REQUEST_EPOCH, requestItem } from './request-events.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore } from './stores.js';
 
@@ -15,19 +16,9 @@ const skip = skipClickHouse();
 const GRACE = 300;
 
 function items(from: number, n: number): IngestItem[] {
-  return Array.from({ length: n }, (_, k) => ({
-    event: {
-      accountId: 'acc',
-      id: `e${from + k}`,
-      source: 'svc',
-      type: 'request',
-      subject: 's',
-      time: 1_700_000_000_000 + from + k,
-      ingestedAt: 1_700_000_000_000,
-      data: '{}',
-    },
-    rows: [{ meterId: 'm1', value: 1, valueText: null, dims: [] }],
-  }));
+  return Array.from({ length: n }, (_, k) =>
+    requestItem(from + k, { time: REQUEST_EPOCH + from + k }),
+  );
 }
 
 describe.skipIf(skip).each(['single', 'shared'] as WritersMode[])(

@@ -16,19 +16,29 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
+/** Starts the store on `dataDir` once, with the log's events observed: what it holds, and what it said. */
+async function startOnce(
+  dataDir: string,
+  onDamage?: 'skip',
+): Promise<{ stored: Awaited<ReturnType<typeof storedSum>>; events: IngestLogEvent[] }> {
+  const events: IngestLogEvent[] = [];
+  const store = await DuckDbStore.open({
+    dataDir,
+    ingestLog: { onDamage, observer: (e) => events.push(e) },
+  });
+  const stored = await storedSum(store);
+  await store.close();
+  return { stored, events };
+}
+
 describe('ingest log damage at start', () => {
   it('one corrupted byte in an old, already folded record: warns, keeps every record after it', async () => {
     const { dataDir, file, ranges } = await crashedDataDir(3, 6);
     const [start, end] = ranges[1] as [number, number];
     flipByte(file, Math.floor((start + end) / 2));
     const damaged = readFileSync(file);
-    const events: IngestLogEvent[] = [];
-    const store = await DuckDbStore.open({
-      dataDir,
-      ingestLog: { observer: (e) => events.push(e) },
-    });
-    expect(await storedSum(store)).toEqual(sumOf(range(1, 6)));
-    await store.close();
+    const { stored, events } = await startOnce(dataDir);
+    expect(stored).toEqual(sumOf(range(1, 6)));
 
     const damage = events.filter((e) => e.kind === 'damage').map((e) => e.report);
     expect(damage).toEqual([
@@ -65,14 +75,9 @@ describe('ingest log damage at start', () => {
     expect(readFileSync(file).equals(damaged)).toBe(true);
 
     // The operator's way out: fold every intact record, keep the damaged segment in quarantine.
-    const events: IngestLogEvent[] = [];
-    const skipping = await DuckDbStore.open({
-      dataDir,
-      ingestLog: { onDamage: 'skip', observer: (e) => events.push(e) },
-    });
+    const { stored, events } = await startOnce(dataDir, 'skip');
     const kept = [1, 2, 3, 5, 6, 7];
-    expect(await storedSum(skipping)).toEqual(sumOf(kept));
-    await skipping.close();
+    expect(stored).toEqual(sumOf(kept));
     expect(events.find((e) => e.kind === 'damage')).toMatchObject({
       report: { state: 'unfolded', missing: { first: 4, last: 4 }, unfoldedRecords: 1 },
     });
@@ -124,13 +129,8 @@ describe('ingest log damage at start', () => {
         ...range(2, 22).map((seq) => encodeRecord(numbered(seq))),
       ]),
     );
-    const events: IngestLogEvent[] = [];
-    const store = await DuckDbStore.open({
-      dataDir,
-      ingestLog: { observer: (e) => events.push(e) },
-    });
-    expect(await storedSum(store)).toEqual(sumOf(range(1, 22)));
-    await store.close();
+    const { stored, events } = await startOnce(dataDir);
+    expect(stored).toEqual(sumOf(range(1, 22)));
     expect(events.find((e) => e.kind === 'damage')).toMatchObject({
       report: { state: 'unacknowledged', missing: null, seqBefore: 1, seqAfter: 2 },
     });
@@ -140,13 +140,8 @@ describe('ingest log damage at start', () => {
     const { dataDir, file, ranges } = await crashedDataDir(2, 5);
     const [start, end] = ranges[4] as [number, number];
     writeFileSync(file, readFileSync(file).subarray(0, end - 7));
-    const events: IngestLogEvent[] = [];
-    const store = await DuckDbStore.open({
-      dataDir,
-      ingestLog: { observer: (e) => events.push(e) },
-    });
-    expect(await storedSum(store)).toEqual(sumOf(range(1, 4)));
-    await store.close();
+    const { stored, events } = await startOnce(dataDir);
+    expect(stored).toEqual(sumOf(range(1, 4)));
     expect(events).toEqual([
       { kind: 'torn_tail_cut', file, offset: start, bytes: end - 7 - start, seqBefore: 4, seq: 5 },
     ]);
@@ -184,13 +179,8 @@ describe('ingest log written by the previous version (one JSON line per record)'
     // The old writer left the failed append's partial line, and the retry continued it.
     writeFileSync(file, line(1) + line(2).slice(0, 40));
     appendFileSync(file, range(2, 22).map(line).join(''));
-    const events: IngestLogEvent[] = [];
-    const store = await DuckDbStore.open({
-      dataDir,
-      ingestLog: { observer: (e) => events.push(e) },
-    });
-    expect(await storedSum(store)).toEqual(sumOf(range(1, 22)));
-    await store.close();
+    const { stored, events } = await startOnce(dataDir);
+    expect(stored).toEqual(sumOf(range(1, 22)));
     expect(events.find((e) => e.kind === 'damage')).toMatchObject({
       report: { state: 'unacknowledged', file, offset: line(1).length, bytes: 40 },
     });

@@ -1,4 +1,4 @@
-// Shared by the ingest log damage tests: events, a data directory whose DuckDB has folded some
+// Shared by the ingest log tests: events, a data directory whose DuckDB has folded some
 // records, and a log written record by record with each record's byte range measured on disk.
 
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';

@@ -5,39 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import { IngestLog } from '../../src/store/embedded/ingest-log.js';
 import type { IngestLogEvent } from '../../src/store/embedded/ingest-log-events.js';
-import type { IngestItem } from '../../src/store/ports.js';
-
-const METER = 'm_tokens';
-
-function item(id: string, tokens: number): IngestItem {
-  const time = Date.UTC(2026, 0, 15, 12);
-  return {
-    event: {
-      accountId: 'acc_1',
-      id,
-      source: 'test',
-      type: 'tokens',
-      subject: 'customer-1',
-      time,
-      ingestedAt: time,
-      data: JSON.stringify({ tokens }),
-    },
-    rows: [{ meterId: METER, value: tokens, valueText: null, dims: [] }],
-  };
-}
-
-async function storedSum(store: DuckDbStore): Promise<{ events: number; sum: number }> {
-  const events = await store.listEvents({ accountId: 'acc_1', limit: 1000 });
-  const [row] = await store.aggregateNumeric({
-    accountId: 'acc_1',
-    meterId: METER,
-    from: 0,
-    to: Date.UTC(2027, 0, 1),
-    bucket: { kind: 'all' },
-    groupBy: [],
-  });
-  return { events: events.length, sum: row?.sum ?? 0 };
-}
+import { item, numbered, storedSum } from './ingest-log-fixtures.js';
 
 describe('embedded store ingest log', () => {
   it('cuts a torn last record, reports it, and keeps every complete record before it', async () => {
@@ -81,7 +49,7 @@ describe('embedded store ingest log', () => {
     // A store that applied seq 1 and then "crashed" with seq 2 only in its log.
     const store = await DuckDbStore.open({ dataDir: dir });
     await store.append([item('a', 5)]);
-    expect(await storedSum(store)).toEqual({ events: 1, sum: 5 });
+    expect(await storedSum(store)).toEqual({ ids: ['a'], sum: 5 });
     await store.close();
     const { log } = IngestLog.open(join(dir, 'ingest-log'));
     // seq 1 is already in DuckDB: replaying it again must not count it twice.
@@ -90,11 +58,11 @@ describe('embedded store ingest log', () => {
     log.close();
 
     const reopened = await DuckDbStore.open({ dataDir: dir });
-    expect(await storedSum(reopened)).toEqual({ events: 3, sum: 5 + 7 + 11 });
+    expect(await storedSum(reopened)).toEqual({ ids: ['a', 'b', 'c'], sum: 5 + 7 + 11 });
     // The replayed events are in the dedupe index: sending them again changes nothing.
     const again = await reopened.append([item('b', 7), item('d', 13)]);
     expect(again.duplicates).toEqual([0]);
-    expect(await storedSum(reopened)).toEqual({ events: 4, sum: 5 + 7 + 11 + 13 });
+    expect(await storedSum(reopened)).toEqual({ ids: ['a', 'b', 'c', 'd'], sum: 5 + 7 + 11 + 13 });
     await reopened.close();
     const left = readdirSync(join(dir, 'ingest-log'));
     expect(left.map((f) => statSync(join(dir, 'ingest-log', f)).size)).toEqual([0]);
@@ -112,7 +80,7 @@ describe('embedded store ingest log', () => {
     expect(first?.duplicates).toEqual([2]);
     expect(second?.duplicates).toEqual([0]);
     expect(third?.duplicates).toEqual([0]);
-    expect(await storedSum(store)).toEqual({ events: 3, sum: 1 + 2 + 4 });
+    expect(await storedSum(store)).toEqual({ ids: ['x', 'y', 'z'], sum: 1 + 2 + 4 });
     await store.close();
   });
 
@@ -129,7 +97,8 @@ describe('embedded store ingest log', () => {
       await store.append([fresh]);
       expect((await store.append([item('folded', 1), fresh])).duplicates).toEqual([0, 1]);
     }
-    expect(await storedSum(store)).toEqual({ events: 1 + rounds, sum: 1 + 10 * rounds });
+    const ids = ['folded', ...Array.from({ length: rounds }, (_, i) => `fresh-${i}`)].sort();
+    expect(await storedSum(store)).toEqual({ ids, sum: 1 + 10 * rounds });
     await store.close();
   });
 
@@ -137,7 +106,7 @@ describe('embedded store ingest log', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-log-'));
     const { log } = IngestLog.open(dir, { segmentBytes: 100 });
     log.restart(1);
-    for (let seq = 1; seq <= 4; seq++) await log.append({ seq, items: [item(`e${seq}`, seq)] });
+    for (let seq = 1; seq <= 4; seq++) await log.append(numbered(seq));
     expect(readdirSync(dir)).toHaveLength(4);
     log.release(2);
     expect(readdirSync(dir)).toHaveLength(2);

@@ -2,26 +2,11 @@
 // durability, restarts. The process prints nothing machine-readable, so readiness is polled on
 // /healthz and the port is chosen up front.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, hasExited, spawnServe, untilAnswering } from './tally-process.js';
 import { TEST_ADMIN_TOKEN } from './test-server.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A port that was free a moment ago (the OS hands out a fresh one for port 0). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface ChildServer {
   url: string;
@@ -35,7 +20,7 @@ export interface ChildServer {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
@@ -46,38 +31,24 @@ export async function spawnTally(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let stderr = '';
-  const child = spawn(process.execPath, [join(REPO, 'bin/tally.js'), 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
+  const child = spawnServe(
+    port,
+    {
       TALLY_DATA_DIR: dataDir,
       TALLY_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       TALLY_LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+    'ignore',
+  );
   child.stderr?.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  // Poll until healthy; the deadline only bounds a broken start, it asserts nothing about speed.
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`tally exited with ${child.exitCode} before it was healthy:\n${stderr}`);
-    }
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`tally did not become healthy on ${url}:\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await untilAnswering(child, `${url}/healthz`, { deadlineMs: 90_000, output: () => stderr });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
   return {
     url,

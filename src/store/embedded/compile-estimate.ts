@@ -1,7 +1,7 @@
 // SQL for the usage service's cost check: about how many groups a query would produce, and the
 // row cap on the result. Identifiers come only from `dimColumn`; every value goes through `lit`.
 import type { GroupEstimateQuery } from '../ports.js';
-import { bucketFilter, dimColumn, filterExpr, requiredSubjects } from './compile-usage.js';
+import { dimColumn, meterRowsWhere } from './compile-usage.js';
 import { lit } from './sql-quote.js';
 
 /**
@@ -10,17 +10,8 @@ import { lit } from './sql-quote.js';
  * NULL keys as groups of their own, as GROUP BY does.
  */
 export function compileEstimateGroups(q: GroupEstimateQuery): string {
-  const parts = [
-    `meter_id = ${lit(q.meterId)}`,
-    `account_id = ${lit(q.accountId)}`,
-    `time >= ${lit(q.from)}`,
-    `time < ${lit(q.to)}`,
-  ];
-  const buckets = bucketFilter(requiredSubjects(q.filter));
-  if (buckets) parts.push(buckets);
-  if (q.filter) parts.push(filterExpr(q.filter));
   const keys = q.groupBy.map(dimColumn).join(', ');
-  return `SELECT approx_count_distinct(hash(${keys})) AS g FROM meter_rows WHERE ${parts.join(' AND ')}`;
+  return `SELECT approx_count_distinct(hash(${keys})) AS g FROM meter_rows WHERE ${meterRowsWhere(q)}`;
 }
 
 /** `sql` capped at the query's `rowLimit` (none: as it is). */

@@ -32,7 +32,8 @@ export type TotalsQuery = Pick<UsageQuery, 'from' | 'to' | 'subjects' | 'filters
   metrics: MetricSet;
 };
 
-export type RunUsageQuery = (q: UsageQuery) => Promise<UsageResult>;
+/** Runs one meter's query; `share` of the request's cell budget is this query's (1 / meters). */
+export type RunUsageQuery = (q: UsageQuery, share: number) => Promise<UsageResult>;
 
 function keyOf(row: UsageRow, names: readonly string[]): (string | null)[] {
   return names.map((n) => (n === 'subject' ? row.subject : (row.groupBy[n] ?? null)));
@@ -97,7 +98,11 @@ export async function runMetricsQuery(run: RunUsageQuery, q: MetricsQuery): Prom
   const { metrics, ...scope } = q;
   const slugs = new Set<string>();
   for (const expr of Object.values(metrics)) metersOf(expr, slugs);
-  const results = await Promise.all([...slugs].map((meterSlug) => run({ ...scope, meterSlug })));
+  // The meters run in parallel and their rows are joined, so they split one request's budget.
+  const share = 1 / Math.max(1, slugs.size);
+  const results = await Promise.all(
+    [...slugs].map((meterSlug) => run({ ...scope, meterSlug }, share)),
+  );
   const bySlug = new Map([...slugs].map((s, i) => [s, results[i] ?? { rows: [] }]));
   const out: MetricsResult = {
     from: q.from,

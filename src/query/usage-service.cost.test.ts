@@ -160,6 +160,27 @@ describe('UsageService cost bound', () => {
     expect(calls).toEqual([]);
   });
 
+  it('splits one budget among the meters a metrics query reads together', async () => {
+    // 24 hours x 5 subjects = 120 cells per meter: one meter fits 200 cells, two meters joined
+    // into one answer get 100 each and are refused.
+    const usage = new UsageService(domain.meters, domain.store, undefined, { maxCells: 200 });
+    const { meterSlug: _, ...scope } = query('hits');
+    expect((await usage.query(accountId, query('hits'))).rows).toHaveLength(120);
+    const one = await usage.queryMetrics(accountId, {
+      ...scope,
+      metrics: { h: { meter: 'hits' } },
+    });
+    expect(one.rows).toHaveLength(120);
+    const err = await usage
+      .queryMetrics(accountId, {
+        ...scope,
+        metrics: { h: { meter: 'hits' }, u: { meter: 'users' } },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryTooExpensiveError);
+    expect((err as Error).message).toContain('limit of 100 cells');
+  });
+
   it('answers queries within the budget exactly as before', async () => {
     const usage = new UsageService(domain.meters, domain.store, undefined, { maxCells: 120 });
     const r = await usage.query(accountId, query('hits', { fillZero: true }));

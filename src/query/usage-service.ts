@@ -29,13 +29,21 @@ export class UsageService {
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
   ) {}
 
-  /** `restrictSubject` confines the query to one subject (subject-bound keys). */
-  async query(accountId: string, q: UsageQuery, restrictSubject?: string): Promise<UsageResult> {
+  /**
+   * `restrictSubject` confines the query to one subject (subject-bound keys); `share` is the part of
+   * the cell budget this query may use when it is one of several answering one request.
+   */
+  async query(
+    accountId: string,
+    q: UsageQuery,
+    restrictSubject?: string,
+    share = 1,
+  ): Promise<UsageResult> {
     const started = performance.now();
     const meter = await this.meters.get(accountId, q.meterSlug);
-    const max = this.limits.maxCells;
+    const max = Math.max(1, Math.floor(this.limits.maxCells * share));
     const plan = planUsage(meter, q, restrictSubject, max);
-    await this.checkCost(plan);
+    await this.checkCost(plan, max);
     const budget = new CellBudget(max, plan.windows.length);
     // One row more than the budget tells a result that is too large from one that just fits.
     const sq: BaseUsageQuery = { ...plan.store, rowLimit: max + 1 };
@@ -69,9 +77,8 @@ export class UsageService {
    * Refuses, before the store aggregates anything, a query whose windows x estimated groups exceed
    * the cell budget. The estimate is approximate; the budget counted during evaluation is exact.
    */
-  private async checkCost(plan: UsagePlan): Promise<void> {
+  private async checkCost(plan: UsagePlan, max: number): Promise<void> {
     if (plan.store.groupBy.length === 0) return;
-    const max = this.limits.maxCells;
     const windows = plan.windows.length;
     const { accountId, meterId, from, to, groupBy, filter } = plan.store;
     const groups = await this.store.estimateGroups({
@@ -91,7 +98,7 @@ export class UsageService {
     q: MetricsQuery,
     restrictSubject?: string,
   ): Promise<MetricsResult> {
-    return runMetricsQuery((one) => this.query(accountId, one, restrictSubject), q);
+    return runMetricsQuery((one, share) => this.query(accountId, one, restrictSubject, share), q);
   }
 
   /** One total per metric over the range (0 when nothing was counted). */
@@ -100,7 +107,7 @@ export class UsageService {
     q: TotalsQuery,
     restrictSubject?: string,
   ): Promise<Record<string, number>> {
-    return runTotalsQuery((one) => this.query(accountId, one, restrictSubject), q);
+    return runTotalsQuery((one, share) => this.query(accountId, one, restrictSubject, share), q);
   }
 
   /** Distinct subjects or values of one dimension seen in [from, to). */

@@ -90,7 +90,7 @@ export interface ConnectionGuard {
 }
 
 /**
- * Applies the limits to a listening or new server. A connection is idle from its accept until its
+ * Caps a server created with httpServerOptions(limits) and closes idle connections near the cap. A connection is idle from its accept until its
  * first request arrives, and again after each response until the next request; only idle
  * connections are ever closed early, so no request in flight is cut.
  */
@@ -99,10 +99,8 @@ export function guardConnections(
   limits: ConnectionLimits,
   events: ConnectionEvents = {},
 ): ConnectionGuard {
+  // The timeouts were given at creation (httpServerOptions); the cap is a property of a server.
   server.maxConnections = limits.maxConnections;
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
   const open = new Set<Socket>();
   // Insertion order is idle-since order: the first entry has been idle the longest.

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { VALUE_PROBLEM_REASONS } from '../meter/value-rules.js';
+import { CUSTOMERS_REFUSED } from './meter-query.js';
 
 // With the `u` flag a surrogate pair is one code point, so this matches only a lone surrogate.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -101,7 +102,7 @@ export const EventListQuerySchema = z.object({
   customerId: z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .describe('Refused with 400: Tally has no customers yet; filter by subject instead.'),
+    .describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(100),

@@ -80,15 +80,7 @@ export class UsageService {
   private async checkCost(plan: UsagePlan, max: number): Promise<void> {
     if (plan.store.groupBy.length === 0) return;
     const windows = plan.windows.length;
-    const { accountId, meterId, from, to, groupBy, filter } = plan.store;
-    const groups = await this.store.estimateGroups({
-      accountId,
-      meterId,
-      from,
-      to,
-      groupBy,
-      ...(filter ? { filter } : {}),
-    });
+    const groups = await this.store.estimateGroups(plan.store);
     if (windows * groups > max) throw tooManyCells(windows, groups, max, 'estimated');
   }
 

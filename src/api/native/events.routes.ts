@@ -7,6 +7,7 @@ import {
   IngestedEventSchema,
   IngestSummarySchema,
 } from '../../contract/event.js';
+import { CUSTOMERS_REFUSED } from '../../contract/meter-query.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
 import { BodyTooLargeError, parseIngestBody } from '../../ingest/parse-body.js';
@@ -177,7 +178,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         throw new ValidationError([
           {
             path: 'customerId',
-            message: 'Tally has no customers yet, so it cannot filter by one; filter by subject',
+            message: CUSTOMERS_REFUSED,
           },
         ]);
       }

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { assertMeterReadable } from '../../auth/meter-access.js';
 import {
   byDimension,
   FilterStringSchema,
@@ -103,11 +104,9 @@ async function scope(c: Context<AppEnv>, s: Services, slug: string, portal: bool
   if (portal && p.subject === undefined) {
     throw new ForbiddenError('the portal query needs a subject-bound key');
   }
+  // Only unbound publishable keys need the meter here; the others skip the lookup.
   if (p.kind === 'publishable' && p.subject === undefined) {
-    const meter = await s.meters.get(p.accountId, slug);
-    if (meter.metadata?.public !== 'true') {
-      throw new ForbiddenError(`meter ${slug} is not public; use a subject-bound or secret key`);
-    }
+    assertMeterReadable(p, await s.meters.get(p.accountId, slug));
   }
   return p.subject;
 }

@@ -71,14 +71,7 @@ export function scanFramed(buf: Buffer): Piece[] {
     if (last && last.start > damage.offset && last.end > end) {
       // Damaged bytes, then a record whose header holds but whose end is missing: report the
       // damage, and let the incomplete record be judged as a torn tail on its own.
-      pieces.push({
-        type: 'damage',
-        offset: damage.offset,
-        end: last.start,
-        reason: damage.reason,
-        torn: false,
-        lastSeq: null,
-      });
+      closeDamage(last.start);
       damage = { offset: last.start, reason: `record seq ${last.seq} is incomplete`, last };
     }
     const first = decodeAt(buf.subarray(0, end), damage.offset);

@@ -78,10 +78,12 @@ export class IngestLog {
   private readonly segmentSize = new Map<string, number>();
   /** Segments that held damage, moved to quarantine at the next restart. */
   private readonly damaged = new Set<string>();
-  /** Length the current segment must be cut back to before the next append (a failed append's bytes). */
-  private cutTo: number | undefined;
+  /** A failed append may have left bytes past `currentBytes`: cut them before the next append. */
+  private uncut = false;
   /** Set from a failed append until a write succeeds again. */
   private failure: { cause: string; bytes: number } | undefined;
+  /** The write probe in flight: concurrent readiness checks share it (one scratch file at a time). */
+  private probing: Promise<string | undefined> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -148,7 +150,7 @@ export class IngestLog {
       else unlinkSync(path);
     }
     this.damaged.clear();
-    this.cutTo = undefined;
+    this.uncut = false;
     this.sealed = [];
     this.bytes = 0;
     this.lastSeq = nextSeq - 1;
@@ -162,8 +164,8 @@ export class IngestLog {
    */
   async append(record: LogRecord): Promise<void> {
     const buf = encodeRecord(record);
-    // Set once bytes may have reached the file: where they must be cut from if the append fails.
-    let start: number | undefined;
+    // Set once bytes may have reached the file (after `currentBytes`, which moves only on success).
+    let writing = false;
     try {
       this.cutFailedBytes();
       if (this.fd < 0) this.startSegment(record.seq);
@@ -172,7 +174,7 @@ export class IngestLog {
         this.closeCurrent();
         this.startSegment(record.seq);
       }
-      start = this.currentBytes;
+      writing = true;
       let off = 0;
       while (off < buf.length) {
         const { bytesWritten } = await writeAsync(this.fd, buf, off, buf.length - off);
@@ -180,7 +182,7 @@ export class IngestLog {
       }
       await fdatasyncAsync(this.fd);
     } catch (err) {
-      throw this.failed(err, record.seq, start, buf.length);
+      throw this.failed(err, record.seq, writing, buf.length);
     }
     this.bytes += buf.length;
     this.currentBytes += buf.length;
@@ -196,9 +198,16 @@ export class IngestLog {
    * and writes and syncs a scratch file as large as the failed record: readiness comes back once
    * the disk takes that much again, without waiting for traffic that a not-ready server gets none of.
    */
-  async writeProblem(): Promise<string | undefined> {
+  writeProblem(): Promise<string | undefined> {
     const failure = this.failure;
-    if (!failure) return undefined;
+    if (!failure) return Promise.resolve(undefined);
+    this.probing ??= this.probe(failure).finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  private async probe(failure: { cause: string; bytes: number }): Promise<string | undefined> {
     const path = join(this.dir, 'write-probe.tmp');
     try {
       this.cutFailedBytes();
@@ -234,27 +243,20 @@ export class IngestLog {
     this.closeCurrent();
   }
 
-  private failed(
-    err: unknown,
-    seq: number,
-    offset: number | undefined,
-    bytes: number,
-  ): UnavailableError {
+  private failed(err: unknown, seq: number, wrote: boolean, bytes: number): UnavailableError {
     const { code, cause } = describe(err);
+    if (wrote) this.uncut = true;
     let rolledBack = true;
-    if (offset !== undefined) this.cutTo = offset;
-    if (this.cutTo !== undefined) {
-      try {
-        this.cutFailedBytes();
-      } catch {
-        rolledBack = false;
-      }
+    try {
+      this.cutFailedBytes();
+    } catch {
+      rolledBack = false;
     }
     this.failure = { cause, bytes };
     this.observe({
       kind: 'append_failed',
       file: this.path,
-      offset: offset ?? this.currentBytes,
+      offset: this.currentBytes,
       seq,
       bytes,
       code,
@@ -269,10 +271,10 @@ export class IngestLog {
 
   /** Cuts a failed append's bytes off the current segment; throws while the disk refuses. */
   private cutFailedBytes(): void {
-    if (this.cutTo === undefined || this.fd < 0) return;
-    ftruncateSync(this.fd, this.cutTo);
+    if (!this.uncut || this.fd < 0) return;
+    ftruncateSync(this.fd, this.currentBytes);
     fdatasyncSync(this.fd);
-    this.cutTo = undefined;
+    this.uncut = false;
   }
 
   private startSegment(firstSeq: number): void {

@@ -1,5 +1,5 @@
-// The event_keys table as both dedupe modes use it: the row states, rendering rows as
-// TabSeparated, and reading the rows of a set of identities.
+// The event_keys table as both dedupe modes use it: the row states, writing rows, and reading the
+// rows of a set of identities.
 import type { ChConnection } from './client.js';
 import { lit, litList } from './quote.js';
 import { tsvInt, tsvString } from './tsv.js';
@@ -23,7 +23,7 @@ export const CLAIM = 0;
 export const COMMIT = 1;
 export const RELEASE = 2;
 
-export const KEY_COLUMNS = ['account_id', 'source', 'id', 'token', 'state', 'at'] as const;
+const KEY_COLUMNS = ['account_id', 'source', 'id', 'token', 'state', 'at'] as const;
 
 const READ_CHUNK = 2000;
 
@@ -35,14 +35,27 @@ export function keyOf(k: EventKey): string {
   return `${k.accountId.length}:${k.accountId}${k.source.length}:${k.source}${k.id}`;
 }
 
-/** event_keys rows (KEY_COLUMNS) as TabSeparated lines. */
-export function keyRows(keys: readonly EventKey[], token: string, state: number, at: number) {
-  const tail = `\t${tsvString(token)}\t${tsvInt(state)}\t${tsvInt(at)}\n`;
+/** keyOf of a row read from event_keys. */
+export function keyOfRow(r: KeyRow): string {
+  return keyOf({ accountId: r.account_id, source: r.source, id: r.id });
+}
+
+/** Writes one row per key of every claim, all in `state` at `at`, in one insert. */
+export function insertKeyRows(
+  conn: ChConnection,
+  claims: readonly { keys: readonly EventKey[]; token: string }[],
+  state: number,
+  at: number,
+  settings: Record<string, number>,
+): Promise<void> {
   let body = '';
-  for (const k of keys) {
-    body += `${tsvString(k.accountId)}\t${tsvString(k.source)}\t${tsvString(k.id)}${tail}`;
+  for (const c of claims) {
+    const tail = `\t${tsvString(c.token)}\t${tsvInt(state)}\t${tsvInt(at)}\n`;
+    for (const k of c.keys) {
+      body += `${tsvString(k.accountId)}\t${tsvString(k.source)}\t${tsvString(k.id)}${tail}`;
+    }
   }
-  return body;
+  return conn.insertTsv('event_keys', KEY_COLUMNS, body, settings);
 }
 
 /**

@@ -3,8 +3,8 @@
 // decision needs no clock, no grace and no retries:
 //
 //  - claim: every identity is chained behind the flush of this process that claimed it last and
-//    has not finished (a promise per identity), so claims of one identity are serialized; the
-//    commits of the identities nobody holds are read from event_keys at once;
+//    has not finished (a promise on that flush's hold), so claims of one identity are serialized;
+//    the commits of the identities nobody holds are read from event_keys at once;
 //  - decide: an identity whose previous holder committed is a duplicate; one whose previous holder
 //    released is read from event_keys then (a commit that timed out may still have landed); an
 //    identity found committed is a duplicate (stored by an earlier run of this process); the rest
@@ -19,20 +19,24 @@
 // they must use `writers: 'shared'`.
 import type { ChConnection } from './client.js';
 import type { Claim, Decision, Dedupe } from './dedupe.js';
-import { COMMIT, type EventKey, KEY_COLUMNS, keyOf, keyRows, readKeyRows } from './key-rows.js';
+import { COMMIT, type EventKey, insertKeyRows, keyOf, keyOfRow, readKeyRows } from './key-rows.js';
 
-/** One flush's hold on one identity: settled true once committed, false once released. */
+/**
+ * One flush's hold on one identity: settled true once committed, false once released. The promise
+ * of that outcome is made only when a later flush chains behind the hold: without contention (the
+ * usual case, up to a flush's 50 000 identities) there is none to allocate and await.
+ */
 interface Hold {
   id: string;
-  settle: (committed: boolean) => void;
   settled: boolean;
-  outcome: Promise<boolean>;
+  outcome?: Promise<boolean>;
+  resolve?: (committed: boolean) => void;
 }
 
 interface LocalClaim {
   holds: Hold[];
-  /** Per key, the outcome of the previous holder still in flight when this claim was made. */
-  before: (Promise<boolean> | undefined)[];
+  /** The keys (by index) chained behind a holder in flight when this claim was made. */
+  waits: { i: number; outcome: Promise<boolean> }[];
   /** Keys without such a holder that the claim's read found committed. */
   committed: Set<string>;
 }
@@ -55,18 +59,18 @@ export class LocalDedupe implements Dedupe {
   async claim(keys: readonly EventKey[]): Promise<Claim> {
     const token = `local-${(this.seq++).toString(36)}`;
     const holds: Hold[] = [];
-    const before: (Promise<boolean> | undefined)[] = [];
+    const waits: LocalClaim['waits'] = [];
     const free: EventKey[] = [];
-    for (const k of keys) {
+    keys.forEach((k, i) => {
       const id = keyOf(k);
-      const previous = this.latest.get(id)?.outcome;
-      before.push(previous);
-      if (!previous) free.push(k);
-      const hold = newHold(id);
+      const previous = this.latest.get(id);
+      if (previous) waits.push({ i, outcome: outcomeOf(previous) });
+      else free.push(k);
+      const hold: Hold = { id, settled: false };
       this.latest.set(id, hold);
       holds.push(hold);
-    }
-    const state: LocalClaim = { holds, before, committed: new Set() };
+    });
+    const state: LocalClaim = { holds, waits, committed: new Set() };
     this.claims.set(token, state);
     try {
       state.committed = await this.committed(free);
@@ -81,23 +85,27 @@ export class LocalDedupe implements Dedupe {
   async decide(keys: readonly EventKey[], claim: Claim): Promise<Decision> {
     const state = this.claims.get(claim.token);
     if (!state) throw new Error(`unknown local claim ${claim.token}`);
-    const owned = new Array<boolean>(keys.length).fill(false);
+    const owned = new Array<boolean>(keys.length).fill(true);
+    const duplicate = (i: number) => {
+      owned[i] = false;
+      this.settle(state.holds[i], true);
+    };
+    if (state.committed.size > 0) {
+      state.holds.forEach((h, i) => {
+        if (state.committed.has(h.id)) duplicate(i);
+      });
+    }
     const reread: number[] = [];
-    const earlier = await Promise.all(state.before);
-    earlier.forEach((committed, i) => {
-      const hold = state.holds[i];
-      if (!hold) return;
-      if (committed === true || state.committed.has(hold.id)) this.settle(hold, true);
-      else if (committed === false) reread.push(i);
-      else owned[i] = true;
-    });
+    if (state.waits.length > 0) {
+      const earlier = await Promise.all(state.waits.map((w) => w.outcome));
+      state.waits.forEach((w, j) => {
+        if (earlier[j]) duplicate(w.i);
+        else reread.push(w.i);
+      });
+    }
     if (reread.length > 0) {
       const committed = await this.committed(reread.map((i) => keys[i] as EventKey));
-      for (const i of reread) {
-        const hold = state.holds[i];
-        if (hold && committed.has(hold.id)) this.settle(hold, true);
-        else owned[i] = true;
-      }
+      for (const i of reread) if (committed.has(state.holds[i]?.id ?? '')) duplicate(i);
     }
     this.forgetIfDone(claim.token, state);
     return { claim, owned };
@@ -106,13 +114,11 @@ export class LocalDedupe implements Dedupe {
   private async committed(keys: readonly EventKey[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const rows = await readKeyRows(this.conn, keys, `state = ${COMMIT}`);
-    return new Set(rows.map((r) => keyOf({ accountId: r.account_id, source: r.source, id: r.id })));
+    return new Set(rows.map(keyOfRow));
   }
 
   async commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]) {
-    let body = '';
-    for (const c of claims) body += keyRows(c.keys, c.token, COMMIT, Date.now());
-    await this.conn.insertTsv('event_keys', KEY_COLUMNS, body, this.insertSettings);
+    await insertKeyRows(this.conn, claims, COMMIT, Date.now(), this.insertSettings);
     for (const c of claims) this.finish(c.keys, c.token, true);
   }
 
@@ -141,15 +147,15 @@ export class LocalDedupe implements Dedupe {
   private settle(hold: Hold | undefined, committed: boolean): void {
     if (!hold || hold.settled) return;
     hold.settled = true;
-    hold.settle(committed);
+    hold.resolve?.(committed);
     if (this.latest.get(hold.id) === hold) this.latest.delete(hold.id);
   }
 }
 
-function newHold(id: string): Hold {
-  let settle: (committed: boolean) => void = () => undefined;
-  const outcome = new Promise<boolean>((resolve) => {
-    settle = resolve;
+/** The outcome of a hold still open, for a flush that chains behind it. */
+function outcomeOf(hold: Hold): Promise<boolean> {
+  hold.outcome ??= new Promise<boolean>((resolve) => {
+    hold.resolve = resolve;
   });
-  return { id, settle, settled: false, outcome };
+  return hold.outcome;
 }

@@ -37,10 +37,10 @@ import {
   CLAIM,
   COMMIT,
   type EventKey,
-  KEY_COLUMNS,
+  insertKeyRows,
   type KeyRow,
   keyOf,
-  keyRows,
+  keyOfRow,
   RELEASE,
   readKeyRows,
 } from './key-rows.js';
@@ -104,11 +104,8 @@ export class SharedDedupe implements Dedupe {
     }
   }
 
-  async commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]) {
-    const at = this.now();
-    let body = '';
-    for (const c of claims) body += keyRows(c.keys, c.token, COMMIT, at);
-    await this.conn.insertTsv('event_keys', KEY_COLUMNS, body, this.opts.insertSettings);
+  commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]): Promise<void> {
+    return insertKeyRows(this.conn, claims, COMMIT, this.now(), this.opts.insertSettings);
   }
 
   release(keys: readonly EventKey[], token: string): Promise<void> {
@@ -129,7 +126,7 @@ export class SharedDedupe implements Dedupe {
       const rows = await readKeyRows(this.conn, pending, `token != ${lit(claim.token)}`);
       const byKey = new Map<string, KeyRow[]>();
       for (const r of rows) {
-        const id = keyOf({ accountId: r.account_id, source: r.source, id: r.id });
+        const id = keyOfRow(r);
         const list = byKey.get(id);
         if (list) list.push(r);
         else byKey.set(id, [r]);
@@ -171,12 +168,7 @@ export class SharedDedupe implements Dedupe {
   }
 
   private write(keys: readonly EventKey[], token: string, state: number, at: number) {
-    return this.conn.insertTsv(
-      'event_keys',
-      KEY_COLUMNS,
-      keyRows(keys, token, state, at),
-      this.opts.insertSettings,
-    );
+    return insertKeyRows(this.conn, [{ keys, token }], state, at, this.opts.insertSettings);
   }
 }
 

@@ -1,0 +1,232 @@
+// Runs the rewrites compaction-policy.ts asks for, on a connection of their own. A rewrite is one
+// long transaction that deletes a chunk's meter rows and inserts them again sorted; folds keep
+// appending meanwhile on the writer connection. DuckDB's MVCC keeps both right: rows a fold
+// commits after the rewrite took its snapshot are neither deleted nor copied by it (they stay,
+// unsorted, and count as activity for a later rewrite), and appends never conflict with deletes
+// of other rows. Deletes of meter rows by others (backfill) would conflict, so they and the
+// rewrites take turns through `exclusive`.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  type Chunk,
+  COMPACTED_ORDER,
+  type CompactionSettings,
+  chunkKey,
+  DAY_MS,
+  type DayActivity,
+  DEFAULT_COMPACTION,
+  dueChunks,
+  resumedActivity,
+} from './compaction-policy.js';
+import type { DayCounts } from './fold-append.js';
+import { num, readRows } from './row-decoding.js';
+import { lit } from './sql-quote.js';
+import { SerialChain } from './write-pipeline.js';
+
+export type CompactorOptions = Partial<CompactionSettings> & {
+  /** Period of the background rewrites; 0 or less: only `compactNow` rewrites. */
+  intervalMs?: number;
+  now?: () => number;
+  /**
+   * Tests only: awaited inside each rewrite transaction once it has copied its range, before it
+   * deletes the range and commits.
+   */
+  holdRewrite?: () => Promise<void>;
+};
+
+export class Compactor {
+  /** Rows committed per UTC day since that day's last rewrite (see compaction-policy.ts). */
+  private readonly activity = new Map<number, DayActivity>();
+  /** Row count of each chunk's last rewrite, by `chunkKey` (table compacted_chunks). */
+  private rewritten = new Map<string, number>();
+  private readonly settings: CompactionSettings;
+  private readonly clock: () => number;
+  private readonly intervalMs: number;
+  private readonly holdRewrite: (() => Promise<void>) | undefined;
+  /** Rewrites and the other deletes of meter rows, one at a time. */
+  private readonly exclusion = new SerialChain();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    /** The compactor's own connection: its transactions never wait for the writer's. */
+    private readonly conn: DuckDBConnection,
+    opts: CompactorOptions = {},
+  ) {
+    const { intervalMs = 5_000, now, holdRewrite, ...settings } = opts;
+    this.settings = { ...DEFAULT_COMPACTION, ...settings };
+    this.clock = now ?? Date.now;
+    this.intervalMs = intervalMs;
+    this.holdRewrite = holdRewrite;
+  }
+
+  /** Runs `fn` when no rewrite runs, and keeps rewrites off until it settled. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusion.run(fn);
+  }
+
+  /** Meter rows a committed transaction added, per UTC day. */
+  noteRows(days: DayCounts): void {
+    const at = this.clock();
+    for (const [day, rows] of days) {
+      const a = this.activity.get(day);
+      if (a) {
+        a.rows += rows;
+        a.lastAppendAt = at;
+      } else this.activity.set(day, { rows, lastAppendAt: at });
+    }
+  }
+
+  /** Rebuilds the activity from row counts against what compaction recorded when it last ran. */
+  async resume(): Promise<void> {
+    const pairs = async (sql: string, key: string) =>
+      (await readRows(this.conn, sql)).map((r) => [r[key], num(r.rows)] as const);
+    const days = new Map(
+      (
+        await pairs(
+          `SELECT time // ${lit(DAY_MS)} AS day, count(*) AS rows FROM meter_rows GROUP BY day`,
+          'day',
+        )
+      ).map(([d, n]) => [num(d), n]),
+    );
+    const sorted = new Map(
+      (await pairs('SELECT day, rows FROM compacted_days', 'day')).map(([d, n]) => [num(d), n]),
+    );
+    this.rewritten = new Map(
+      (await pairs('SELECT chunk, rows FROM compacted_chunks', 'chunk')).map(([c, n]) => [
+        String(c),
+        n,
+      ]),
+    );
+    this.activity.clear();
+    for (const [day, a] of resumedActivity(days, sorted, this.rewritten)) this.activity.set(day, a);
+  }
+
+  /** Starts the background rewrites (unless the interval is 0). */
+  start(): void {
+    if (this.intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      // A failed rewrite leaves the rows as they were (unsorted but correct); the next tick retries.
+      if (!this.running) this.compactNow().catch(() => undefined);
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for the rewrite under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Chunks that are closed and wait for a rewrite, quiet or not (0 once compaction caught up). */
+  backlog(): number {
+    return dueChunks(this.activity, this.rewritten, this.clock(), {
+      ...this.settings,
+      quietMs: 0,
+    }).length;
+  }
+
+  /** Rewrites every chunk that is due now, sorted by subject; returns the chunks rewritten. */
+  compactNow(): Promise<Chunk[]> {
+    const before = this.running?.catch(() => undefined);
+    const run = (async () => {
+      await before;
+      const done: Chunk[] = [];
+      for (const chunk of dueChunks(this.activity, this.rewritten, this.clock(), this.settings)) {
+        if (this.stopped) break;
+        await this.exclusive(() => this.rewriteChunk(chunk));
+        done.push(chunk);
+      }
+      return done;
+    })();
+    const tracked = run.finally(() => {
+      if (this.running === tracked) this.running = undefined;
+    });
+    this.running = tracked;
+    return run;
+  }
+
+  private async rewriteChunk(chunk: Chunk): Promise<void> {
+    // Taken before any rewrite transaction starts (DuckDB takes the snapshot at its first
+    // statement), so every row counted here is in the rewrite; rows counted later stay activity.
+    const counted = new Map(chunk.days.map((d) => [d, this.activity.get(d)?.rows ?? 0]));
+    if (chunk.kind === 'month') {
+      const [row] = await readRows(
+        this.conn,
+        `SELECT count(*) AS n FROM meter_rows WHERE time >= ${lit(chunk.start)} AND time < ${lit(chunk.end)}`,
+      );
+      const count = num(row?.n);
+      if (count > this.settings.monthMaxRows) {
+        for (const day of chunk.days) {
+          if ((counted.get(day) ?? 0) > 0) await this.rewriteRange(day * DAY_MS);
+        }
+        await this.recordChunk(chunkKey('month', chunk.start), count);
+        this.settle(chunk, counted);
+        return;
+      }
+    }
+    await this.rewriteRange(chunk.start, chunk.end, chunkKey(chunk.kind, chunk.start));
+    this.settle(chunk, counted);
+  }
+
+  /** Takes the rewritten rows off the activity; rows committed during the rewrite stay. */
+  private settle(chunk: Chunk, counted: ReadonlyMap<number, number>): void {
+    for (const day of chunk.days) {
+      const a = this.activity.get(day);
+      if (!a) continue;
+      const rest = a.rows - (counted.get(day) ?? 0);
+      if (rest > 0) a.rows = rest;
+      else if (chunk.kind === 'month') this.activity.delete(day);
+      else a.rows = 0; // sorted as a day; the month is rewritten once it closes
+    }
+  }
+
+  /** A chunk's row count at its rewrite, kept in memory and in compacted_chunks for the next start. */
+  private async recordChunk(key: string, rows: number): Promise<void> {
+    await this.conn.run(
+      `INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`,
+    );
+    this.rewritten.set(key, rows);
+  }
+
+  /**
+   * One transaction: the rows of [from, to) deleted and inserted again in sorted order, and the
+   * day counts (and the chunk's, under `key`) recorded for the next start.
+   */
+  private async rewriteRange(
+    from: number,
+    to: number = from + DAY_MS,
+    key: string = chunkKey('day', from),
+  ): Promise<void> {
+    const c = this.conn;
+    const range = `time >= ${lit(from)} AND time < ${lit(to)}`;
+    await c.run('BEGIN TRANSACTION');
+    let rows: number;
+    try {
+      await c.run(
+        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
+      );
+      const [copied] = await readRows(c, 'SELECT count(*) AS n FROM compact_chunk');
+      rows = num(copied?.n);
+      // Here the snapshot is taken and the range copied: rows committed from now on must survive
+      // the delete below and stay out of the copy.
+      await this.holdRewrite?.();
+      await c.run(`DELETE FROM meter_rows WHERE ${range}`);
+      await c.run('INSERT INTO meter_rows SELECT * FROM compact_chunk');
+      const days = `day >= ${lit(from / DAY_MS)} AND day < ${lit(to / DAY_MS)}`;
+      await c.run(`DELETE FROM compacted_days WHERE ${days}`);
+      await c.run(
+        `INSERT INTO compacted_days SELECT time // ${lit(DAY_MS)} AS day, count(*) FROM compact_chunk GROUP BY day`,
+      );
+      await c.run(`INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`);
+      await c.run('DROP TABLE compact_chunk');
+      await c.run('COMMIT');
+    } catch (err) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);
+      throw err;
+    }
+    this.rewritten.set(key, rows);
+  }
+}

@@ -1,0 +1,104 @@
+// Reads of events and meter rows on the reader connections. Each first waits until every event
+// acknowledged before it is folded into DuckDB, so an acknowledged event is visible to the next read.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  CoverageRow,
+  DistinctValuesQuery,
+  EventListQuery,
+  EventReader,
+  FirstSeenRow,
+  GroupEstimateQuery,
+  NumericRow,
+  StoredEvent,
+  UniqueRow,
+  UsageReader,
+} from '../ports.js';
+import { compileEstimateGroups, limited } from './compile-estimate.js';
+import { compileListEvents } from './compile-events.js';
+import {
+  compileCoverage,
+  compileDistinctValues,
+  compileFirstSeen,
+  compileNumeric,
+  compileUnique,
+} from './compile-usage.js';
+import {
+  EVENT_COLUMNS,
+  num,
+  type Row,
+  readRows,
+  toCoverage,
+  toEvent,
+  toFirstSeen,
+  toNumeric,
+  toUnique,
+} from './row-decoding.js';
+import { lit } from './sql-quote.js';
+
+export class DuckDbUsageReader implements UsageReader, EventReader {
+  constructor(
+    /** A reader connection (the store rotates among a few). */
+    private readonly reader: () => DuckDBConnection,
+    /** Resolves once every event acknowledged so far is in DuckDB. */
+    private readonly visible: () => Promise<void>,
+  ) {}
+
+  /** `sql`'s rows, after every acknowledged event is folded. */
+  async dataRows(sql: string): Promise<Row[]> {
+    await this.visible();
+    return readRows(this.reader(), sql);
+  }
+
+  async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
+    return (await this.dataRows(compileListEvents(q))).map(toEvent);
+  }
+
+  async scanEvents(
+    accountId: string,
+    eventType: string,
+    onBatch: (events: StoredEvent[]) => Promise<void>,
+  ): Promise<void> {
+    await this.visible();
+    const result = await this.reader().stream(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
+    );
+    const names = result.deduplicatedColumnNames();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      await onBatch(chunk.getRowObjects(names).map(toEvent));
+    }
+  }
+
+  async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
+    const rows = await this.dataRows(limited(compileNumeric(q), q));
+    return rows.map((r) => toNumeric(r, q.groupBy.length, q.latest === true));
+  }
+
+  async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
+    const rows = await this.dataRows(limited(compileUnique(q), q));
+    return rows.map((r) => toUnique(r, q.groupBy.length));
+  }
+
+  async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
+    const rows = await this.dataRows(limited(compileFirstSeen(q, period), q));
+    return rows.map((r) => toFirstSeen(r, q.groupBy.length));
+  }
+
+  async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
+    const rows = await this.dataRows(limited(compileCoverage(q, span), q));
+    return rows.map((r) => toCoverage(r, q.groupBy.length));
+  }
+
+  async distinctValues(q: DistinctValuesQuery): Promise<string[]> {
+    return (await this.dataRows(compileDistinctValues(q))).map((r) => String(r.v));
+  }
+
+  async estimateGroups(q: GroupEstimateQuery): Promise<number> {
+    if (q.groupBy.length === 0) return 1;
+    const [row] = await this.dataRows(compileEstimateGroups(q));
+    return num(row?.g);
+  }
+}

@@ -1,0 +1,351 @@
+// The embedded store's write path: appends are deduplicated, made durable in the ingest log
+// (group commit, one fsync) and acknowledged; a background loop folds them into DuckDB in large
+// transactions on the writer connection. Every statement on the writer connection runs in one
+// chain, so the connection's transactions never interleave.
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { UnavailableError } from '../../errors/domain-errors.js';
+import { identityHash } from '../../lib/hash.js';
+import type { AppendResult, IngestItem, RowWithEvent } from '../ports.js';
+import type { DedupeIndex } from './dedupe-index.js';
+import { appendItems, appendMeterRow, type DayCounts } from './fold-append.js';
+import type { IngestLog, LogRecord } from './ingest-log.js';
+import { num, readRows } from './row-decoding.js';
+import { lit, litList } from './sql-quote.js';
+
+/**
+ * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
+ * logged. It bounds memory and the acknowledged -> visible delay (a fold of this many events takes
+ * about half a second), and turns overload into slower acknowledgements, then into the ingest
+ * queue's 503, instead of an ever longer backlog.
+ */
+const MAX_UNAPPLIED_EVENTS = 20_000;
+/** Events folded into DuckDB in one transaction at most. */
+const MAX_APPLY_EVENTS = 100_000;
+
+/** Runs functions one after another, each after the previous settled (failed or not). */
+export class SerialChain {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+interface Job {
+  items: IngestItem[];
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface WritePipelineParts {
+  writer: DuckDBConnection;
+  /** Appenders of the writer connection on `events` and `meter_rows`. */
+  eventAppender: DuckDBAppender;
+  rowAppender: DuckDBAppender;
+  log: IngestLog;
+  /** In-memory index of stored identities, loaded by `loadDedupeIndex`. */
+  dedupe: DedupeIndex;
+  /** A reader connection, for confirming candidate duplicates. */
+  reader: () => DuckDBConnection;
+  /** Meter rows per UTC day, called after the transaction that added them committed. */
+  onCommitted: (days: DayCounts) => void;
+}
+
+/** The last log record DuckDB folded (table ingest_state). */
+export async function readAppliedSeq(conn: DuckDBConnection): Promise<number> {
+  const [row] = await readRows(conn, 'SELECT applied_seq FROM ingest_state');
+  return num(row?.applied_seq ?? 0);
+}
+
+export class WritePipeline {
+  private readonly chain = new SerialChain();
+  private pending: Job[] = [];
+  private flushing = false;
+  /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
+  private unapplied: LogRecord[] = [];
+  private unappliedEvents = 0;
+  /** Identities of the events in `unapplied`: duplicates of these are caught before DuckDB has them. */
+  private readonly unappliedIds = new Set<string>();
+  private applying = false;
+  private loggedSeq = 0;
+  private appliedSeq = 0;
+  private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Set while folding fails: reads that need the unfolded events fail instead of waiting. */
+  private foldError: UnavailableError | undefined;
+  private foldListeners: (() => void)[] = [];
+
+  constructor(private readonly p: WritePipelineParts) {}
+
+  /** Bytes the ingest log holds on disk. */
+  get logBytes(): number {
+    return this.p.log.size;
+  }
+
+  /** Runs `fn` with the write connection, after every write queued before it. */
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    return this.chain.run(fn);
+  }
+
+  /** One statement on the writer connection, in the chain. */
+  write(sql: string): Promise<void> {
+    return this.serialize(async () => {
+      await this.p.writer.run(sql);
+    });
+  }
+
+  /** Folds the log records DuckDB lacks (acknowledged before a crash), then empties the log. */
+  async recover(records: LogRecord[], appliedSeq: number): Promise<void> {
+    this.appliedSeq = appliedSeq;
+    const missing = records.filter((r) => r.seq > this.appliedSeq);
+    if (missing.length > 0) await this.commitRecords(missing);
+    for (const r of missing) this.appliedSeq = Math.max(this.appliedSeq, r.seq);
+    this.loggedSeq = this.appliedSeq;
+    this.p.log.restart(this.appliedSeq + 1);
+  }
+
+  async loadDedupeIndex(): Promise<void> {
+    const result = await this.p.writer.stream(
+      'SELECT (key_hash >> 32)::UINTEGER AS hi, (key_hash & 4294967295)::UINTEGER AS lo FROM events',
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const { hi, lo } = chunk.getColumnsObject(['hi', 'lo']) as { hi: number[]; lo: number[] };
+      for (let i = 0; i < hi.length; i++) this.p.dedupe.add(hi[i] ?? 0, lo[i] ?? 0);
+    }
+  }
+
+  /** Resolves once every event acknowledged so far is in DuckDB. */
+  visible(): Promise<void> {
+    const seq = this.loggedSeq;
+    if (this.appliedSeq >= seq) return Promise.resolve();
+    if (this.foldError) return Promise.reject(this.foldError);
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+
+  /** Why acknowledged events cannot reach DuckDB or the log cannot take more, or undefined. */
+  async writeProblem(): Promise<string | undefined> {
+    const log = await this.p.log.writeProblem();
+    if (log) return `the ingest log cannot write: ${log}`;
+    return this.foldError?.message;
+  }
+
+  append(items: IngestItem[]): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ items, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flushLoop());
+      }
+    });
+  }
+
+  /**
+   * Atomically replaces a meter's rows with those `produce` emits. The caller waits for
+   * `visible()` first: inside the chain it would deadlock with the fold queued behind it.
+   */
+  replaceMeterRows(
+    meterId: string,
+    accountId: string,
+    produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const { writer, rowAppender } = this.p;
+    return this.serialize(async () => {
+      const days: DayCounts = new Map();
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        await writer.run(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+        await produce(async (rows) => {
+          for (const row of rows) appendMeterRow(rowAppender, row, accountId, days);
+          rowAppender.flushSync();
+        });
+        await writer.run('COMMIT');
+      } catch (err) {
+        rowAppender.clear();
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      this.p.onCommitted(days);
+    });
+  }
+
+  deleteMeterRows(meterId: string): Promise<void> {
+    return this.write(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+  }
+
+  /** Waits until every accepted batch is logged and folded and the writer chain is idle. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.applying) await new Promise((r) => setTimeout(r, 5));
+    await this.serialize(async () => undefined);
+  }
+
+  /** After `drain`: empties the log (everything is folded) and closes it and the appenders. */
+  close(): void {
+    // An empty log makes the next start quick. If the disk refuses even that, the folded records
+    // stay and the next start skips them.
+    try {
+      this.p.log.restart(this.appliedSeq + 1);
+    } catch {
+      // Left for the next start.
+    }
+    this.p.log.close();
+    this.p.eventAppender.closeSync();
+    this.p.rowAppender.closeSync();
+  }
+
+  private nextFold(): Promise<void> {
+    return new Promise((resolve) => this.foldListeners.push(resolve));
+  }
+
+  /** Group commit: every batch that arrived while the previous log write ran shares one fsync. */
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      while (this.unappliedEvents > MAX_UNAPPLIED_EVENTS) await this.nextFold();
+      const jobs = this.pending.splice(0);
+      try {
+        const results = await this.logJobs(jobs);
+        for (const [i, job] of jobs.entries()) job.resolve(results[i] as AppendResult);
+      } catch (err) {
+        for (const job of jobs) job.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+
+  /** Decides duplicates, makes the new events durable in the log and queues them for DuckDB. */
+  private async logJobs(jobs: Job[]): Promise<AppendResult[]> {
+    const identities = jobs.map((job) => job.items.map((it) => identityOf(it)));
+    const hashes = jobs.map((job) =>
+      job.items.map((it) => identityHash(it.event.accountId, it.event.source, it.event.id)),
+    );
+    // Ask DuckDB only about index hits that are not waiting in the log: anything that left the
+    // log's queue was committed first, so the reader sees it. The waiting ones are judged now,
+    // because a fold may finish (and forget them) during the lookup.
+    const candidates: bigint[] = [];
+    const waiting = new Set<string>();
+    for (const [j, hs] of hashes.entries()) {
+      for (const [i, [hi, lo]] of hs.entries()) {
+        if (!this.p.dedupe.has(hi, lo)) continue;
+        const identity = identities[j]?.[i] as string;
+        if (this.unappliedIds.has(identity)) waiting.add(identity);
+        else candidates.push((BigInt(hi) << 32n) | BigInt(lo));
+      }
+    }
+    const stored = new Set<string>();
+    if (candidates.length > 0) {
+      const found = await readRows(
+        this.p.reader(),
+        `SELECT account_id, source, id FROM events WHERE key_hash IN (${litList(candidates)})`,
+      );
+      for (const r of found) stored.add(`${r.account_id}\u0000${r.source}\u0000${r.id}`);
+    }
+    const results: AppendResult[] = [];
+    const accepted: IngestItem[] = [];
+    const acceptedIds: string[] = [];
+    for (const [j, job] of jobs.entries()) {
+      const duplicates: number[] = [];
+      for (const [i, item] of job.items.entries()) {
+        const identity = identities[j]?.[i] as string;
+        if (stored.has(identity) || waiting.has(identity) || this.unappliedIds.has(identity)) {
+          duplicates.push(i);
+          continue;
+        }
+        const [hi, lo] = (hashes[j] as [number, number][])[i] as [number, number];
+        this.p.dedupe.add(hi, lo);
+        this.unappliedIds.add(identity);
+        acceptedIds.push(identity);
+        accepted.push(item);
+      }
+      results.push({ duplicates });
+    }
+    if (accepted.length === 0) return results;
+    const record: LogRecord = { seq: this.loggedSeq + 1, items: accepted };
+    try {
+      await this.p.log.append(record);
+    } catch (err) {
+      // Not durable, so not accepted: forget the identities (the index only ever over-reports).
+      for (const id of acceptedIds) this.unappliedIds.delete(id);
+      throw err;
+    }
+    this.loggedSeq = record.seq;
+    this.unapplied.push(record);
+    this.unappliedEvents += accepted.length;
+    if (!this.applying) {
+      this.applying = true;
+      setImmediate(() => void this.applyLoop());
+    }
+    return results;
+  }
+
+  /** Folds logged records into DuckDB, as many as have gathered, in one transaction each round. */
+  private async applyLoop(): Promise<void> {
+    while (this.unapplied.length > 0) {
+      let take = 0;
+      let events = 0;
+      while (take < this.unapplied.length && (take === 0 || events < MAX_APPLY_EVENTS)) {
+        events += (this.unapplied[take] as LogRecord).items.length;
+        take++;
+      }
+      const batch = this.unapplied.slice(0, take);
+      try {
+        await this.serialize(() => this.commitRecords(batch));
+        this.foldError = undefined;
+      } catch (err) {
+        // The events are durable in the log; try again shortly (e.g. after disk space is freed).
+        // Meanwhile reads that need them fail with a clear error rather than hang.
+        this.foldError = new UnavailableError(
+          `acknowledged events cannot be written to DuckDB yet: ${err instanceof Error ? err.message : String(err)}`,
+          1,
+        );
+        for (const w of this.waiters.splice(0)) w.reject(this.foldError);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      this.unapplied.splice(0, take);
+      this.unappliedEvents -= events;
+      for (const record of batch) {
+        for (const it of record.items) this.unappliedIds.delete(identityOf(it));
+      }
+      this.appliedSeq = (batch[batch.length - 1] as LogRecord).seq;
+      const ready = this.waiters.filter((w) => w.seq <= this.appliedSeq);
+      this.waiters = this.waiters.filter((w) => w.seq > this.appliedSeq);
+      for (const w of ready) w.resolve();
+      for (const listener of this.foldListeners.splice(0)) listener();
+      try {
+        this.p.log.release(this.appliedSeq);
+      } catch {
+        // A segment that cannot be deleted now is deleted at the next start; its records are
+        // folded, so replay skips them.
+      }
+    }
+    this.applying = false;
+  }
+
+  /** One fold: the records' events and meter rows, and the last seq, in one transaction. */
+  private async commitRecords(records: LogRecord[]): Promise<void> {
+    const { writer, eventAppender, rowAppender } = this.p;
+    const days: DayCounts = new Map();
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      await appendItems(records, eventAppender, rowAppender, days);
+      eventAppender.flushSync();
+      rowAppender.flushSync();
+      const last = (records[records.length - 1] as LogRecord).seq;
+      await writer.run(`UPDATE ingest_state SET applied_seq = ${lit(last)}`);
+      await writer.run('COMMIT');
+    } catch (err) {
+      eventAppender.clear();
+      rowAppender.clear();
+      await writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    // Counted once committed: a rewrite that starts later sees these rows (compactor.ts).
+    this.p.onCommitted(days);
+  }
+}
+
+function identityOf(it: IngestItem): string {
+  return `${it.event.accountId}\u0000${it.event.source}\u0000${it.event.id}`;
+}

@@ -24,7 +24,7 @@ import type {
 } from '../ports.js';
 import type { Chunk } from './compaction-policy.js';
 import { Compactor, type CompactorOptions } from './compactor.js';
-import { DedupeIndex } from './dedupe-index.js';
+import type { DayDedupeStats } from './day-dedupe.js';
 import { IngestLog } from './ingest-log.js';
 import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
 import { MetadataRepo } from './metadata-repo.js';
@@ -43,6 +43,8 @@ export interface EmbeddedStoreOptions {
   compaction?: CompactorOptions;
   /** Ingest log damage policy and reporting (ingest-log.ts, docs/operations.md). */
   ingestLog?: { onDamage?: OnDamage; observer?: IngestLogObserver };
+  /** Memory bound of the dedupe cache of recent days' identities (default 64 MiB). */
+  dedupeBudgetBytes?: number;
 }
 
 interface Connections {
@@ -119,13 +121,14 @@ export class DuckDbStore implements Store {
       eventAppender: await writer.createAppender('events'),
       rowAppender: await writer.createAppender('meter_rows'),
       log,
-      dedupe: new DedupeIndex(),
+      ...(opts.dedupeBudgetBytes === undefined
+        ? {}
+        : { dedupeBudgetBytes: opts.dedupeBudgetBytes }),
       reader,
       onCommitted: (days) => compactor.noteRows(days),
     });
     const store = new DuckDbStore(conns, file, pipeline, compactor, reader);
     await pipeline.recover(records, appliedSeq);
-    await pipeline.loadDedupeIndex();
     await compactor.resume();
     compactor.start();
     return store;
@@ -231,6 +234,11 @@ export class DuckDbStore implements Store {
   }
 
   // ---- compaction and lifecycle ---------------------------------------------------------------
+
+  /** The dedupe cache of recent days' identities: resident days and bytes, loads (day-dedupe.ts). */
+  dedupeStats(): DayDedupeStats {
+    return this.pipeline.dedupe.stats();
+  }
 
   /** Chunks that are closed and wait for a rewrite, quiet or not (0 once compaction caught up). */
   compactionBacklog(): number {

@@ -6,11 +6,12 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UnavailableError } from '../../errors/domain-errors.js';
 import { identityHash } from '../../lib/hash.js';
 import type { AppendResult, IngestItem, RowWithEvent } from '../ports.js';
-import type { DedupeIndex } from './dedupe-index.js';
+import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile-dedupe.js';
+import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendItems, appendMeterRow, type DayCounts } from './fold-append.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
 import { num, readRows } from './row-decoding.js';
-import { lit, litList } from './sql-quote.js';
+import { lit } from './sql-quote.js';
 
 /**
  * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
@@ -45,8 +46,8 @@ export interface WritePipelineParts {
   eventAppender: DuckDBAppender;
   rowAppender: DuckDBAppender;
   log: IngestLog;
-  /** In-memory index of stored identities, loaded by `loadDedupeIndex`. */
-  dedupe: DedupeIndex;
+  /** Bound on the memory of the dedupe day sets (day-dedupe.ts). */
+  dedupeBudgetBytes?: number;
   /** A reader connection, for confirming candidate duplicates. */
   reader: () => DuckDBConnection;
   /** Meter rows per UTC day, called after the transaction that added them committed. */
@@ -66,8 +67,13 @@ export class WritePipeline {
   /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
   private unapplied: LogRecord[] = [];
   private unappliedEvents = 0;
-  /** Identities of the events in `unapplied`: duplicates of these are caught before DuckDB has them. */
-  private readonly unappliedIds = new Set<string>();
+  /**
+   * Identities (and day keys) of the events accepted and not yet folded: duplicates of these are
+   * caught before DuckDB has them, and a dedupe day loaded meanwhile includes them.
+   */
+  private readonly unappliedIds = new Map<string, DayKey>();
+  /** Which stored identities each UTC day of event time holds, for the days in use (bounded). */
+  readonly dedupe: DayDedupe;
   private applying = false;
   private loggedSeq = 0;
   private appliedSeq = 0;
@@ -76,7 +82,12 @@ export class WritePipeline {
   private foldError: UnavailableError | undefined;
   private foldListeners: (() => void)[] = [];
 
-  constructor(private readonly p: WritePipelineParts) {}
+  constructor(private readonly p: WritePipelineParts) {
+    this.dedupe = new DayDedupe({
+      loadDay: (day) => this.loadDay(day),
+      ...(p.dedupeBudgetBytes === undefined ? {} : { budgetBytes: p.dedupeBudgetBytes }),
+    });
+  }
 
   /** Bytes the ingest log holds on disk. */
   get logBytes(): number {
@@ -105,16 +116,22 @@ export class WritePipeline {
     this.p.log.restart(this.appliedSeq + 1);
   }
 
-  async loadDedupeIndex(): Promise<void> {
-    const result = await this.p.writer.stream(
-      'SELECT (key_hash >> 32)::UINTEGER AS hi, (key_hash & 4294967295)::UINTEGER AS lo FROM events',
-    );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const { hi, lo } = chunk.getColumnsObject(['hi', 'lo']) as { hi: number[]; lo: number[] };
-      for (let i = 0; i < hi.length; i++) this.p.dedupe.add(hi[i] ?? 0, lo[i] ?? 0);
-    }
+  /**
+   * A day's stored identities for the dedupe cache: those accepted and not yet folded, captured
+   * now (a fold may commit them after the scan's snapshot), then DuckDB's rows of that day.
+   */
+  private loadDay(day: number): AsyncIterable<KeyChunk> {
+    const waiting = [...this.unappliedIds.values()].filter((k) => k.day === day);
+    const reader = this.p.reader();
+    return (async function* () {
+      yield { hi: waiting.map((k) => k.hi), lo: waiting.map((k) => k.lo) };
+      const result = await reader.stream(compileDayKeys(day));
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        yield chunk.getColumnsObject(['hi', 'lo']) as unknown as KeyChunk;
+      }
+    })();
   }
 
   /** Resolves once every event acknowledged so far is in DuckDB. */
@@ -217,29 +234,28 @@ export class WritePipeline {
   /** Decides duplicates, makes the new events durable in the log and queues them for DuckDB. */
   private async logJobs(jobs: Job[]): Promise<AppendResult[]> {
     const identities = jobs.map((job) => job.items.map((it) => identityOf(it)));
-    const hashes = jobs.map((job) =>
-      job.items.map((it) => identityHash(it.event.accountId, it.event.source, it.event.id)),
-    );
-    // Ask DuckDB only about index hits that are not waiting in the log: anything that left the
+    const keys = jobs.map((job) => job.items.map((it) => dayKeyOf(it)));
+    const verdicts = await this.dedupe.candidates(keys.flat());
+    // Ask DuckDB only about candidates that are not waiting in the log: anything that left the
     // log's queue was committed first, so the reader sees it. The waiting ones are judged now,
     // because a fold may finish (and forget them) during the lookup.
-    const candidates: bigint[] = [];
+    const candidates: DayKey[] = [];
     const waiting = new Set<string>();
-    for (const [j, hs] of hashes.entries()) {
-      for (const [i, [hi, lo]] of hs.entries()) {
-        if (!this.p.dedupe.has(hi, lo)) continue;
+    let k = 0;
+    for (const [j, ks] of keys.entries()) {
+      for (const [i, key] of ks.entries()) {
+        if (verdicts[k++] === 'new') continue;
         const identity = identities[j]?.[i] as string;
         if (this.unappliedIds.has(identity)) waiting.add(identity);
-        else candidates.push((BigInt(hi) << 32n) | BigInt(lo));
+        else candidates.push(key);
       }
     }
     const stored = new Set<string>();
-    if (candidates.length > 0) {
-      const found = await readRows(
-        this.p.reader(),
-        `SELECT account_id, source, id FROM events WHERE key_hash IN (${litList(candidates)})`,
-      );
-      for (const r of found) stored.add(`${r.account_id}\u0000${r.source}\u0000${r.id}`);
+    const confirm = compileConfirm(candidates);
+    if (confirm) {
+      for (const r of await readRows(this.p.reader(), confirm)) {
+        stored.add(`${r.account_id}\u0000${r.source}\u0000${r.id}`);
+      }
     }
     const results: AppendResult[] = [];
     const accepted: IngestItem[] = [];
@@ -252,9 +268,9 @@ export class WritePipeline {
           duplicates.push(i);
           continue;
         }
-        const [hi, lo] = (hashes[j] as [number, number][])[i] as [number, number];
-        this.p.dedupe.add(hi, lo);
-        this.unappliedIds.add(identity);
+        const key = keys[j]?.[i] as DayKey;
+        this.dedupe.add([key]);
+        this.unappliedIds.set(identity, key);
         acceptedIds.push(identity);
         accepted.push(item);
       }
@@ -344,6 +360,11 @@ export class WritePipeline {
     // Counted once committed: a rewrite that starts later sees these rows (compactor.ts).
     this.p.onCommitted(days);
   }
+}
+
+function dayKeyOf(it: IngestItem): DayKey {
+  const [hi, lo] = identityHash(it.event.accountId, it.event.source, it.event.id);
+  return { day: eventDay(it.event.time), hi, lo };
 }
 
 function identityOf(it: IngestItem): string {

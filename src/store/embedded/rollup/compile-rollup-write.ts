@@ -1,0 +1,104 @@
+// Pure SQL that keeps rollup_15m equal to an aggregate of meter_rows: rows added by each fold,
+// a meter's rows rebuilt after a backfill or deleted with the meter, and the partial rows a
+// range's folds left merged into one per key. Identifiers come from closed sets; values via `lit`.
+import { MAX_DIMENSIONS } from '../../ports.js';
+import { lit, litList } from '../sql-quote.js';
+import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
+
+/** Tables rollup rows are aggregated from: a fold's staged rows, or all stored rows. */
+export type RollupSource = 'fold_rows' | 'meter_rows';
+
+/** The temp table a fold stages its new meter rows in (meter_rows' columns, in its order). */
+export const CREATE_FOLD_ROWS =
+  'CREATE TEMP TABLE IF NOT EXISTS fold_rows AS SELECT * FROM meter_rows LIMIT 0';
+
+/** Floor, not `//`: DuckDB's integer division truncates toward zero for times before 1970. */
+function bucketOf(time: string): string {
+  const width = lit(ROLLUP_BUCKET_MS);
+  return `${time} - (((${time} % ${width}) + ${width}) % ${width})`;
+}
+
+function slotPairs(dimensionsByMeter: ReadonlyMap<string, number>): string[] {
+  const pairs: string[] = [];
+  for (const [meterId, dimensions] of dimensionsByMeter) {
+    if (!Number.isInteger(dimensions) || dimensions < 0 || dimensions > MAX_DIMENSIONS) {
+      throw new Error(`dimension count out of range for meter ${meterId}: ${dimensions}`);
+    }
+    for (let slot = NO_SLOT; slot < dimensions; slot++) pairs.push(`(${litList([meterId, slot])})`);
+  }
+  return pairs;
+}
+
+/**
+ * Rollup rows aggregated from `source` rows passing `where`: each row counted once under slot -1
+ * and once under each slot below its meter's dimension count. `latest` is the same
+ * max(struct(time, value)) over non-null values as compileNumeric's, so ties go the same way.
+ */
+function aggregateFrom(
+  source: RollupSource,
+  dimensionsByMeter: ReadonlyMap<string, number>,
+  where?: string,
+): string | undefined {
+  const pairs = slotPairs(dimensionsByMeter);
+  if (pairs.length === 0) return undefined;
+  const most = Math.max(...dimensionsByMeter.values());
+  const dim =
+    most === 0
+      ? 'NULL'
+      : `CASE s.slot ${Array.from({ length: most }, (_, i) => `WHEN ${lit(i)} THEN r.g${i}`).join(' ')} ELSE NULL END`;
+  const inner = `SELECT r.account_id, r.meter_id, ${bucketOf('r.time')} AS bucket, r.subject, r.sb, s.slot, ${dim} AS dim, count(r.value) AS value_count, sum(r.value) AS value_sum, min(r.value) AS value_min, max(r.value) AS value_max, max(struct_pack(t := r.time, v := r.value)) FILTER (WHERE r.value IS NOT NULL) AS lt FROM ${source} AS r JOIN (VALUES ${pairs.join(', ')}) AS s(meter_id, slot) ON r.meter_id = s.meter_id${where ? ` WHERE ${where}` : ''} GROUP BY ALL`;
+  return `SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner})`;
+}
+
+/**
+ * (a) Fold: the rollup rows of the rows staged in fold_rows, for the meters in
+ * `dimensionsByMeter` (meter id -> its dimension count; meters absent get no rollup). Run in the
+ * fold's transaction, after the staged rows are in meter_rows and before fold_rows is emptied.
+ * Adds partial rows for the buckets the fold touches; compileRollupMerge folds them together.
+ * Undefined when no meter has a rollup.
+ */
+export function compileRollupFold(
+  dimensionsByMeter: ReadonlyMap<string, number>,
+): string | undefined {
+  const select = aggregateFrom('fold_rows', dimensionsByMeter);
+  return select && `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select}`;
+}
+
+/** (b) A meter's rollup rows deleted (meter deleted, or before a rebuild). */
+export function compileRollupDelete(meterId: string): string {
+  return `DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`;
+}
+
+/**
+ * (b) A meter's rollup rebuilt from meter_rows (after a backfill or a change of its dimensions),
+ * written fully merged and in ROLLUP_ORDER. Statements to run in order in one transaction, in the
+ * one that replaced the meter's rows.
+ */
+export function compileRollupRebuild(meterId: string, dimensions: number): string[] {
+  const select = aggregateFrom(
+    'meter_rows',
+    new Map([[meterId, dimensions]]),
+    `r.meter_id = ${lit(meterId)}`,
+  ) as string;
+  return [
+    compileRollupDelete(meterId),
+    `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select} ORDER BY ${ROLLUP_ORDER}`,
+  ];
+}
+
+/**
+ * (c) The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER.
+ * Statements to run in order in one transaction (the temp table holds the merged rows between
+ * the DELETE and the INSERT). Partials combine as the read does: sums add, min of mins, max of
+ * maxes, greatest (time, value) pair.
+ */
+export function compileRollupMerge(from: number, to: number): string[] {
+  const range = `bucket >= ${lit(from)} AND bucket < ${lit(to)}`;
+  const inner = `SELECT account_id, meter_id, bucket, subject, sb, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL`;
+  return [
+    `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner}) ORDER BY ${ROLLUP_ORDER}`,
+    `DELETE FROM rollup_15m WHERE ${range}`,
+    `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM rollup_merge`,
+    'DROP TABLE rollup_merge',
+  ];
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { bucketingFor, enumerateWindows } from '../../../lib/time/windows.js';
+import { parseZone } from '../../../lib/time/zone.js';
+import type { WindowSize } from '../../../query/usage-query.js';
+import type { BaseUsageQuery, Bucketing } from '../../ports.js';
+import { rollupSlot, rollupSlotForRange } from './serves.js';
+
+const HOUR = 3_600_000;
+const FROM = Date.UTC(2024, 2, 1);
+const TO = Date.UTC(2024, 4, 1);
+
+/** The bucketing the planner would hand the store for windows of `size` in `zone`. */
+function planned(size: WindowSize, zone: string, from = FROM, to = TO): Bucketing {
+  const z = parseZone(zone);
+  if (!z) throw new Error(zone);
+  return bucketingFor(enumerateWindows(from, to, size, z), size, z);
+}
+
+function query(over: Partial<BaseUsageQuery> = {}): BaseUsageQuery {
+  return {
+    accountId: 'a',
+    meterId: 'm',
+    from: FROM,
+    to: TO,
+    bucket: planned('HOUR', 'UTC'),
+    groupBy: [],
+    ...over,
+  };
+}
+
+describe('rollupSlot: which queries the 15-minute rollup answers', () => {
+  it.each<[WindowSize, string]>([
+    ['FIFTEEN_MINUTES', 'UTC'],
+    ['FIFTEEN_MINUTES', 'Asia/Kathmandu'],
+    ['HOUR', 'Asia/Kolkata'],
+    ['HOUR', 'Europe/Berlin'],
+    ['DAY', 'Asia/Kathmandu'],
+    ['DAY', '-03:30'],
+    ['DAY', 'America/St_Johns'],
+    ['DAY', 'Europe/Berlin'],
+    ['WEEK', 'Australia/Lord_Howe'],
+    ['MONTH', 'Asia/Kolkata'],
+    ['YEAR', 'America/New_York'],
+  ])('serves %s windows in %s', (size, zone) => {
+    expect(rollupSlot(query({ bucket: planned(size, zone) }))).toBe('none');
+  });
+
+  it('serves the whole range as one window', () => {
+    expect(rollupSlot(query({ bucket: { kind: 'all' } }))).toBe('none');
+  });
+
+  it('refuses minute windows', () => {
+    expect(rollupSlot(query({ bucket: planned('MINUTE', 'UTC', FROM, FROM + HOUR) }))).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a range that starts or ends inside a quarter hour', () => {
+    expect(rollupSlot(query({ from: FROM + 60_000 }))).toBe(undefined);
+    expect(rollupSlot(query({ to: TO - 1 }))).toBe(undefined);
+    expect(rollupSlot(query({ from: FROM + 60_000, bucket: { kind: 'all' } }))).toBe(undefined);
+  });
+
+  it('refuses windows whose edges are not on quarter hours', () => {
+    // Kolkata's offset was +5:53:28 (local mean time) in 1900; '+00:20' is a fixed zone.
+    const lmt = Date.UTC(1900, 0, 1);
+    for (const bucket of [
+      planned('DAY', 'Asia/Kolkata', lmt, lmt + 10 * 24 * HOUR),
+      planned('DAY', '+00:20'),
+      planned('MONTH', '+00:20'),
+    ]) {
+      expect(rollupSlot(query({ bucket }))).toBe(undefined);
+    }
+    expect(planned('MONTH', '+00:20').kind).toBe('calendar');
+    const month = planned('MONTH', 'Europe/Berlin');
+    if (month.kind !== 'calendar') throw new Error('expected calendar windows');
+    const shifted = month.offsets.map((s, i) => (i === 1 ? { ...s, from: s.from + 60_000 } : s));
+    expect(rollupSlot(query({ bucket: month }))).toBe('none');
+    expect(rollupSlot(query({ bucket: { ...month, offsets: shifted } }))).toBe(undefined);
+    expect(
+      rollupSlot(query({ bucket: { kind: 'uniform', origin: FROM, width: 20 * 60_000 } })),
+    ).toBe(undefined);
+  });
+
+  it('refuses rows before a window origin or local day zero (integer division truncates)', () => {
+    expect(
+      rollupSlot(query({ bucket: { kind: 'uniform', origin: FROM + HOUR, width: HOUR } })),
+    ).toBe(undefined);
+    const early = planned('MONTH', 'America/St_Johns', 0, 40 * 24 * HOUR);
+    expect(early.kind).toBe('calendar');
+    expect(rollupSlot(query({ from: 0, to: 40 * 24 * HOUR, bucket: early }))).toBe(undefined);
+  });
+
+  it('reads the one dimension slot grouped or filtered on, never two', () => {
+    const subject = { kind: 'subject' } as const;
+    const dim = (slot: number) => ({ kind: 'dim', slot }) as const;
+    expect(rollupSlot(query({ groupBy: [subject] }))).toBe('none');
+    expect(rollupSlot(query({ groupBy: [subject, dim(3)] }))).toBe(3);
+    expect(
+      rollupSlot(
+        query({
+          groupBy: [dim(3)],
+          filter: {
+            op: 'and',
+            children: [
+              { op: 'eq', dim: subject, value: 's' },
+              { op: 'or', children: [{ op: 'like', dim: dim(3), value: 'a%' }] },
+            ],
+          },
+        }),
+      ),
+    ).toBe(3);
+    expect(rollupSlot(query({ groupBy: [dim(0), dim(1)] }))).toBe(undefined);
+    expect(
+      rollupSlot(
+        query({
+          groupBy: [dim(0)],
+          filter: { op: 'or', children: [{ op: 'in', dim: dim(1), values: ['x'] }] },
+        }),
+      ),
+    ).toBe(undefined);
+    expect(rollupSlot(query({ groupBy: [dim(2)] }), 2)).toBe(undefined);
+    expect(rollupSlot(query({ groupBy: [dim(1)] }), 2)).toBe(1);
+  });
+
+  it('answers range-only questions (group estimates) by range and slots alone', () => {
+    const q = { accountId: 'a', meterId: 'm', from: FROM, to: TO, groupBy: [] };
+    expect(rollupSlotForRange({ ...q, groupBy: [{ kind: 'dim', slot: 4 }] })).toBe(4);
+    expect(rollupSlotForRange({ ...q, to: TO + 1 })).toBe(undefined);
+  });
+});

@@ -1,0 +1,89 @@
+// Whether a numeric usage query can read rollup_15m instead of meter_rows and get identical rows.
+// A 15-minute bucket stands for all its rows only if no boundary the query draws (range ends,
+// window edges, offset changes, local midnights) falls inside a bucket, and if the rollup keeps
+// every column the query groups or filters on: the subject and at most one dimension slot.
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  DimRef,
+  FilterNode,
+  GroupEstimateQuery,
+} from '../../ports.js';
+import { ROLLUP_BUCKET_MS } from './schema.js';
+
+/** Which rollup rows serve `q`: one dimension slot's, the no-dimension rows, or none (raw). */
+export type RollupSlot = number | 'none';
+
+function aligned(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms % ROLLUP_BUCKET_MS === 0;
+}
+
+/**
+ * Every window edge on a quarter hour, and every row at or after `from` mapped by non-negative
+ * integer division: the SQL's `//` truncates toward zero, so for negative operands a row and its
+ * bucket start could fall in different windows (times before 1970 only; they read raw rows).
+ */
+function bucketAligned(bucket: Bucketing, from: number): boolean {
+  switch (bucket.kind) {
+    case 'all':
+      return true;
+    case 'uniform':
+      return (
+        aligned(bucket.width) && bucket.width > 0 && aligned(bucket.origin) && from >= bucket.origin
+      );
+    case 'calendar': {
+      // The first span starts at -Infinity whatever its `from` says; the others switch offset at
+      // their `from`, which must therefore fall on a bucket edge too.
+      const [first, ...rest] = bucket.offsets;
+      const offsets = bucket.offsets.map((s) => s.offsetMs);
+      return (
+        first !== undefined &&
+        offsets.every(aligned) &&
+        rest.every((s) => aligned(s.from)) &&
+        from + Math.min(...offsets) >= 0
+      );
+    }
+  }
+}
+
+function filterDims(node: FilterNode | undefined, out: DimRef[]): DimRef[] {
+  if (!node) return out;
+  if ('children' in node) {
+    for (const child of node.children) filterDims(child, out);
+  } else out.push(node.dim);
+  return out;
+}
+
+/** The dimension slots `q` groups or filters on, ascending. */
+export function referencedSlots(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>): number[] {
+  const slots = new Set<number>();
+  for (const d of [...q.groupBy, ...filterDims(q.filter, [])]) {
+    if (d.kind === 'dim') slots.add(d.slot);
+  }
+  return [...slots].sort((a, b) => a - b);
+}
+
+/**
+ * The rollup rows that answer a range query without windows (estimateGroups), or undefined when
+ * only the raw rows can. `dimensions` (the meter's dimension count, when known) refuses slots the
+ * rollup holds no rows for.
+ */
+export function rollupSlotForRange(
+  q: GroupEstimateQuery,
+  dimensions?: number,
+): RollupSlot | undefined {
+  if (!aligned(q.from) || !aligned(q.to)) return undefined;
+  const slots = referencedSlots(q);
+  if (slots.length > 1) return undefined;
+  const [slot] = slots;
+  if (slot === undefined) return 'none';
+  // An undeclared slot is NULL in every raw row but has no rollup rows: the raw path answers.
+  if (dimensions !== undefined && slot >= dimensions) return undefined;
+  return slot;
+}
+
+/** The rollup rows that answer numeric query `q` exactly as meter_rows would, or undefined. */
+export function rollupSlot(q: BaseUsageQuery, dimensions?: number): RollupSlot | undefined {
+  if (!bucketAligned(q.bucket, q.from)) return undefined;
+  return rollupSlotForRange(q, dimensions);
+}

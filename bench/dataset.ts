@@ -155,18 +155,24 @@ export function batchBody(d: Dataset, from: number, to: number, tag: string): Bu
   return Buffer.from(`[${parts.join(',')}]`);
 }
 
+/** Events [from, to) as a dataset of their own, sharing memory with `d`. */
+export function sliceOf(d: Dataset, from: number, to: number): Dataset {
+  const a = Math.max(0, Math.min(from, d.n));
+  const b = Math.max(a, Math.min(to, d.n));
+  return {
+    n: b - a,
+    time: d.time.subarray(a, b),
+    subject: d.subject.subarray(a, b),
+    model: d.model.subarray(a, b),
+    region: d.region.subarray(a, b),
+    project: d.project.subarray(a, b),
+    env: d.env.subarray(a, b),
+    user: d.user.subarray(a, b),
+    tokens: d.tokens.subarray(a, b),
+  };
+}
+
 /** The first `n` events, sharing memory with `d`. */
 export function headOf(d: Dataset, n: number): Dataset {
-  const m = Math.min(n, d.n);
-  return {
-    n: m,
-    time: d.time.subarray(0, m),
-    subject: d.subject.subarray(0, m),
-    model: d.model.subarray(0, m),
-    region: d.region.subarray(0, m),
-    project: d.project.subarray(0, m),
-    env: d.env.subarray(0, m),
-    user: d.user.subarray(0, m),
-    tokens: d.tokens.subarray(0, m),
-  };
+  return sliceOf(d, 0, n);
 }

@@ -1,5 +1,5 @@
 // Per-store wiring: the raw engine to compare with, the server's environment, the store's disk use.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions } from './args.js';
 import { RawDuckDb } from './raw-duckdb.js';
@@ -50,16 +50,26 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-/** Bytes the store holds after the server stopped (DuckDB checkpoints on close). */
+/** Bytes the store holds (after a graceful stop for the embedded store: DuckDB checkpoints on close). */
 export async function storeDiskBytes(
   opts: BenchOptions,
   dataDir: string,
   tag: string,
 ): Promise<number> {
   if (opts.store === 'embedded') return dirBytes(dataDir);
-  const { clickhouseDatabaseBytes, dropDatabase } = await import('./raw-clickhouse.js');
-  const bytes = await clickhouseDatabaseBytes(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
-  // The run's data should not outlive it on a shared server.
+  const { clickhouseDatabaseBytes } = await import('./raw-clickhouse.js');
+  return clickhouseDatabaseBytes(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
+}
+
+/** Removes what the server stored: the data directory, or the run's ClickHouse database. */
+export async function dropStoreData(
+  opts: BenchOptions,
+  dataDir: string,
+  tag: string,
+): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (opts.store !== 'clickhouse') return;
+  const { dropDatabase } = await import('./raw-clickhouse.js');
+  // The run's data should not outlive it on a server others use.
   await dropDatabase(opts.clickhouseUrl ?? '', clickhouseDatabase(tag));
-  return bytes;
 }

@@ -1,44 +1,29 @@
 // `npm run bench [-- --scale quick|medium|full | --events N] [--store clickhouse --clickhouse-url URL]`
-// Measures every figure of PRODUCT.md section 7 three ways in one run: through Tally's HTTP API, in
-// the raw engine, and in a typed-array loop; prints the table and appends it to docs/benchmarks.md.
-import { rmSync } from 'node:fs';
+// Measures every figure of the targets in docs/benchmarks.md three ways in one run: through Tally's
+// HTTP API, in the raw engine, and in a typed-array loop; prints the table, appends it to the run
+// log of docs/benchmarks.md and rewrites the run's column of the latest-figures table there.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseBenchArgs } from './args.js';
-import { batchBody, generateDataset, headOf } from './dataset.js';
-import { openRawEngine, serverEnv, storeDiskBytes } from './engines.js';
-import { HttpClient } from './http-client.js';
-import { appendReport, fmtBytes, fmtMs, fmtRate, type Row, ratio, renderTable } from './report.js';
-import {
-  cpuPressure,
-  pidListeningOn,
-  procCpuMs,
-  procMemory,
-  startServerProcess,
-} from './server-process.js';
-import { median, nowMs, percentile, timeRuns } from './stats.js';
-import {
-  backgroundIngest,
-  dashboardQuery,
-  ingestOverHttp,
-  markerVisibility,
-  monthlyActiveQuery,
-  monthlySumQuery,
-  setupAccount,
-  waitForCompaction,
-} from './tally-side.js';
-import {
-  typedDashboard,
-  typedIngest,
-  typedMonthlyActive,
-  typedMonthlySum,
-} from './typed-baseline.js';
+import { resolve } from 'node:path';
+import { PHASES, parseBenchArgs } from './args.js';
+import { batchBody, generateDataset } from './dataset.js';
+import { dropStoreData } from './engines.js';
+import { buildRows } from './figures.js';
+import { benchMemory, ensureHeap } from './heap.js';
+import { summaryRun, updateLatest } from './latest-figures.js';
+import { fmtDuration, log, phase, phaseDurations, startHeartbeat } from './progress.js';
+import { runRawSide } from './raw-side.js';
+import { appendRunLog, fmtBytes, fmtCount, fmtRate, renderTable, whyLines } from './report.js';
+import { type RestartResult, runRestarts, type StartSample } from './restart-phase.js';
+import { pidListeningOn, procCpuMs, procMemory } from './server-process.js';
+import { describeSample, runTallySide } from './tally-phase.js';
+import { runTypedSide, type Signatures, typedSignatures } from './typed-side.js';
 import { type DashboardCase, dashboardCases } from './workload.js';
 
 const opts = parseBenchArgs(process.argv.slice(2));
-const log = (msg: string): void =>
-  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const sum = (xs: ArrayLike<number>): number => Array.from(xs).reduce((a, b) => a + b, 0);
+ensureHeap(opts.events);
+const stopHeartbeat = startHeartbeat(benchMemory);
 const tag = `r${Date.now().toString(36)}`;
 const workDir = resolve(opts.workDir, tag);
 const notes: string[] = [];
@@ -46,257 +31,164 @@ const startLoad = loadavg()
   .map((l) => l.toFixed(1))
   .join(' ');
 
-function check(name: string, values: Record<string, number>): void {
-  const vs = Object.values(values);
-  const ok = vs.every(
-    (v) => Math.abs(v - (vs[0] ?? 0)) <= 1e-6 * Math.max(1, Math.abs(vs[0] ?? 0)),
-  );
-  const text = `${name} signature: ${Object.entries(values)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}`;
+async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  phase(name);
+  log(benchMemory());
+  return fn();
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'unknown commit';
+  }
+}
+
+function check(name: string, values: Record<string, number | undefined>): void {
+  const vs = Object.entries(values).filter((e): e is [string, number] => e[1] !== undefined);
+  const first = vs[0]?.[1] ?? 0;
+  const ok = vs.every(([, v]) => Math.abs(v - first) <= 1e-6 * Math.max(1, Math.abs(first)));
+  const text = `${name} signature: ${vs.map(([k, v]) => `${k} ${v}`).join(', ')}`;
   log(ok ? `${text} (match)` : `MISMATCH ${text}`);
   if (!ok) notes.push(`MISMATCH: ${text}`);
 }
 
 // ---- data ------------------------------------------------------------------------------------
-let t = nowMs();
-const data = generateDataset(opts.events, 42);
-// Background load for the "while ingesting" figures: its own events, generated up front.
-const background = generateDataset(Math.max(200_000, opts.backgroundRate * 120), 7);
-log(
-  `generated ${opts.events.toLocaleString('en-US')} events in ${((nowMs() - t) / 1000).toFixed(1)} s`,
+const data = await timed(`generating ${fmtCount(opts.events)} events`, () =>
+  generateDataset(opts.events, 42),
 );
-const sample = batchBody(data, 0, 1000, tag);
-const avgEventBytes = sample.length / 1000;
+// Background load for the "while ingesting" figures and the kill -9 burst: events of their own,
+// enough for five minutes of the offered rate.
+const background = generateDataset(Math.max(200_000, opts.backgroundRate * 300), 7);
+const avgEventBytes = batchBody(data, 0, 1000, tag).length / 1000;
 const cases = dashboardCases(opts.runs);
 const [firstCase] = dashboardCases(1) as [DashboardCase];
 const caseAt = (i: number): DashboardCase => cases[i] ?? firstCase;
+const sig: Signatures = typedSignatures(data, firstCase);
 
-// ---- typed-array loop ------------------------------------------------------------------------
-log('typed-array loop');
-const typedIngestMs = median(await timeRuns(3, () => typedIngest(data)));
-t = nowMs();
-// At most 50 whole batches: a smaller --events has fewer.
-const parseBodies = Array.from({ length: Math.min(50, Math.floor(data.n / 1000)) }, (_, k) =>
-  batchBody(data, k * 1000, k * 1000 + 1000, tag).toString(),
-);
-for (const b of parseBodies) JSON.parse(b);
-const jsonParseRate = ((parseBodies.length * 1000) / (nowMs() - t)) * 1000;
-const typedDash = await timeRuns(opts.runs, (i) => typedDashboard(data, caseAt(i)));
-const typedMonthly = median(await timeRuns(5, () => typedMonthlySum(data)));
-const typedMau = median(await timeRuns(5, () => typedMonthlyActive(data)));
-const sig = {
-  dash: typedDashboard(data, firstCase),
-  monthly: sum(typedMonthlySum(data)),
-  mau: sum(typedMonthlyActive(data)),
-};
-const typedBytes = opts.events * (8 + 2 + 4 + 8 + 4);
+// ---- the three sides -------------------------------------------------------------------------
+const typed = opts.phases.has('typed')
+  ? await timed('typed-array loop', () => runTypedSide(data, tag, opts.runs, caseAt))
+  : undefined;
 
-// ---- raw engine ------------------------------------------------------------------------------
-const raw = await openRawEngine(opts, join(workDir, 'raw'), tag);
 // A ClickHouse server is a process of its own: its CPU and RSS are read from /proc as well.
 const chPid =
   opts.clickhouseUrl && opts.store === 'clickhouse'
     ? pidListeningOn(Number(new URL(opts.clickhouseUrl).port))
     : undefined;
-const chCpu = (): number => (chPid === undefined ? 0 : procCpuMs(chPid));
-const chCpuRaw0 = chCpu();
-log(`raw ${raw.name}: ingest`);
-t = nowMs();
-const cpu0 = process.cpuUsage();
-await raw.ingest(data, tag, opts.batch);
-const rawIngestRate = (opts.events / (nowMs() - t)) * 1000;
-const rawCpu = process.cpuUsage(cpu0);
-const chCpuRawUsPerEvent = ((chCpu() - chCpuRaw0) * 1000) / opts.events;
-const rawCpuUsPerEvent = (rawCpu.user + rawCpu.system) / opts.events + chCpuRawUsPerEvent;
-// The same append with one commit per 100,000 events separates the engine's CPU cost from the
-// per-commit (WAL write + fsync) cost that a durable acknowledgement per batch pays.
-const bulk = await openRawEngine(opts, join(workDir, 'raw-bulk'), `${tag}b`);
-const bulkData = headOf(data, 500_000);
-t = nowMs();
-await bulk.ingest(bulkData, `${tag}b`, 100_000);
-const rawBulkRate = (bulkData.n / (nowMs() - t)) * 1000;
-await bulk.close();
-log(`raw ${bulk.name}, one commit per 100,000: ${fmtRate(rawBulkRate)}`);
-t = nowMs();
-await raw.settle?.();
-const rawSettleMs = nowMs() - t;
-log(
-  `raw ${raw.name}: ${fmtRate(rawIngestRate)}; settled in ${(rawSettleMs / 1000).toFixed(1)} s; queries`,
-);
-const rawDash = await timeRuns(opts.runs, (i) => raw.dashboard(caseAt(i)));
-const rawMonthly = median(await timeRuns(5, () => raw.monthlySum()));
-const rawMau = median(await timeRuns(5, () => raw.monthlyActive()));
-const rawSig = {
-  dash: await raw.dashboard(firstCase),
-  monthly: sum(await raw.monthlySum()),
-  mau: sum(await raw.monthlyActive()),
-};
-const rawDisk = await raw.diskBytes();
-await raw.close();
+const engineCpuMs = (): number => (chPid === undefined ? 0 : procCpuMs(chPid));
+const rawName = opts.store === 'embedded' ? 'DuckDB' : 'ClickHouse';
 
-// ---- Tally over HTTP -------------------------------------------------------------------------
-const adminToken = `bench_admin_${tag}_token`;
-const server = await startServerProcess(serverEnv(opts, join(workDir, 'tally'), tag, adminToken));
-log(`tally serve (pid ${server.pid}) on ${server.url}`);
-const admin = new HttpClient(server.url, adminToken, 1);
-const key = await setupAccount(admin);
-admin.close();
-const http = new HttpClient(server.url, key, opts.connections + 2);
-const serverCpu0 = server.cpuMs();
-const chCpuHttp0 = chCpu();
-const clientCpu0 = process.cpuUsage();
-const pressureBefore = cpuPressure();
-const ingest = await ingestOverHttp(
-  http,
-  data,
-  tag,
-  opts.batch,
-  opts.connections,
-  2_000_000,
-  (done) => log(`ingested ${done.toLocaleString('en-US')}`),
-);
-const httpIngestRate = (ingest.events / ingest.sendMs) * 1000;
-const serverCpuUsPerEvent = ((server.cpuMs() - serverCpu0) * 1000) / opts.events;
-const clientCpu = process.cpuUsage(clientCpu0);
-const chCpuHttpUsPerEvent = ((chCpu() - chCpuHttp0) * 1000) / opts.events;
-const pressureAfter = cpuPressure();
-log(
-  `HTTP ingest ${fmtRate(httpIngestRate)} (${ingest.retries} retries; rendering bodies took ${(ingest.renderMs / 1000).toFixed(1)} s, not timed)`,
-);
-const memLoaded = server.memory();
-// The embedded store rewrites closed days and months sorted by subject once no rows arrive for
-// them; the query figures are for that steady state, and the wait (and its CPU) is reported.
-const compactCpu0 = server.cpuMs();
-const compactionMs = await waitForCompaction(http);
-const compactionCpuMs = server.cpuMs() - compactCpu0;
-log(`compaction after ingest: ${(compactionMs / 1000).toFixed(1)} s`);
+const raw = opts.phases.has('raw')
+  ? await timed(`raw ${rawName}`, () =>
+      runRawSide(opts, data, workDir, tag, opts.runs, caseAt, engineCpuMs),
+    )
+  : undefined;
 
-const tallySig = {
-  dash: await dashboardQuery(http, firstCase),
-  monthly: await monthlySumQuery(http),
-  mau: await monthlyActiveQuery(http),
-};
-check('dashboard', { typed: sig.dash, raw: rawSig.dash, tally: tallySig.dash });
-check('monthly sum', { typed: sig.monthly, raw: rawSig.monthly, tally: tallySig.monthly });
-check('monthly active', { typed: sig.mau, raw: rawSig.mau, tally: tallySig.mau });
+const tally = opts.phases.has('tally')
+  ? await timed('starting the server', () =>
+      runTallySide(opts, data, background, workDir, tag, caseAt, engineCpuMs),
+    )
+  : undefined;
+let restart: RestartResult | undefined;
+if (tally && opts.phases.has('restart')) {
+  try {
+    restart = await timed('restart', () =>
+      runRestarts(opts, tally.env, tally.key, background, tag),
+    );
+  } catch (err) {
+    // Hours of measurements are not thrown away for the last phase.
+    log(`restart phase failed: ${(err as Error).stack ?? err}`);
+    notes.push(`The restart phase failed: ${(err as Error).message}`);
+  }
+}
+phase('removing the data');
+if (tally) await dropStoreData(opts, tally.dataDir, tag);
+const durations = phaseDurations();
+stopHeartbeat();
 
-log('queries, idle');
-const visIdle: number[] = [];
-for (let k = 0; k < 20; k++) visIdle.push(await markerVisibility(http, data, k, `${tag}i`));
-const tallyDash = await timeRuns(opts.runs, (i) => dashboardQuery(http, caseAt(i)));
-const tallyMonthly = median(await timeRuns(5, () => monthlySumQuery(http)));
-const tallyMau = median(await timeRuns(5, () => monthlyActiveQuery(http)));
-
-log(`queries while ingesting ${opts.backgroundRate}/s`);
-const bg = backgroundIngest(http, background, `${tag}bg`, opts.backgroundRate);
-const tallyDashLoad = await timeRuns(opts.runs, (i) => dashboardQuery(http, caseAt(i)));
-const visLoad: number[] = [];
-for (let k = 0; k < 50; k++) visLoad.push(await markerVisibility(http, data, k, `${tag}l`));
-const bgDone = await bg.stop();
-const bgRate = bgDone.events / bgDone.seconds;
-const memAfter = server.memory();
-http.close();
-const storedEvents = opts.events + bgDone.events + 70;
-log('stopping the server (gracefully: the embedded store checkpoints on close)');
-await server.stop();
-const tallyDisk = await storeDiskBytes(opts, join(workDir, 'tally'), tag);
+check('dashboard', { typed: sig.dash, raw: raw?.sig.dash, tally: tally?.sig.dash });
+check('monthly sum', { typed: sig.monthly, raw: raw?.sig.monthly, tally: tally?.sig.monthly });
+check('monthly active', { typed: sig.mau, raw: raw?.sig.mau, tally: tally?.sig.mau });
 
 // ---- report ----------------------------------------------------------------------------------
-const vis = [...visIdle, ...visLoad];
-const p = (xs: number[], q: number): number => percentile(xs, q);
-const rows: Row[] = [
-  {
-    figure: `HTTP ingest, durable ack, batches of ${opts.batch}, ${opts.connections} connections`,
-    target: '>= 200,000 events/s and >= 50% of raw',
-    tally: fmtRate(httpIngestRate),
-    raw: fmtRate(rawIngestRate),
-    typed: fmtRate((opts.events / typedIngestMs) * 1000),
-    vsRaw: `${((100 * httpIngestRate) / rawIngestRate).toFixed(0)}% of raw`,
-    pass: httpIngestRate >= 200_000 && httpIngestRate >= 0.5 * rawIngestRate,
-  },
-  {
-    figure: `ack -> visible in queries, p99 (p50) of ${vis.length}, idle and under load`,
-    target: 'p99 <= 1 s',
-    tally: `${fmtMs(p(vis, 99))} (${fmtMs(p(vis, 50))})`,
-    raw: 'n/a (commit is visible)',
-    typed: 'n/a',
-    vsRaw: '',
-    pass: p(vis, 99) <= 1000,
-  },
-  {
-    figure: `dashboard query p50 / p99, idle (${opts.runs} runs)`,
-    target: 'p50 <= 20 ms, p99 <= 100 ms',
-    tally: `${fmtMs(p(tallyDash, 50))} / ${fmtMs(p(tallyDash, 99))}`,
-    raw: `${fmtMs(p(rawDash, 50))} / ${fmtMs(p(rawDash, 99))}`,
-    typed: `${fmtMs(p(typedDash, 50))} / ${fmtMs(p(typedDash, 99))}`,
-    vsRaw: ratio(p(tallyDash, 50), p(rawDash, 50)),
-    pass: p(tallyDash, 50) <= 20 && p(tallyDash, 99) <= 100,
-  },
-  {
-    figure: `dashboard query p50 / p99, while ingesting ${fmtRate(bgRate)}`,
-    target: 'p50 <= 20 ms, p99 <= 100 ms',
-    tally: `${fmtMs(p(tallyDashLoad, 50))} / ${fmtMs(p(tallyDashLoad, 99))}`,
-    raw: '',
-    typed: '',
-    vsRaw: ratio(p(tallyDashLoad, 50), p(rawDash, 50)),
-    pass: p(tallyDashLoad, 50) <= 20 && p(tallyDashLoad, 99) <= 100,
-  },
-  {
-    figure: 'monthly SUM, whole year, all customers (median of 5)',
-    target: '<= 500 ms',
-    tally: fmtMs(tallyMonthly),
-    raw: fmtMs(rawMonthly),
-    typed: fmtMs(typedMonthly),
-    vsRaw: ratio(tallyMonthly, rawMonthly),
-    pass: tallyMonthly <= 500,
-  },
-  {
-    figure: 'exact monthly active, month to date, daily points for a year (median of 5)',
-    target: '<= 2 s',
-    tally: fmtMs(tallyMau),
-    raw: fmtMs(rawMau),
-    typed: fmtMs(typedMau),
-    vsRaw: ratio(tallyMau, rawMau),
-    pass: tallyMau <= 2000,
-  },
-  {
-    figure: 'server RSS after loading (peak)',
-    target: '<= 1.5 GB',
-    tally: `${fmtBytes(memAfter.rss)} (${fmtBytes(Math.max(memAfter.peak, memLoaded.peak))})`,
-    raw: chPid === undefined ? 'n/a' : `ClickHouse server ${fmtBytes(procMemory(chPid).rss)}`,
-    typed: fmtBytes(typedBytes),
-    vsRaw: '',
-    pass: memAfter.rss <= 1.5e9,
-  },
-  {
-    figure: 'disk bytes per stored event (raw event + meter rows)',
-    target: '<= 48 B',
-    tally: `${(tallyDisk / storedEvents).toFixed(1)} B`,
-    raw: `${(rawDisk / opts.events).toFixed(1)} B`,
-    typed: `${(typedBytes / opts.events).toFixed(0)} B (columns, no raw JSON)`,
-    vsRaw: ratio(tallyDisk / storedEvents, rawDisk / opts.events),
-    pass: tallyDisk / storedEvents <= 48,
-  },
-];
-const table = renderTable(rows, raw.name);
-console.log(`\n${table}\n`);
+const cores = cpus().length;
+const engineServerRss = chPid === undefined ? undefined : procMemory(chPid).rss;
+const rows = buildRows({
+  opts,
+  cores,
+  rawName,
+  ...(typed ? { typed } : {}),
+  ...(raw ? { raw } : {}),
+  ...(tally ? { tally } : {}),
+  ...(restart ? { restart } : {}),
+  ...(engineServerRss === undefined ? {} : { engineServerRss }),
+});
+const table = renderTable(rows, rawName);
+const why = whyLines(rows);
+const commit = gitCommit();
 const context = [
-  `scale: ${opts.scaleName} (${opts.events.toLocaleString('en-US')} events of ${avgEventBytes.toFixed(0)} bytes JSON on average, 1 account, 1,000 Zipf subjects, 2 meters = 2 meter rows per event), store: ${opts.store}`,
-  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmtBytes(totalmem())} RAM, Node ${process.version}; client, server and raw engine share the ${cpus().length} cores; load average at start ${startLoad} (other processes on the machine are not controlled; see the CPU pressure line)`,
-  `raw ${raw.name} ingest with one commit per 100,000 events instead of per ${opts.batch}: ${fmtRate(rawBulkRate)} (first ${bulkData.n.toLocaleString('en-US')} events)`,
-  `CPU per event while ingesting (independent of the other load on the machine): Tally server ${serverCpuUsPerEvent.toFixed(1)} µs (so about ${fmtRate(2e6 / serverCpuUsPerEvent)} if it had both cores alone), raw ${raw.name} ${rawCpuUsPerEvent.toFixed(1)} µs (bench process incl. engine threads${chPid === undefined ? '' : `, plus the ClickHouse server's ${chCpuRawUsPerEvent.toFixed(1)} µs; during HTTP ingest the ClickHouse server used ${chCpuHttpUsPerEvent.toFixed(1)} µs per event on top of Tally's figure`}); the HTTP client used ${(((clientCpu.user + clientCpu.system) / 1e6 / (ingest.sendMs / 1000)) * 100).toFixed(0)}% of one core meanwhile`,
-  `CPU pressure (PSI some avg60) before / after HTTP ingest: ${pressureBefore} / ${pressureAfter}`,
-  ...(opts.store === 'embedded'
-    ? [
-        `sorting closed months by subject finished ${(compactionMs / 1000).toFixed(1)} s after the last acknowledgement, using ${(compactionCpuMs / 1000).toFixed(1)} s of server CPU then (the rewrites during ingest are in the CPU per event above); the raw side's same rewrite of the 12 months after its ingest took ${(rawSettleMs / 1000).toFixed(1)} s`,
-      ]
-    : []),
-  `HTTP ingest: ${ingest.retries} 429/503 retries; JSON.parse alone of the same batch bodies in one thread: ${fmtRate(jsonParseRate)}; background load achieved ${fmtRate(bgRate)}`,
+  `scale: ${opts.scaleName} (${opts.events.toLocaleString('en-US')} events of ${avgEventBytes.toFixed(0)} bytes JSON on average, 1 account, 1,000 Zipf subjects, 2 meters = 2 meter rows per event), store: ${opts.store}, commit ${commit}`,
+  `machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), ${fmtBytes(totalmem())} RAM, Node ${process.version}; client, server and raw engine share the ${cores} cores; load average at start ${startLoad} (other processes on the machine are not controlled; see the CPU pressure line)`,
 ];
-const title = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${opts.scaleName}, ${opts.store}`;
-if (opts.note) notes.push(opts.note);
-if (opts.append) appendReport('docs/benchmarks.md', title, context, table, notes);
+if (raw) {
+  context.push(
+    raw.bulk.inline
+      ? `raw ${rawName} ingest: the first ${fmtCount(raw.durable.events)} events with one commit per ${opts.batch.toLocaleString('en-US')} (${fmtRate(raw.durable.perSecond)}, the like-for-like rate), the other ${fmtCount(raw.bulk.events)} with one commit per ${opts.rawBulkCommit.toLocaleString('en-US')} (${fmtRate(raw.bulk.perSecond)}), because a commit per ${opts.batch.toLocaleString('en-US')} for all of them would take about ${fmtDuration((opts.events / raw.durable.perSecond) * 1000)}`
+      : `raw ${rawName} ingest with one commit per ${opts.rawBulkCommit.toLocaleString('en-US')} instead of per ${opts.batch.toLocaleString('en-US')}: ${fmtRate(raw.bulk.perSecond)} (first ${raw.bulk.events.toLocaleString('en-US')} events, own data directory)`,
+  );
+}
+if (tally) {
+  const c = tally.cpu;
+  context.push(
+    `CPU per event while ingesting (independent of the other load on the machine): Tally server ${c.usPerEvent.toFixed(1)} µs, of which its main thread ${c.mainThreadUsPerEvent.toFixed(1)} µs (so about ${fmtRate((cores * 1e6) / c.usPerEvent)} if it had the ${cores} cores alone)${c.engineServerUsPerEvent > 0 ? `, and the ClickHouse server ${c.engineServerUsPerEvent.toFixed(1)} µs on top` : ''}${raw ? `; raw ${rawName} ${raw.durable.cpuUsPerEvent.toFixed(1)} µs committing per ${opts.batch.toLocaleString('en-US')} (bench process incl. engine threads${raw.durable.engineServerUsPerEvent > 0 ? `, incl. the ClickHouse server's ${raw.durable.engineServerUsPerEvent.toFixed(1)} µs` : ''})` : ''}; while sending, the server kept ${c.serverCores.toFixed(2)} cores busy, the HTTP client ${c.clientCores.toFixed(2)}, all processes on the machine ${c.machineCores.toFixed(2)}`,
+    `CPU pressure (PSI some avg60) before / after HTTP ingest: ${tally.pressure.before} / ${tally.pressure.after}`,
+    `server memory at the checkpoints (fold caught up): ${tally.checkpoints.map((s) => `${fmtCount(s.sent)}: ${describeSample(s)}`).join('; ')}`,
+  );
+  if (opts.store === 'embedded') {
+    context.push(
+      `sorting closed months by subject finished ${(tally.compaction.ms / 1000).toFixed(1)} s after the last acknowledgement${tally.compaction.left > 0 ? ` (the wait gave up with ${tally.compaction.left} chunks left)` : ''}, using ${(tally.compaction.cpuMs / 1000).toFixed(1)} s of server CPU then (the rewrites during ingest are in the CPU per event above)${raw ? `; the raw side's same rewrite of the 12 months after its ingest took ${(raw.settleMs / 1000).toFixed(1)} s` : ''}`,
+    );
+  }
+  context.push(
+    `HTTP ingest: ${tally.ingest.retries} 429/503 retries${typed ? `; JSON.parse alone of the same batch bodies in one thread: ${fmtRate(typed.jsonParsePerSecond)}` : ''}; background load achieved ${fmtRate(tally.background.perSecond)}${tally.background.ranOut ? ' and ran out of prepared events before the queries ended' : ''}; server event-loop delay meanwhile p99 ${tally.loadLag.p99Ms.toFixed(1)} ms, max ${tally.loadLag.maxMs.toFixed(1)} ms`,
+  );
+}
+if (restart) {
+  const started = (s: StartSample): string =>
+    s.ready
+      ? `ready in ${(s.readyMs / 1000).toFixed(2)} s (listening after ${(s.listenMs / 1000).toFixed(2)} s)`
+      : `never ready (${s.error ?? '?'})`;
+  const c = restart.crash;
+  context.push(
+    `restarts on the data: graceful stop ${fmtDuration(tally?.stopMs ?? Number.NaN)}, start ${started(restart.graceful)}${c ? `; kill -9 right after ${c.acked.toLocaleString('en-US')} acknowledged events, start ${started(c)}${c.ready ? `, ${(c.stored - c.storedBefore).toLocaleString('en-US')} of them found` : ''}` : ''}`,
+  );
+}
+context.push(`phases: ${durations.phases.join(', ')}; whole run ${durations.total}`);
+
+console.log(`\n${table}\n`);
 for (const c of context) console.log(c);
-rmSync(workDir, { recursive: true, force: true });
+for (const w of why) console.log(`why: ${w}`);
+if (opts.note) notes.push(opts.note);
 for (const n of notes) console.log(n);
+
+const complete = PHASES.every((p) => opts.phases.has(p));
+if (opts.append && !complete) {
+  log(`not recorded in ${opts.doc}: only the phases ${[...opts.phases].join(', ')} ran`);
+} else if (opts.append) {
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const title = `${date} UTC, ${opts.scaleName}, ${opts.store}`;
+  appendRunLog(opts.doc, title, context, table, [...why.map((w) => `why: ${w}`), ...notes]);
+  const run = summaryRun(rows, { events: opts.events, date, commit, rawName }, why);
+  writeFileSync(
+    opts.doc,
+    updateLatest(readFileSync(opts.doc, 'utf8'), opts.store, opts.scale, run),
+  );
+  log(`recorded in ${opts.doc}: run log and latest figures (${opts.store}, ${opts.scale})`);
+}
+rmSync(workDir, { recursive: true, force: true });

@@ -67,30 +67,43 @@ export interface IngestOutcome {
   retries: number;
 }
 
+export interface IngestPlan {
+  batch: number;
+  connections: number;
+  /** Bodies are rendered (untimed) this many events at a time, so memory stays bounded. */
+  segmentEvents: number;
+  /** Event counts where sending pauses for `onSegment` (e.g. memory checkpoints). */
+  stops: readonly number[];
+  /** Called when a segment's sending starts (its bodies are rendered). */
+  onSend?: () => void;
+  /** Called after every segment with the events acknowledged so far; sending waits for it. */
+  onSegment: (done: number, sendMs: number) => Promise<void> | void;
+}
+
 /**
- * Sends events [0, d.n) in batches over `connections` concurrent keep-alive connections. Bodies are
- * rendered per segment before the clock starts, so only sending and acknowledgement are timed.
+ * Sends events [0, d.n) in batches over concurrent keep-alive connections. Bodies are rendered
+ * per segment before the clock starts, so only sending and acknowledgement are timed; segments
+ * also end at every stop.
  */
 export async function ingestOverHttp(
   http: HttpClient,
   d: Dataset,
   tag: string,
-  batch: number,
-  connections: number,
-  segmentEvents: number,
-  onProgress: (done: number) => void,
+  plan: IngestPlan,
 ): Promise<IngestOutcome> {
   let sendMs = 0;
   let renderMs = 0;
   let retries = 0;
-  for (let seg = 0; seg < d.n; seg += segmentEvents) {
-    const segEnd = Math.min(d.n, seg + segmentEvents);
+  for (let seg = 0; seg < d.n; ) {
+    const nextStop = plan.stops.find((s) => s > seg) ?? d.n;
+    const segEnd = Math.min(d.n, seg + plan.segmentEvents, nextStop);
     const t0 = nowMs();
     const bodies: Buffer[] = [];
-    for (let from = seg; from < segEnd; from += batch)
-      bodies.push(batchBody(d, from, Math.min(segEnd, from + batch), tag));
+    for (let from = seg; from < segEnd; from += plan.batch)
+      bodies.push(batchBody(d, from, Math.min(segEnd, from + plan.batch), tag));
     const t1 = nowMs();
     renderMs += t1 - t0;
+    plan.onSend?.();
     let next = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
@@ -100,9 +113,10 @@ export async function ingestOverHttp(
         retries += await postBatch(http, body);
       }
     };
-    await Promise.all(Array.from({ length: connections }, worker));
+    await Promise.all(Array.from({ length: plan.connections }, worker));
     sendMs += nowMs() - t1;
-    onProgress(segEnd);
+    seg = segEnd;
+    await plan.onSegment(segEnd, sendMs);
   }
   return { events: d.n, sendMs, renderMs, retries };
 }
@@ -116,7 +130,7 @@ export function backgroundIngest(
   d: Dataset,
   tag: string,
   eventsPerSecond: number,
-): { stop: () => Promise<{ events: number; seconds: number }> } {
+): { stop: () => Promise<{ events: number; seconds: number; ranOut: boolean }> } {
   let running = true;
   let sent = 0;
   let acked = 0;
@@ -145,7 +159,8 @@ export function backgroundIngest(
     stop: async () => {
       running = false;
       await loop;
-      return { events: acked, seconds: (nowMs() - started) / 1000 };
+      // Running out of prepared events ends the load early: the caller reports it.
+      return { events: acked, seconds: (nowMs() - started) / 1000, ranOut: sent + batch > d.n };
     },
   };
 }
@@ -199,15 +214,40 @@ export async function markerVisibility(
 }
 
 /**
+ * The server's unlabelled Prometheus samples by name. On the embedded store the scrape waits
+ * until every acknowledged event is folded into DuckDB, so it also marks "the fold caught up".
+ */
+export async function serverMetrics(http: HttpClient): Promise<Map<string, number>> {
+  const res = await http.send('GET', '/metrics');
+  if (res.status !== 200) throw new Error(`/metrics -> ${res.status}`);
+  const out = new Map<string, number>();
+  for (const m of res.body.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*) ([-+0-9.eE]+|NaN)$/gm)) {
+    out.set(m[1] ?? '', Number(m[2]));
+  }
+  return out;
+}
+
+export interface CompactionWait {
+  ms: number;
+  /** Chunks still waiting when the wait gave up (0 when it finished). */
+  left: number;
+}
+
+/**
  * Waits until the embedded store has rewritten every closed day and month sorted by subject (the
  * steady state for historical data), polling /metrics; resolves at once for other stores.
  */
-export async function waitForCompaction(http: HttpClient, timeoutMs = 600_000): Promise<number> {
+export async function waitForCompaction(
+  http: HttpClient,
+  timeoutMs: number,
+  onPoll: (backlog: number) => void = () => {},
+): Promise<CompactionWait> {
   const started = Date.now();
   for (;;) {
-    const res = await http.send('GET', '/metrics');
-    const m = /^tally_store_compaction_backlog_chunks (\d+)$/m.exec(res.body);
-    if (!m || m[1] === '0' || Date.now() - started > timeoutMs) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 500));
+    const backlog = (await serverMetrics(http)).get('tally_store_compaction_backlog_chunks') ?? 0;
+    const ms = Date.now() - started;
+    if (backlog === 0 || ms > timeoutMs) return { ms, left: backlog };
+    onPoll(backlog);
+    await sleep(500);
   }
 }

@@ -1,4 +1,4 @@
-// What every side of the benchmark runs: the two meters and the query cases of PRODUCT.md section 7.
+// What every side of the benchmark runs: the two meters and the query cases of the targets (docs/benchmarks.md).
 import { type Dataset, EVENT_TYPE, YEAR_START } from './dataset.js';
 
 export const DAY_MS = 86_400_000;

@@ -37,6 +37,36 @@ export function dataProblem(data: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * True when dataProblem(data) is undefined, found without dataProblem's bookkeeping (a node per
+ * value, kept for the message): on false, dataProblem gives the message. For values with no
+ * getters, such as JSON.parse's: a getter would be read twice, and in another order. Recursion is
+ * safe here because it stops at MAX_DATA_DEPTH.
+ */
+export function withinDataLimits(data: unknown): boolean {
+  return fits(data, 0);
+}
+
+/** Whether a value inside a container at `depth` can be stored. */
+function fits(value: unknown, depth: number): boolean {
+  if (typeof value === 'object' && value !== null) return within(value, depth + 1);
+  return typeof value !== 'number' || Number.isFinite(value);
+}
+
+function within(value: object, depth: number): boolean {
+  if (depth > MAX_DATA_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!fits(value[i], depth)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  // for-in over a JSON object yields its own keys; an inherited one only matters if it fails.
+  for (const key in record) {
+    if (!fits(record[key], depth) && Object.hasOwn(record, key)) return false;
+  }
+  return true;
+}
+
 // Paths are built only for the message, from parent links: building one per node would cost the
 // sum of every key's ancestors, which a body of long keys could make large.
 interface Node {

@@ -47,7 +47,7 @@ export function parseIngestBody(
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       try {
-        out.push({ value: JSON.parse(line) });
+        out.push({ value: JSON.parse(line), json: true });
       } catch (e) {
         out.push({ error: `line is not valid JSON: ${(e as Error).message}` });
       }
@@ -81,5 +81,5 @@ export function parseIngestBody(
       },
     ]);
   }
-  return (Array.isArray(value) ? value : [value]).map((v) => ({ value: v }));
+  return (Array.isArray(value) ? value : [value]).map((v) => ({ value: v, json: true }));
 }

@@ -1,11 +1,13 @@
 // Extraction of meter values and dimensions from event data: done once per event at ingest (and
 // again only when a meter is created or its dimensions change), never at query time. The event
 // list re-runs it on stored events to show which meters could not use them.
-import { type Accessor, compileJsonPath } from '../lib/json-path.js';
+import type { Accessor } from '../lib/json-path.js';
 import type { MeterDefinition, MeterRow } from '../store/ports.js';
+import { compilePathAccessor } from './compiled-path.js';
 import {
   describeValueProblem,
   distinctValue,
+  MAX_METER_VALUE,
   numericValue,
   scalarText,
   type ValueProblemReason,
@@ -39,8 +41,8 @@ export function compileMeter(meter: MeterDefinition): CompiledMeter {
   return {
     meter,
     eventFrom: meter.eventFrom ? Date.parse(meter.eventFrom) : undefined,
-    value: meter.valueProperty ? compileJsonPath(meter.valueProperty) : undefined,
-    dims: meter.dimensions.map(([, path]) => compileJsonPath(path)),
+    value: meter.valueProperty ? compilePathAccessor(meter.valueProperty) : undefined,
+    dims: meter.dimensions.map(([, path]) => compilePathAccessor(path)),
   };
 }
 
@@ -49,16 +51,26 @@ export function compileMeter(meter: MeterDefinition): CompiledMeter {
 export function extract(cm: CompiledMeter, time: number, data: unknown): Extraction | undefined {
   if (cm.eventFrom !== undefined && time < cm.eventFrom) return undefined;
   const agg = cm.meter.aggregation;
-  const dims = cm.dims.map((d) => scalarText(d(data)));
+  // Sized up front: rows are kept until the store has them, and an array grown by push keeps
+  // room for 17 entries.
+  const dims = new Array<string | null>(cm.dims.length);
+  for (let i = 0; i < dims.length; i++) dims[i] = dimensionText((cm.dims[i] as Accessor)(data));
   if (agg === 'COUNT') return { row: { meterId: cm.meter.id, value: 1, valueText: null, dims } };
   const raw = cm.value ? cm.value(data) : undefined;
   let row: MeterRow;
   let reason: ValueProblemReason | undefined;
   if (agg === 'UNIQUE_COUNT') {
+    if (typeof raw === 'string' && !SURROGATE.test(raw)) {
+      return { row: { meterId: cm.meter.id, value: null, valueText: raw, dims } };
+    }
     const judged = distinctValue(raw);
     row = { meterId: cm.meter.id, value: null, valueText: judged.value, dims };
     reason = judged.reason;
   } else {
+    // numericValue's answer for the common case, without its intermediate object.
+    if (typeof raw === 'number' && Math.abs(raw) <= MAX_METER_VALUE) {
+      return { row: { meterId: cm.meter.id, value: raw, valueText: null, dims } };
+    }
     const judged = numericValue(raw);
     row = { meterId: cm.meter.id, value: judged.value, valueText: null, dims };
     reason = judged.reason;
@@ -74,6 +86,14 @@ export function extract(cm: CompiledMeter, time: number, data: unknown): Extract
       message: describeValueProblem(cm.meter.slug, field, reason),
     },
   };
+}
+
+// Any surrogate code unit at all: only then can scalarText have a lone one to replace.
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** scalarText, without its replacing pass over the common string that has nothing to replace. */
+function dimensionText(v: unknown): string | null {
+  return typeof v === 'string' && !SURROGATE.test(v) ? v : scalarText(v);
 }
 
 /** The meter row of one event, or undefined when the meter does not cover the event. */

@@ -199,6 +199,34 @@ describe('ColumnarAppender', () => {
     expect(tiny).toBe(5e-324);
   });
 
+  it('folds log records with yields between chunks and counts meter rows per UTC day', async () => {
+    const items = makeItems(CHUNK_ROWS + 500);
+    const records = [
+      { seq: 1, items: items.slice(0, 1000) },
+      { seq: 2, items: [] },
+      { seq: 3, items: items.slice(1000) },
+    ];
+    const ev = await conn.createAppender('events');
+    const mr = await conn.createAppender('meter_rows');
+    const days = new Map<number, number>();
+    await new ColumnarAppender(ev, mr).appendRecords(records, days);
+    ev.closeSync();
+    mr.closeSync();
+    const refEv = await conn.createAppender('events', null, 'ref');
+    const refMr = await conn.createAppender('meter_rows', null, 'ref');
+    appendRowByRow(refEv, refMr, items);
+    refEv.closeSync();
+    refMr.closeSync();
+    expect(await differences('events')).toBe(0);
+    expect(await differences('meter_rows')).toBe(0);
+    const stored = (
+      await conn.runAndReadAll(
+        'SELECT floor(time / 86400000)::BIGINT AS day, count(*) FROM memory.meter_rows GROUP BY day',
+      )
+    ).getRows();
+    expect(new Map(stored.map(([d, c]) => [Number(d), Number(c)]))).toEqual(days);
+  });
+
   it('handles empty input and items without meter rows', async () => {
     const items = makeItems(9).map((it) => ({ ...it, rows: [] }));
     const ev = await conn.createAppender('events');

@@ -11,6 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { identityHash } from '../../lib/hash.js';
 import { type IngestItem, MAX_DIMENSIONS } from '../ports.js';
+import { DAY_MS } from './compaction-policy.js';
 import { subjectBucket } from './subject-bucket.js';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -50,17 +51,16 @@ function columns(count: number, rows: number): DuckDBValue[][] {
  * instead of value by value: the row appender costs one native call per value (25 per meter
  * row), a chunk one per column, plus one per non-null string. The rows are the ones the row
  * appender writes (same key_hash, time, subject bucket), so either may fold the same log.
- * Synchronous native work: a caller that must keep the event loop responsive appends a few
- * thousand items per call and yields between calls. The appenders still need a flush and the
- * caller's transaction commits.
+ * The appenders still need a flush and the caller's transaction its commit.
  */
 export class ColumnarAppender {
   // One reusable chunk per table: creating one is a native allocation of 2048 rows per column.
   private readonly eventChunk = DuckDBDataChunk.create(EVENT_TYPES);
   private readonly rowChunk = DuckDBDataChunk.create(ROW_TYPES);
-  private ev = columns(EVENT_TYPES.length, CHUNK_ROWS);
+  // Column buffers, reused: every value of a full chunk is overwritten before it is sent.
+  private readonly ev = columns(EVENT_TYPES.length, CHUNK_ROWS);
   private evCount = 0;
-  private rw = columns(ROW_TYPES.length, CHUNK_ROWS);
+  private readonly rw = columns(ROW_TYPES.length, CHUNK_ROWS);
   private rwCount = 0;
 
   constructor(
@@ -68,8 +68,31 @@ export class ColumnarAppender {
     private readonly meterRows: DuckDBAppender,
   ) {}
 
-  append(items: readonly IngestItem[]): void {
-    // BigInt conversions are the costly part of a row in JS: reuse them while values repeat.
+  /**
+   * The fold's form (fold-append.ts appendItems): every item of `records`, with the meter rows
+   * counted per UTC day into `days`, yielding to the event loop after each chunk's worth of events
+   * (appending is synchronous native work, and a fold must not stall queued requests).
+   */
+  async appendRecords(
+    records: readonly { items: readonly IngestItem[] }[],
+    days?: Map<number, number>,
+  ): Promise<void> {
+    let slice: IngestItem[] = [];
+    for (const record of records) {
+      for (const item of record.items) {
+        slice.push(item);
+        if (slice.length < CHUNK_ROWS) continue;
+        this.append(slice, days);
+        slice = [];
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.append(slice, days);
+  }
+
+  /** Synchronous: a caller keeping the event loop responsive passes a few thousand at a time. */
+  append(items: readonly IngestItem[], days?: Map<number, number>): void {
+    // ingested_at is one value per acknowledged batch: convert it to a bigint once per run.
     let lastIngested = Number.NaN;
     let ingested = 0n;
     for (const { event: e, rows } of items) {
@@ -92,6 +115,10 @@ export class ColumnarAppender {
       (ev[8] as DuckDBValue[])[i] = e.data;
       if (this.evCount === CHUNK_ROWS) this.flushEvents();
       if (rows.length === 0) continue;
+      if (days) {
+        const day = Math.floor(e.time / DAY_MS);
+        days.set(day, (days.get(day) ?? 0) + rows.length);
+      }
       const sb = subjectBucket(e.subject);
       for (const row of rows) {
         const rw = this.rw;
@@ -117,9 +144,8 @@ export class ColumnarAppender {
     if (this.evCount === 0) return;
     this.eventChunk.reset();
     this.eventChunk.rowCount = this.evCount;
-    this.eventChunk.setColumns(trimmed(this.ev, this.evCount));
+    this.eventChunk.setColumns(filled(this.ev, this.evCount));
     this.events.appendDataChunk(this.eventChunk);
-    this.ev = columns(EVENT_TYPES.length, CHUNK_ROWS);
     this.evCount = 0;
   }
 
@@ -127,17 +153,15 @@ export class ColumnarAppender {
     if (this.rwCount === 0) return;
     this.rowChunk.reset();
     this.rowChunk.rowCount = this.rwCount;
-    this.rowChunk.setColumns(trimmed(this.rw, this.rwCount));
+    this.rowChunk.setColumns(filled(this.rw, this.rwCount));
     this.meterRows.appendDataChunk(this.rowChunk);
-    this.rw = columns(ROW_TYPES.length, CHUNK_ROWS);
     this.rwCount = 0;
   }
 }
 
-function trimmed(cols: DuckDBValue[][], count: number): DuckDBValue[][] {
-  if (count === CHUNK_ROWS) return cols;
-  for (const c of cols) c.length = count;
-  return cols;
+/** The first `count` values of each column (a chunk takes exactly its row count of values). */
+function filled(cols: DuckDBValue[][], count: number): DuckDBValue[][] {
+  return count === CHUNK_ROWS ? cols : cols.map((c) => c.slice(0, count));
 }
 
 /** One-off form of ColumnarAppender (a fold that appends many batches keeps one instance). */

@@ -28,6 +28,11 @@ export function registerOpsRoutes(
     if (stats.compactionBacklog !== undefined) {
       s.metrics.storeCompactionBacklog.set(stats.compactionBacklog);
     }
+    if (stats.dedupeCache) {
+      s.metrics.dedupeCacheBytes.set(stats.dedupeCache.residentBytes);
+      s.metrics.dedupeCacheDays.set(stats.dedupeCache.residentDays);
+      s.metrics.dedupeDayLoads.set(stats.dedupeCache.loads);
+    }
     return c.body(await s.metrics.registry.metrics(), 200, {
       'Content-Type': s.metrics.registry.contentType,
     });

@@ -36,6 +36,8 @@ export const ConfigSchema = z
     TALLY_MAX_INFLIGHT_EVENTS: z.coerce.number().int().positive().default(200_000),
     TALLY_DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
     TALLY_DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
+    /** Memory bound of the embedded dedupe cache (identities of recent days of event time). */
+    TALLY_DEDUPE_MEMORY_MB: z.coerce.number().int().min(1).max(65_536).default(64),
     TALLY_DUCKDB_CHECKPOINT_THRESHOLD: z
       .string()
       .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')

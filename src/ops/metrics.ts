@@ -52,6 +52,21 @@ export class Metrics {
     help: 'Closed days or months of meter rows waiting to be rewritten sorted by subject (embedded store)',
     registers: [this.registry],
   });
+  readonly dedupeCacheBytes = new Gauge({
+    name: 'tally_dedupe_cache_bytes',
+    help: 'Memory held by the dedupe cache of event identities per day of event time (embedded store; bounded by TALLY_DEDUPE_MEMORY_MB)',
+    registers: [this.registry],
+  });
+  readonly dedupeCacheDays = new Gauge({
+    name: 'tally_dedupe_cache_days',
+    help: 'Days of event time whose identities the dedupe cache holds (embedded store)',
+    registers: [this.registry],
+  });
+  readonly dedupeDayLoads = new Gauge({
+    name: 'tally_dedupe_day_loads',
+    help: 'Days of identities loaded from the store into the dedupe cache since start (embedded store)',
+    registers: [this.registry],
+  });
   readonly ingestLogTornTails = new Counter({
     name: 'tally_ingest_log_torn_tails_total',
     help: 'Incomplete last records (appends that never completed, never acknowledged) cut from the ingest log at start',

@@ -285,6 +285,8 @@ export interface StoreStats {
   bytesOnDisk: number;
   /** Closed time chunks waiting to be rewritten by a store that compacts (embedded). */
   compactionBacklog?: number;
+  /** The embedded store's dedupe cache of identities per day of event time (bounded memory). */
+  dedupeCache?: { residentDays: number; residentBytes: number; loads: number };
 }
 
 /** Everything a store provides. */

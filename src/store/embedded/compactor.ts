@@ -4,7 +4,8 @@
 // commits after the rewrite took its snapshot are neither deleted nor copied by it (they stay,
 // unsorted, and count as activity for a later rewrite), and appends never conflict with deletes
 // of other rows. Deletes of meter rows by others (backfill) would conflict, so they and the
-// rewrites take turns through `exclusive`.
+// rewrites take turns through `exclusive`. The rollup's upkeep (rollup/rollup-upkeep.ts) runs
+// here too: a rewrite merges the rollup's partial rows of its range in the same transaction.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   type Chunk,
@@ -18,6 +19,9 @@ import {
   resumedActivity,
 } from './compaction-policy.js';
 import type { DayCounts } from './fold-append.js';
+import type { PartialsByDay } from './rollup/rollup-fold.js';
+import type { RollupMeters } from './rollup/rollup-meters.js';
+import { RollupUpkeep } from './rollup/rollup-upkeep.js';
 import { num, readRows } from './row-decoding.js';
 import { lit } from './sql-quote.js';
 import { SerialChain } from './write-pipeline.js';
@@ -31,6 +35,10 @@ export type CompactorOptions = Partial<CompactionSettings> & {
    * deletes the range and commits.
    */
   holdRewrite?: () => Promise<void>;
+  /** Partial rollup rows a day collects before the next tick merges them (default 20,000). */
+  rollupMergeRows?: number;
+  /** Tests only: awaited inside each rollup merge and rebuild once its snapshot is taken. */
+  holdRollup?: (work: 'merge' | 'rebuild') => Promise<void>;
 };
 
 export class Compactor {
@@ -46,18 +54,28 @@ export class Compactor {
   private readonly exclusion = new SerialChain();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  private rebuilding: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly rollup: RollupUpkeep | undefined;
 
   constructor(
     /** The compactor's own connection: its transactions never wait for the writer's. */
     private readonly conn: DuckDBConnection,
     opts: CompactorOptions = {},
+    /** The meters' rollups to keep merged and rebuilt; none when the store runs without. */
+    rollupMeters?: RollupMeters,
   ) {
-    const { intervalMs = 5_000, now, holdRewrite, ...settings } = opts;
+    const { intervalMs = 5_000, now, holdRewrite, rollupMergeRows, holdRollup, ...settings } = opts;
     this.settings = { ...DEFAULT_COMPACTION, ...settings };
     this.clock = now ?? Date.now;
     this.intervalMs = intervalMs;
     this.holdRewrite = holdRewrite;
+    this.rollup =
+      rollupMeters &&
+      new RollupUpkeep(conn, rollupMeters, {
+        ...(rollupMergeRows === undefined ? {} : { mergeRows: rollupMergeRows }),
+        ...(holdRollup ? { hold: holdRollup } : {}),
+      });
   }
 
   /** Runs `fn` when no rewrite runs, and keeps rewrites off until it settled. */
@@ -75,6 +93,35 @@ export class Compactor {
         a.lastAppendAt = at;
       } else this.activity.set(day, { rows, lastAppendAt: at });
     }
+  }
+
+  /** Partial rollup rows a committed fold added, per UTC day. */
+  noteRollup(partials: PartialsByDay): void {
+    this.rollup?.noteFold(partials);
+  }
+
+  /** Partial rollup rows waiting for a merge (rollup-upkeep.ts). */
+  rollupPartialRows(): number {
+    return this.rollup?.waiting() ?? 0;
+  }
+
+  /**
+   * Starts rebuilding, in the background and one meter per transaction, the rollups that are not
+   * complete; the promise settles when all are (or the compactor stopped).
+   */
+  rebuildRollups(): Promise<void> {
+    const rollup = this.rollup;
+    if (!rollup) return Promise.resolve();
+    const run = this.rebuilding
+      .catch(() => undefined)
+      .then(() =>
+        rollup.rebuildPending(
+          (fn) => this.exclusive(fn),
+          () => this.stopped,
+        ),
+      );
+    this.rebuilding = run;
+    return run;
   }
 
   /** Rebuilds the activity from row counts against what compaction recorded when it last ran. */
@@ -117,6 +164,7 @@ export class Compactor {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
+    await this.rebuilding.catch(() => undefined);
   }
 
   /** Chunks that are closed and wait for a rewrite, quiet or not (0 once compaction caught up). */
@@ -138,6 +186,10 @@ export class Compactor {
         await this.exclusive(() => this.rewriteChunk(chunk));
         done.push(chunk);
       }
+      await this.rollup?.mergeTail(
+        (fn) => this.exclusive(fn),
+        () => this.stopped,
+      );
       return done;
     })();
     const tracked = run.finally(() => {
@@ -201,6 +253,8 @@ export class Compactor {
   ): Promise<void> {
     const c = this.conn;
     const range = `time >= ${lit(from)} AND time < ${lit(to)}`;
+    // Rollup buckets of [from, to) hold exactly the rows of [from, to): the range is whole days.
+    const merge = this.rollup?.mergeInRewrite(from, to);
     await c.run('BEGIN TRANSACTION');
     let rows: number;
     try {
@@ -221,12 +275,15 @@ export class Compactor {
       );
       await c.run(`INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`);
       await c.run('DROP TABLE compact_chunk');
+      for (const sql of merge?.statements ?? []) await c.run(sql);
       await c.run('COMMIT');
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
       throw err;
     }
+    merge?.committed();
     this.rewritten.set(key, rows);
   }
 }

@@ -29,6 +29,8 @@ import { IngestLog } from './ingest-log.js';
 import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
 import { MetadataRepo } from './metadata-repo.js';
 import { fillSubjectBuckets, migrate } from './migrate.js';
+import { ROLLUP_RESET } from './rollup/compile-rollup-write.js';
+import { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { DuckDbUsageReader } from './usage-reader.js';
 import { readAppliedSeq, WritePipeline } from './write-pipeline.js';
@@ -45,6 +47,25 @@ export interface EmbeddedStoreOptions {
   ingestLog?: { onDamage?: OnDamage; observer?: IngestLogObserver };
   /** Memory bound of the dedupe cache of recent days' identities (default 64 MiB). */
   dedupeBudgetBytes?: number;
+  /**
+   * Keep the 15-minute rollup of numeric meters and answer the queries it serves from it
+   * (default true; rollup/schema.ts). Off: no rollup rows are written or read, and those left
+   * are dropped, so that a later start with rollups rebuilds them from the raw rows.
+   */
+  rollups?: boolean;
+}
+
+/** The rollup as the store reports it (tests, diagnostics). */
+export interface RollupStats {
+  enabled: boolean;
+  /** Meters whose rollup is complete and answers the queries it serves. */
+  ready: string[];
+  /** Numeric meters whose rollup is not complete yet (rebuilt in the background or by backfill). */
+  pending: string[];
+  /** Queries answered from the rollup since the store opened. */
+  reads: number;
+  /** Partial rollup rows folds added since the last merge of their day (as counted in memory). */
+  partialRows: number;
 }
 
 interface Connections {
@@ -57,14 +78,18 @@ interface Connections {
 /**
  * The embedded store: one DuckDB file under the data directory. It wires its parts and delegates:
  * the write pipeline (ingest log, dedupe, fold into DuckDB, the one writer connection), the
- * compactor (sorted rewrites on a connection of its own), the usage reader and the metadata repo
- * (on reader connections). Lock order: the compactor's exclusion, then the writer chain.
+ * compactor (sorted rewrites, and the rollup's merges and rebuilds, on a connection of its own),
+ * the usage reader and the metadata repo (on reader connections). Which meters have a complete
+ * 15-minute rollup (rollup/rollup-meters.ts) changes only inside the compactor's exclusion and
+ * the writer chain. Lock order: the compactor's exclusion, then the writer chain.
  */
 export class DuckDbStore implements Store {
   readonly kind = 'embedded';
   private closed = false;
   private readonly usage: DuckDbUsageReader;
   private readonly meta: MetadataRepo;
+  /** Settles when the rollups found missing at start are rebuilt. */
+  private rebuilt: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly conns: Connections,
@@ -72,8 +97,14 @@ export class DuckDbStore implements Store {
     private readonly pipeline: WritePipeline,
     private readonly compactor: Compactor,
     private readonly reader: () => DuckDBConnection,
+    /** Which meters have a rollup and which are complete; undefined without rollups. */
+    private readonly rollups: RollupMeters | undefined,
   ) {
-    this.usage = new DuckDbUsageReader(reader, () => pipeline.visible());
+    this.usage = new DuckDbUsageReader(
+      reader,
+      () => pipeline.visible(),
+      (meterId) => rollups?.readyDimensions(meterId),
+    );
     this.meta = new MetadataRepo(
       (sql) => readRows(reader(), sql),
       (sql) => pipeline.write(sql),
@@ -115,7 +146,20 @@ export class DuckDbStore implements Store {
       readers: [await instance.connect(), await instance.connect()],
     };
     const reader = rotation(conns.readers);
-    const compactor = new Compactor(conns.compactor, opts.compaction);
+    const rollups = opts.rollups === false ? undefined : new RollupMeters();
+    if (rollups) {
+      const ready = await readRows(writer, 'SELECT DISTINCT meter_id FROM rollup_ready');
+      const meters = await readRows(writer, 'SELECT body FROM meters');
+      rollups.load(
+        meters.map((r) => JSON.parse(String(r.body)) as MeterDefinition),
+        ready.map((r) => String(r.meter_id)),
+      );
+    } else {
+      await writer.run('BEGIN TRANSACTION');
+      for (const sql of ROLLUP_RESET) await writer.run(sql);
+      await writer.run('COMMIT');
+    }
+    const compactor = new Compactor(conns.compactor, opts.compaction, rollups);
     const pipeline = new WritePipeline({
       writer,
       eventAppender: await writer.createAppender('events'),
@@ -125,12 +169,20 @@ export class DuckDbStore implements Store {
         ? {}
         : { dedupeBudgetBytes: opts.dedupeBudgetBytes }),
       reader,
-      onCommitted: (days) => compactor.noteRows(days),
+      ...(rollups
+        ? { rollup: { appender: await writer.createAppender('rollup_15m'), meters: rollups } }
+        : {}),
+      onCommitted: (days, partials) => {
+        compactor.noteRows(days);
+        if (partials) compactor.noteRollup(partials);
+      },
     });
-    const store = new DuckDbStore(conns, file, pipeline, compactor, reader);
+    const store = new DuckDbStore(conns, file, pipeline, compactor, reader, rollups);
     await pipeline.recover(records, appliedSeq);
     await compactor.resume();
     compactor.start();
+    // A rollup that fails to rebuild stays unread (raw rows answer); the next start retries.
+    store.rebuilt = compactor.rebuildRollups().catch(() => undefined);
     return store;
   }
 
@@ -209,8 +261,15 @@ export class DuckDbStore implements Store {
     return this.meta.listAllMeters();
   }
 
-  putMeter(m: MeterDefinition): Promise<void> {
-    return this.meta.putMeter(m);
+  async putMeter(m: MeterDefinition): Promise<void> {
+    const rollups = this.rollups;
+    if (!rollups?.affects(m)) return this.meta.putMeter(m);
+    // Created, deleted or given another number of dimensions: its rollup rows change shape. In
+    // the compactor's exclusion no rebuild runs meanwhile (it would read the old shape).
+    await this.compactor.exclusive(async () => {
+      await this.pipeline.redefineRollup(m.id, () => rollups.put(m));
+      await this.meta.putMeter(m);
+    });
   }
 
   listAccounts(): Promise<Account[]> {
@@ -233,7 +292,33 @@ export class DuckDbStore implements Store {
     return this.meta.putKey(k);
   }
 
-  // ---- compaction and lifecycle ---------------------------------------------------------------
+  // ---- compaction, rollups and lifecycle -----------------------------------------------------
+
+  rollupStats(): RollupStats {
+    return {
+      enabled: this.rollups !== undefined,
+      ready: this.rollups?.readyMeters() ?? [],
+      pending: this.rollups?.pending() ?? [],
+      reads: this.usage.rollupReads,
+      partialRows: this.compactor.rollupPartialRows(),
+    };
+  }
+
+  /**
+   * rollup_15m's rows and distinct keys: rows beyond the keys are partial rows a merge will
+   * combine (one pass over the table; tests and diagnostics).
+   */
+  async rollupSize(): Promise<{ rows: number; keys: number }> {
+    const [r] = await this.usage.dataRows(
+      'SELECT count(*) AS n, count(DISTINCT (account_id, meter_id, bucket, slot, dim)) AS k FROM rollup_15m',
+    );
+    return { rows: num(r?.n), keys: num(r?.k) };
+  }
+
+  /** Settles once the rollups found missing at start are rebuilt (or the store closed). */
+  rollupsRebuilt(): Promise<void> {
+    return this.rebuilt;
+  }
 
   /** The dedupe cache of recent days' identities: resident days and bytes, loads (day-dedupe.ts). */
   dedupeStats(): DayDedupeStats {
@@ -267,6 +352,7 @@ export class DuckDbStore implements Store {
       meterRows: num(r?.meter_rows),
       bytesOnDisk: bytes,
       compactionBacklog: this.compactionBacklog(),
+      dedupeCache: this.dedupeStats(),
     };
   }
 

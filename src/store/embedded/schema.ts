@@ -23,4 +23,9 @@ export const MIGRATIONS: readonly string[] = [
   // day's, so that a restart finds the days that changed since by comparing counts.
   `CREATE TABLE compacted_chunks (chunk VARCHAR PRIMARY KEY, rows BIGINT NOT NULL);
    CREATE TABLE compacted_days (day INTEGER PRIMARY KEY, rows BIGINT NOT NULL);`,
+  // 15-minute partial aggregates of numeric meters, without the subject (rollup/schema.ts), and
+  // the meters whose rollup rows are complete: only those are read from it. A directory from
+  // before this migration has none ready, and the store rebuilds them in the background.
+  `CREATE TABLE rollup_15m (account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, bucket BIGINT NOT NULL, slot TINYINT NOT NULL, dim VARCHAR, value_count BIGINT NOT NULL, value_sum DOUBLE, value_min DOUBLE, value_max DOUBLE, latest_time BIGINT, latest_value DOUBLE);
+   CREATE TABLE rollup_ready (meter_id VARCHAR NOT NULL);`,
 ];

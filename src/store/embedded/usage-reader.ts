@@ -1,5 +1,7 @@
 // Reads of events and meter rows on the reader connections. Each first waits until every event
 // acknowledged before it is folded into DuckDB, so an acknowledged event is visible to the next read.
+// Numeric aggregates and group estimates read the 15-minute rollup instead when it gives the same
+// rows (rollup/serves.ts decides).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type {
   BaseUsageQuery,
@@ -25,6 +27,11 @@ import {
   compileUnique,
 } from './compile-usage.js';
 import {
+  compileEstimateGroupsFromRollup,
+  compileNumericFromRollup,
+} from './rollup/compile-rollup-read.js';
+import { estimateSource, numericSource } from './rollup/serves.js';
+import {
   EVENT_COLUMNS,
   num,
   type Row,
@@ -38,11 +45,16 @@ import {
 import { lit } from './sql-quote.js';
 
 export class DuckDbUsageReader implements UsageReader, EventReader {
+  /** Queries answered from the rollup so far. */
+  rollupReads = 0;
+
   constructor(
     /** A reader connection (the store rotates among a few). */
     private readonly reader: () => DuckDBConnection,
     /** Resolves once every event acknowledged so far is in DuckDB. */
     private readonly visible: () => Promise<void>,
+    /** A meter's dimension count when its rollup is complete, else undefined (read raw rows). */
+    private readonly rollupDimensions: (meterId: string) => number | undefined = () => undefined,
   ) {}
 
   /** `sql`'s rows, after every acknowledged event is folded. */
@@ -73,7 +85,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   }
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
-    const rows = await this.dataRows(limited(compileNumeric(q), q));
+    await this.visible();
+    const source = numericSource(q, this.rollupDimensions(q.meterId));
+    let sql = compileNumeric(q);
+    if (source.from === 'rollup') {
+      sql = compileNumericFromRollup(q, source.slot);
+      this.rollupReads++;
+    }
+    const rows = await readRows(this.reader(), limited(sql, q));
     return rows.map((r) => toNumeric(r, q.groupBy.length, q.latest === true));
   }
 
@@ -98,7 +117,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
 
   async estimateGroups(q: GroupEstimateQuery): Promise<number> {
     if (q.groupBy.length === 0) return 1;
-    const [row] = await this.dataRows(compileEstimateGroups(q));
+    await this.visible();
+    const source = estimateSource(q, this.rollupDimensions(q.meterId));
+    let sql = compileEstimateGroups(q);
+    if (source.from === 'rollup') {
+      sql = compileEstimateGroupsFromRollup(q, source.slot);
+      this.rollupReads++;
+    }
+    const [row] = await readRows(this.reader(), sql);
     return num(row?.g);
   }
 }

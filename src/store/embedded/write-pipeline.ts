@@ -10,6 +10,14 @@ import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendItems, appendMeterRow, type DayCounts } from './fold-append.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
+import {
+  compileRollupDelete,
+  compileRollupRebuild,
+  compileRollupUnready,
+} from './rollup/compile-rollup-write.js';
+import { appendRollupRows } from './rollup/rollup-append.js';
+import { type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
+import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { lit } from './sql-quote.js';
 
@@ -22,6 +30,8 @@ import { lit } from './sql-quote.js';
 const MAX_UNAPPLIED_EVENTS = 20_000;
 /** Events folded into DuckDB in one transaction at most. */
 const MAX_APPLY_EVENTS = 100_000;
+/** Events aggregated into a fold's rollup rows between yields to the event loop. */
+const ROLLUP_YIELD_EVERY = 5_000;
 
 /** Runs functions one after another, each after the previous settled (failed or not). */
 export class SerialChain {
@@ -50,8 +60,16 @@ export interface WritePipelineParts {
   dedupeBudgetBytes?: number;
   /** A reader connection, for confirming candidate duplicates. */
   reader: () => DuckDBConnection;
-  /** Meter rows per UTC day, called after the transaction that added them committed. */
-  onCommitted: (days: DayCounts) => void;
+  /**
+   * The rollup kept beside meter_rows: the writer's appender on rollup_15m and which meters
+   * have one. Absent when the store runs without rollups.
+   */
+  rollup?: { appender: DuckDBAppender; meters: RollupMeters };
+  /**
+   * Meter rows per UTC day (and the rollup's partial rows), called after the transaction that
+   * added them committed.
+   */
+  onCommitted: (days: DayCounts, partials?: PartialsByDay) => void;
 }
 
 /** The last log record DuckDB folded (table ingest_state). */
@@ -168,9 +186,11 @@ export class WritePipeline {
     accountId: string,
     produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
   ): Promise<void> {
-    const { writer, rowAppender } = this.p;
+    const { writer, rowAppender, rollup } = this.p;
     return this.serialize(async () => {
       const days: DayCounts = new Map();
+      // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
+      const dimensions = rollup?.meters.dimensionsOf(meterId);
       await writer.run('BEGIN TRANSACTION');
       try {
         await writer.run(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
@@ -178,18 +198,57 @@ export class WritePipeline {
           for (const row of rows) appendMeterRow(rowAppender, row, accountId, days);
           rowAppender.flushSync();
         });
+        // The rollup from the rows just written, complete in the same commit.
+        const rebuild =
+          dimensions === undefined
+            ? compileRollupDelete(meterId)
+            : compileRollupRebuild(meterId, dimensions);
+        for (const sql of rebuild) await writer.run(sql);
         await writer.run('COMMIT');
       } catch (err) {
         rowAppender.clear();
         await writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
+      if (dimensions !== undefined) rollup?.meters.markReady(meterId);
       this.p.onCommitted(days);
     });
   }
 
+  /** A meter's rows and rollup deleted in one transaction. */
   deleteMeterRows(meterId: string): Promise<void> {
-    return this.write(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+    this.p.rollup?.meters.unready(meterId);
+    return this.transact([
+      `DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`,
+      ...compileRollupDelete(meterId),
+    ]);
+  }
+
+  /**
+   * Stores a meter definition change that alters its rollup: `apply` (the in-memory change) runs
+   * in the chain, so every fold before it wrote the old slots and every fold after the new, and
+   * the rollup is no longer complete until rebuilt (backfill, or the next start).
+   */
+  redefineRollup(meterId: string, apply: () => void): Promise<void> {
+    return this.serialize(async () => {
+      apply();
+      await this.p.writer.run(compileRollupUnready(meterId));
+    });
+  }
+
+  /** Statements in one transaction on the writer connection, in the chain. */
+  transact(statements: readonly string[]): Promise<void> {
+    const { writer } = this.p;
+    return this.serialize(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        for (const sql of statements) await writer.run(sql);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** Waits until every accepted batch is logged and folded and the writer chain is idle. */
@@ -210,6 +269,7 @@ export class WritePipeline {
     this.p.log.close();
     this.p.eventAppender.closeSync();
     this.p.rowAppender.closeSync();
+    this.p.rollup?.appender.closeSync();
   }
 
   private nextFold(): Promise<void> {
@@ -339,27 +399,55 @@ export class WritePipeline {
     this.applying = false;
   }
 
-  /** One fold: the records' events and meter rows, and the last seq, in one transaction. */
+  /**
+   * One fold: the records' events and meter rows, their rollup rows and the last seq, in one
+   * transaction.
+   */
   private async commitRecords(records: LogRecord[]): Promise<void> {
-    const { writer, eventAppender, rowAppender } = this.p;
+    const { writer, eventAppender, rowAppender, rollup } = this.p;
     const days: DayCounts = new Map();
+    const folded = rollup && (await foldRollup(records, rollup.meters));
     await writer.run('BEGIN TRANSACTION');
     try {
       await appendItems(records, eventAppender, rowAppender, days);
       eventAppender.flushSync();
       rowAppender.flushSync();
+      if (rollup && folded) {
+        await appendRollupRows(rollup.appender, folded.rows());
+        rollup.appender.flushSync();
+      }
       const last = (records[records.length - 1] as LogRecord).seq;
       await writer.run(`UPDATE ingest_state SET applied_seq = ${lit(last)}`);
       await writer.run('COMMIT');
     } catch (err) {
       eventAppender.clear();
       rowAppender.clear();
+      rollup?.appender.clear();
       await writer.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
     // Counted once committed: a rewrite that starts later sees these rows (compactor.ts).
-    this.p.onCommitted(days);
+    this.p.onCommitted(days, folded?.partials());
   }
+}
+
+/**
+ * The rollup rows of `records`' meter rows, aggregated in memory (rollup-fold.ts). Runs in the
+ * chain, so the meters' slots cannot change under it (redefineRollup).
+ */
+async function foldRollup(
+  records: readonly LogRecord[],
+  meters: RollupMeters,
+): Promise<RollupFold> {
+  const fold = new RollupFold(meters.dimensionsOf);
+  let n = 0;
+  for (const record of records) {
+    for (const { event, rows } of record.items) {
+      fold.add(event.accountId, event.time, rows);
+      if (++n % ROLLUP_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+  return fold;
 }
 
 function dayKeyOf(it: IngestItem): DayKey {

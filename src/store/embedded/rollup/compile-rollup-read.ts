@@ -7,7 +7,7 @@ import type { BaseUsageQuery, GroupEstimateQuery } from '../../ports.js';
 import { dimColumn, meterRowsWhere, windowExpr } from '../compile-usage.js';
 import { lit } from '../sql-quote.js';
 import { NO_SLOT } from './schema.js';
-import { type RollupSlot, referencedSlots } from './serves.js';
+import { type RollupSlot, referencedSlots, referencesSubject } from './serves.js';
 
 /** rollup_15m rows of one slot, under the names meter_rows gives the same facts. */
 function rollupRows(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>, slot: RollupSlot): string {
@@ -15,8 +15,9 @@ function rollupRows(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>, slot: Rol
   if (wanted.some((s) => s !== slot)) {
     throw new Error(`rollup slot ${slot} cannot serve dimension slots ${wanted.join(', ')}`);
   }
+  if (referencesSubject(q)) throw new Error('the rollup keeps no subject');
   const dim = slot === 'none' ? '' : `, dim AS ${dimColumn({ kind: 'dim', slot })}`;
-  return `(SELECT account_id, meter_id, bucket AS time, subject, sb${dim}, value_count, value_sum, value_min, value_max, latest_time, latest_value FROM rollup_15m WHERE slot = ${lit(slot === 'none' ? NO_SLOT : slot)})`;
+  return `(SELECT account_id, meter_id, bucket AS time${dim}, value_count, value_sum, value_min, value_max, latest_time, latest_value FROM rollup_15m WHERE slot = ${lit(slot === 'none' ? NO_SLOT : slot)})`;
 }
 
 /** compileNumeric(q) over rollup_15m: same columns, same order, same types, same rows. */

@@ -4,15 +4,17 @@ import {
   compileRollupFold,
   compileRollupMerge,
   compileRollupRebuild,
+  compileRollupUnready,
+  ROLLUP_RESET,
 } from './compile-rollup-write.js';
 
 const COLUMNS =
-  'account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, latest_time, latest_value';
+  'account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, latest_time, latest_value';
 const AGGREGATES =
   'count(r.value) AS value_count, sum(r.value) AS value_sum, min(r.value) AS value_min, max(r.value) AS value_max, max(struct_pack(t := r.time, v := r.value)) FILTER (WHERE r.value IS NOT NULL) AS lt';
-const OUTER = `INSERT INTO rollup_15m (${COLUMNS}) SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM`;
+const OUTER = `INSERT INTO rollup_15m (${COLUMNS}) SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM`;
 const KEY =
-  'r.account_id, r.meter_id, r.time - (((r.time % 900000) + 900000) % 900000) AS bucket, r.subject, r.sb, s.slot';
+  'r.account_id, r.meter_id, r.time - (((r.time % 900000) + 900000) % 900000) AS bucket, s.slot';
 
 describe('rollup write SQL (golden)', () => {
   it('fold: slot -1 and each declared slot of each rolled-up meter', () => {
@@ -33,18 +35,25 @@ describe('rollup write SQL (golden)', () => {
     expect(() => compileRollupFold(new Map([['m', 17]]))).toThrow(/dimension count/);
   });
 
-  it('rebuild and delete of one meter', () => {
-    expect(compileRollupDelete('m1')).toBe("DELETE FROM rollup_15m WHERE meter_id = 'm1'");
-    expect(compileRollupRebuild('m1', 1)).toEqual([
+  it('rebuild (marking the meter ready) and delete of one meter; reset of all', () => {
+    const forget = [
       "DELETE FROM rollup_15m WHERE meter_id = 'm1'",
-      `${OUTER} (SELECT ${KEY}, CASE s.slot WHEN 0 THEN r.g0 ELSE NULL END AS dim, ${AGGREGATES} FROM meter_rows AS r JOIN (VALUES ('m1', -1), ('m1', 0)) AS s(meter_id, slot) ON r.meter_id = s.meter_id WHERE r.meter_id = 'm1' GROUP BY ALL) ORDER BY account_id, meter_id, slot, sb, bucket`,
+      "DELETE FROM rollup_ready WHERE meter_id = 'm1'",
+    ];
+    expect(compileRollupDelete('m1')).toEqual(forget);
+    expect(compileRollupUnready('m1')).toBe(forget[1]);
+    expect(compileRollupRebuild('m1', 1)).toEqual([
+      ...forget,
+      `${OUTER} (SELECT ${KEY}, CASE s.slot WHEN 0 THEN r.g0 ELSE NULL END AS dim, ${AGGREGATES} FROM meter_rows AS r JOIN (VALUES ('m1', -1), ('m1', 0)) AS s(meter_id, slot) ON r.meter_id = s.meter_id WHERE r.meter_id = 'm1' GROUP BY ALL) ORDER BY account_id, meter_id, slot, bucket`,
+      "INSERT INTO rollup_ready VALUES ('m1')",
     ]);
+    expect(ROLLUP_RESET).toEqual(['DELETE FROM rollup_15m', 'DELETE FROM rollup_ready']);
   });
 
   it('merge of a bucket range', () => {
     const range = 'bucket >= 0 AND bucket < 86400000';
     expect(compileRollupMerge(0, 86_400_000)).toEqual([
-      `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (SELECT account_id, meter_id, bucket, subject, sb, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL) ORDER BY account_id, meter_id, slot, sb, bucket`,
+      `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (SELECT account_id, meter_id, bucket, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL) ORDER BY account_id, meter_id, slot, bucket`,
       `DELETE FROM rollup_15m WHERE ${range}`,
       `INSERT INTO rollup_15m (${COLUMNS}) SELECT ${COLUMNS} FROM rollup_merge`,
       'DROP TABLE rollup_merge',

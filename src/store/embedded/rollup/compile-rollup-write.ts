@@ -1,6 +1,8 @@
-// Pure SQL that keeps rollup_15m equal to an aggregate of meter_rows: rows added by each fold,
-// a meter's rows rebuilt after a backfill or deleted with the meter, and the partial rows a
-// range's folds left merged into one per key. Identifiers come from closed sets; values via `lit`.
+// Pure SQL that keeps rollup_15m equal to an aggregate of meter_rows: a meter's rows rebuilt after
+// a backfill (or at the first start of a directory without rollups) or deleted with the meter, and
+// the partial rows of a bucket range merged into one per key. The folds add their partial rows
+// from memory (rollup-fold.ts); compileRollupFold states the same aggregate in SQL, the reference
+// the JS fold is tested against. Identifiers come from closed sets; values go through `lit`.
 import { MAX_DIMENSIONS } from '../../ports.js';
 import { lit, litList } from '../sql-quote.js';
 import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
@@ -8,12 +10,12 @@ import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schem
 /** Tables rollup rows are aggregated from: a fold's staged rows, or all stored rows. */
 export type RollupSource = 'fold_rows' | 'meter_rows';
 
-/** The temp table a fold stages its new meter rows in (meter_rows' columns, in its order). */
+/** A temp table of new meter rows (meter_rows' columns, in its order), for compileRollupFold. */
 export const CREATE_FOLD_ROWS =
   'CREATE TEMP TABLE IF NOT EXISTS fold_rows AS SELECT * FROM meter_rows LIMIT 0';
 
 /** Floor, not `//`: DuckDB's integer division truncates toward zero for times before 1970. */
-function bucketOf(time: string): string {
+function bucketExpr(time: string): string {
   const width = lit(ROLLUP_BUCKET_MS);
   return `${time} - (((${time} % ${width}) + ${width}) % ${width})`;
 }
@@ -46,16 +48,15 @@ function aggregateFrom(
     most === 0
       ? 'NULL'
       : `CASE s.slot ${Array.from({ length: most }, (_, i) => `WHEN ${lit(i)} THEN r.g${i}`).join(' ')} ELSE NULL END`;
-  const inner = `SELECT r.account_id, r.meter_id, ${bucketOf('r.time')} AS bucket, r.subject, r.sb, s.slot, ${dim} AS dim, count(r.value) AS value_count, sum(r.value) AS value_sum, min(r.value) AS value_min, max(r.value) AS value_max, max(struct_pack(t := r.time, v := r.value)) FILTER (WHERE r.value IS NOT NULL) AS lt FROM ${source} AS r JOIN (VALUES ${pairs.join(', ')}) AS s(meter_id, slot) ON r.meter_id = s.meter_id${where ? ` WHERE ${where}` : ''} GROUP BY ALL`;
-  return `SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner})`;
+  const inner = `SELECT r.account_id, r.meter_id, ${bucketExpr('r.time')} AS bucket, s.slot, ${dim} AS dim, count(r.value) AS value_count, sum(r.value) AS value_sum, min(r.value) AS value_min, max(r.value) AS value_max, max(struct_pack(t := r.time, v := r.value)) FILTER (WHERE r.value IS NOT NULL) AS lt FROM ${source} AS r JOIN (VALUES ${pairs.join(', ')}) AS s(meter_id, slot) ON r.meter_id = s.meter_id${where ? ` WHERE ${where}` : ''} GROUP BY ALL`;
+  return `SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner})`;
 }
 
 /**
- * (a) Fold: the rollup rows of the rows staged in fold_rows, for the meters in
- * `dimensionsByMeter` (meter id -> its dimension count; meters absent get no rollup). Run in the
- * fold's transaction, after the staged rows are in meter_rows and before fold_rows is emptied.
- * Adds partial rows for the buckets the fold touches; compileRollupMerge folds them together.
- * Undefined when no meter has a rollup.
+ * The rollup rows of the rows staged in fold_rows, for the meters in `dimensionsByMeter` (meter
+ * id -> its dimension count; meters absent get no rollup). The store folds in JS instead
+ * (rollup-fold.ts): this is the reference its tests compare with. Undefined when no meter has a
+ * rollup.
  */
 export function compileRollupFold(
   dimensionsByMeter: ReadonlyMap<string, number>,
@@ -64,15 +65,27 @@ export function compileRollupFold(
   return select && `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select}`;
 }
 
-/** (b) A meter's rollup rows deleted (meter deleted, or before a rebuild). */
-export function compileRollupDelete(meterId: string): string {
-  return `DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`;
+/** A meter's rollup rows deleted and the meter no longer ready (meter deleted, or redefined). */
+export function compileRollupDelete(meterId: string): string[] {
+  return [`DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`, compileRollupUnready(meterId)];
 }
 
+/** The meter's rollup no longer complete: queries read its raw rows until a rebuild. */
+export function compileRollupUnready(meterId: string): string {
+  return `DELETE FROM rollup_ready WHERE meter_id = ${lit(meterId)}`;
+}
+
+/** Every rollup row and mark gone (the store runs without rollups; a later start rebuilds). */
+export const ROLLUP_RESET: readonly string[] = [
+  'DELETE FROM rollup_15m',
+  'DELETE FROM rollup_ready',
+];
+
 /**
- * (b) A meter's rollup rebuilt from meter_rows (after a backfill or a change of its dimensions),
- * written fully merged and in ROLLUP_ORDER. Statements to run in order in one transaction, in the
- * one that replaced the meter's rows.
+ * A meter's rollup rebuilt from meter_rows (after a backfill, or a start that found it missing),
+ * written fully merged and in ROLLUP_ORDER, and the meter marked ready. Statements to run in
+ * order in one transaction. Rows that folds commit after the transaction's snapshot are neither
+ * deleted nor aggregated, and their folds add their partial rows: the sum stays exact.
  */
 export function compileRollupRebuild(meterId: string, dimensions: number): string[] {
   const select = aggregateFrom(
@@ -81,22 +94,23 @@ export function compileRollupRebuild(meterId: string, dimensions: number): strin
     `r.meter_id = ${lit(meterId)}`,
   ) as string;
   return [
-    compileRollupDelete(meterId),
+    ...compileRollupDelete(meterId),
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select} ORDER BY ${ROLLUP_ORDER}`,
+    `INSERT INTO rollup_ready VALUES (${lit(meterId)})`,
   ];
 }
 
 /**
- * (c) The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER.
+ * The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER.
  * Statements to run in order in one transaction (the temp table holds the merged rows between
  * the DELETE and the INSERT). Partials combine as the read does: sums add, min of mins, max of
- * maxes, greatest (time, value) pair.
+ * maxes, greatest (time, value) pair. Rows a fold commits after the snapshot stay as they are.
  */
 export function compileRollupMerge(from: number, to: number): string[] {
   const range = `bucket >= ${lit(from)} AND bucket < ${lit(to)}`;
-  const inner = `SELECT account_id, meter_id, bucket, subject, sb, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL`;
+  const inner = `SELECT account_id, meter_id, bucket, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL`;
   return [
-    `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, subject, sb, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner}) ORDER BY ${ROLLUP_ORDER}`,
+    `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner}) ORDER BY ${ROLLUP_ORDER}`,
     `DELETE FROM rollup_15m WHERE ${range}`,
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM rollup_merge`,
     'DROP TABLE rollup_merge',

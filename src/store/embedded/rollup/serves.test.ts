@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { bucketingFor, enumerateWindows } from '../../../lib/time/windows.js';
 import { parseZone } from '../../../lib/time/zone.js';
 import type { WindowSize } from '../../../query/usage-query.js';
-import type { BaseUsageQuery, Bucketing } from '../../ports.js';
-import { rollupSlot, rollupSlotForRange } from './serves.js';
+import type { BaseUsageQuery, Bucketing, FilterNode } from '../../ports.js';
+import {
+  estimateSource,
+  numericSource,
+  type ReadSource,
+  rollupSlot,
+  rollupSlotForRange,
+} from './serves.js';
 
 const HOUR = 3_600_000;
 const FROM = Date.UTC(2024, 2, 1);
@@ -92,10 +98,7 @@ describe('rollupSlot: which queries the 15-minute rollup answers', () => {
   });
 
   it('reads the one dimension slot grouped or filtered on, never two', () => {
-    const subject = { kind: 'subject' } as const;
     const dim = (slot: number) => ({ kind: 'dim', slot }) as const;
-    expect(rollupSlot(query({ groupBy: [subject] }))).toBe('none');
-    expect(rollupSlot(query({ groupBy: [subject, dim(3)] }))).toBe(3);
     expect(
       rollupSlot(
         query({
@@ -103,7 +106,7 @@ describe('rollupSlot: which queries the 15-minute rollup answers', () => {
           filter: {
             op: 'and',
             children: [
-              { op: 'eq', dim: subject, value: 's' },
+              { op: 'ne', dim: dim(3), value: 's' },
               { op: 'or', children: [{ op: 'like', dim: dim(3), value: 'a%' }] },
             ],
           },
@@ -123,9 +126,77 @@ describe('rollupSlot: which queries the 15-minute rollup answers', () => {
     expect(rollupSlot(query({ groupBy: [dim(1)] }), 2)).toBe(1);
   });
 
+  it('refuses every query that groups or filters by subject (the rollup keeps none)', () => {
+    const subject = { kind: 'subject' } as const;
+    const dim = { kind: 'dim', slot: 3 } as const;
+    expect(rollupSlot(query({ groupBy: [subject] }))).toBe(undefined);
+    expect(rollupSlot(query({ groupBy: [subject, dim] }))).toBe(undefined);
+    const bound: FilterNode = {
+      op: 'and',
+      children: [
+        { op: 'eq', dim: subject, value: 's' },
+        { op: 'or', children: [{ op: 'like', dim, value: 'a%' }] },
+      ],
+    };
+    expect(rollupSlot(query({ groupBy: [dim], filter: bound }))).toBe(undefined);
+    expect(rollupSlot(query({ filter: { op: 'nin', dim: subject, values: [] } }))).toBe(undefined);
+    expect(rollupSlotForRange({ ...query(), groupBy: [subject] })).toBe(undefined);
+  });
+
   it('answers range-only questions (group estimates) by range and slots alone', () => {
     const q = { accountId: 'a', meterId: 'm', from: FROM, to: TO, groupBy: [] };
     expect(rollupSlotForRange({ ...q, groupBy: [{ kind: 'dim', slot: 4 }] })).toBe(4);
     expect(rollupSlotForRange({ ...q, to: TO + 1 })).toBe(undefined);
+  });
+});
+
+describe('numericSource and estimateSource: rollup or raw rows (golden)', () => {
+  const subject = { kind: 'subject' } as const;
+  const dim = (slot: number) => ({ kind: 'dim', slot }) as const;
+  const cases: [string, BaseUsageQuery, number | undefined, ReadSource, ReadSource][] = [
+    [
+      'total, ready',
+      query({}),
+      2,
+      { from: 'rollup', slot: 'none' },
+      { from: 'rollup', slot: 'none' },
+    ],
+    ['total, not ready', query({}), undefined, { from: 'raw' }, { from: 'raw' }],
+    [
+      'by slot 1',
+      query({ groupBy: [dim(1)] }),
+      2,
+      { from: 'rollup', slot: 1 },
+      { from: 'rollup', slot: 1 },
+    ],
+    ['by undeclared slot 2', query({ groupBy: [dim(2)] }), 2, { from: 'raw' }, { from: 'raw' }],
+    ['by two slots', query({ groupBy: [dim(0), dim(1)] }), 2, { from: 'raw' }, { from: 'raw' }],
+    ['by subject', query({ groupBy: [subject] }), 2, { from: 'raw' }, { from: 'raw' }],
+    [
+      'one subject (a subject-bound key)',
+      query({ filter: { op: 'eq', dim: subject, value: 'cust' } }),
+      2,
+      { from: 'raw' },
+      { from: 'raw' },
+    ],
+    [
+      'minute windows',
+      query({ bucket: planned('MINUTE', 'UTC', FROM, FROM + HOUR) }),
+      2,
+      { from: 'raw' },
+      { from: 'rollup', slot: 'none' },
+    ],
+    ['unaligned range', query({ to: TO - 1 }), 2, { from: 'raw' }, { from: 'raw' }],
+    [
+      'months in Kathmandu by slot 0',
+      query({ bucket: planned('MONTH', 'Asia/Kathmandu'), groupBy: [dim(0)] }),
+      1,
+      { from: 'rollup', slot: 0 },
+      { from: 'rollup', slot: 0 },
+    ],
+  ];
+  it.each(cases)('%s', (_, q, ready, numeric, estimate) => {
+    expect(numericSource(q, ready)).toEqual(numeric);
+    expect(estimateSource(q, ready)).toEqual(estimate);
   });
 });

@@ -1,7 +1,8 @@
 // Whether a numeric usage query can read rollup_15m instead of meter_rows and get identical rows.
 // A 15-minute bucket stands for all its rows only if no boundary the query draws (range ends,
 // window edges, offset changes, local midnights) falls inside a bucket, and if the rollup keeps
-// every column the query groups or filters on: the subject and at most one dimension slot.
+// every column the query groups or filters on: at most one dimension slot, and never the subject
+// (the rollup keeps none; per-subject queries, subject-bound keys included, read raw rows).
 import type {
   BaseUsageQuery,
   Bucketing,
@@ -54,6 +55,11 @@ function filterDims(node: FilterNode | undefined, out: DimRef[]): DimRef[] {
   return out;
 }
 
+/** Whether `q` groups or filters by subject. */
+export function referencesSubject(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>): boolean {
+  return [...q.groupBy, ...filterDims(q.filter, [])].some((d) => d.kind === 'subject');
+}
+
 /** The dimension slots `q` groups or filters on, ascending. */
 export function referencedSlots(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>): number[] {
   const slots = new Set<number>();
@@ -72,7 +78,7 @@ export function rollupSlotForRange(
   q: GroupEstimateQuery,
   dimensions?: number,
 ): RollupSlot | undefined {
-  if (!aligned(q.from) || !aligned(q.to)) return undefined;
+  if (!aligned(q.from) || !aligned(q.to) || referencesSubject(q)) return undefined;
   const slots = referencedSlots(q);
   if (slots.length > 1) return undefined;
   const [slot] = slots;
@@ -86,4 +92,30 @@ export function rollupSlotForRange(
 export function rollupSlot(q: BaseUsageQuery, dimensions?: number): RollupSlot | undefined {
   if (!bucketAligned(q.bucket, q.from)) return undefined;
   return rollupSlotForRange(q, dimensions);
+}
+
+/** Where a query's rows are read: one slot of rollup_15m, or meter_rows. */
+export type ReadSource = { from: 'rollup'; slot: RollupSlot } | { from: 'raw' };
+
+const RAW: ReadSource = { from: 'raw' };
+
+/**
+ * The source of aggregateNumeric(q). `readyDimensions` is the meter's dimension count when its
+ * rollup rows are complete, undefined when they cannot answer (rollups off, rollup not rebuilt
+ * yet, meter unknown or not numeric).
+ */
+export function numericSource(q: BaseUsageQuery, readyDimensions: number | undefined): ReadSource {
+  if (readyDimensions === undefined) return RAW;
+  const slot = rollupSlot(q, readyDimensions);
+  return slot === undefined ? RAW : { from: 'rollup', slot };
+}
+
+/** The source of estimateGroups(q), as numericSource. */
+export function estimateSource(
+  q: GroupEstimateQuery,
+  readyDimensions: number | undefined,
+): ReadSource {
+  if (readyDimensions === undefined) return RAW;
+  const slot = rollupSlotForRange(q, readyDimensions);
+  return slot === undefined ? RAW : { from: 'rollup', slot };
 }

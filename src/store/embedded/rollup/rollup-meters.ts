@@ -1,0 +1,67 @@
+// What the store knows of each meter's rollup: which meters have one (live numeric meters, by
+// their dimension count, which decides the slots a fold writes) and which of those have complete
+// rollup rows (table rollup_ready), the only ones queries may read from it. Changes that alter a
+// meter's rollup (created, dimension count changed, deleted) run where no fold and no rebuild is
+// under way (duckdb-store.ts putMeter), so a fold's slots and a rebuild's never disagree.
+import type { MeterDefinition } from '../../ports.js';
+
+/** Whether a meter is aggregated from numeric values (all but UNIQUE_COUNT). */
+function numeric(m: MeterDefinition): boolean {
+  return m.aggregation !== 'UNIQUE_COUNT';
+}
+
+export class RollupMeters {
+  /** Live numeric meters: id -> dimension count. */
+  private readonly dimensions = new Map<string, number>();
+  private readonly ready = new Set<string>();
+
+  /** The meters as stored, and those rollup_ready lists. */
+  load(meters: readonly MeterDefinition[], ready: Iterable<string>): void {
+    this.dimensions.clear();
+    this.ready.clear();
+    for (const m of meters)
+      if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
+    for (const id of ready) if (this.dimensions.has(id)) this.ready.add(id);
+  }
+
+  /** The meter's dimension count if folds write rollup rows for it. */
+  readonly dimensionsOf = (meterId: string): number | undefined => this.dimensions.get(meterId);
+
+  /** The meter's dimension count if its rollup rows are complete (queries may read them). */
+  readyDimensions(meterId: string): number | undefined {
+    return this.ready.has(meterId) ? this.dimensions.get(meterId) : undefined;
+  }
+
+  /** Whether storing `m` changes which rollup rows a fold writes for it. */
+  affects(m: MeterDefinition): boolean {
+    const now = this.dimensions.get(m.id);
+    const next = !m.deletedAt && numeric(m) ? m.dimensions.length : undefined;
+    return now !== next;
+  }
+
+  /** `m` as stored from now on; its rollup is no longer complete if it changed. */
+  put(m: MeterDefinition): void {
+    if (!this.affects(m)) return;
+    this.ready.delete(m.id);
+    if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
+    else this.dimensions.delete(m.id);
+  }
+
+  markReady(meterId: string): void {
+    if (this.dimensions.has(meterId)) this.ready.add(meterId);
+  }
+
+  unready(meterId: string): void {
+    this.ready.delete(meterId);
+  }
+
+  /** Meters with a rollup that is not complete, in a stable order. */
+  pending(): string[] {
+    return [...this.dimensions.keys()].filter((id) => !this.ready.has(id)).sort();
+  }
+
+  /** Meters whose rollup is complete. */
+  readyMeters(): string[] {
+    return [...this.ready].sort();
+  }
+}

@@ -1,0 +1,142 @@
+// The rollup's upkeep on the compactor's connection: merging the partial rows folds leave (in the
+// range a rewrite sorts, and in the recent buckets that pile up between rewrites) and rebuilding
+// the rollups a start found missing. Folds keep appending partial rows meanwhile on the writer
+// connection; DuckDB's MVCC keeps both right as for the rewrites of meter_rows: rows committed
+// after a transaction's snapshot are neither deleted nor copied (nor aggregated) by it, and
+// appends never conflict with deletes of other rows. The writes that delete rollup rows
+// elsewhere (backfill, meter deletion) take turns with these through the compactor's exclusion.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DAY_MS } from '../compaction-policy.js';
+import { compileRollupMerge, compileRollupRebuild } from './compile-rollup-write.js';
+import type { PartialsByDay } from './rollup-fold.js';
+import type { RollupMeters } from './rollup-meters.js';
+
+/** Partial rows a day collects before its recent buckets are merged (each compaction tick). */
+export const DEFAULT_MERGE_ROWS = 20_000;
+
+export interface RollupUpkeepOptions {
+  /** Partial rows a day collects before a merge of the buckets that received them. */
+  mergeRows?: number;
+  /** Tests only: awaited inside each merge and rebuild transaction once its snapshot is taken. */
+  hold?: (work: 'merge' | 'rebuild') => Promise<void>;
+}
+
+/** Runs one function at a time with the compactor's connection (Compactor.exclusive). */
+export type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export class RollupUpkeep {
+  /** Partial rows folds added per UTC day since that day's last merge. */
+  private readonly partials: PartialsByDay = new Map();
+  private readonly mergeRows: number;
+  private readonly hold: RollupUpkeepOptions['hold'];
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly meters: RollupMeters,
+    opts: RollupUpkeepOptions = {},
+  ) {
+    this.mergeRows = opts.mergeRows ?? DEFAULT_MERGE_ROWS;
+    this.hold = opts.hold;
+  }
+
+  /** Partial rows a committed fold added. */
+  noteFold(added: PartialsByDay): void {
+    for (const [day, a] of added) {
+      const p = this.partials.get(day);
+      if (!p) this.partials.set(day, { ...a });
+      else {
+        p.rows += a.rows;
+        p.from = Math.min(p.from, a.from);
+        p.to = Math.max(p.to, a.to);
+      }
+    }
+  }
+
+  /** Partial rows waiting for a merge, over all days. */
+  waiting(): number {
+    let n = 0;
+    for (const p of this.partials.values()) n += p.rows;
+    return n;
+  }
+
+  /**
+   * The merge of buckets [from, to) to run inside a rewrite's transaction, and what to forget
+   * once it committed. Called before that transaction starts, so every row counted here is in
+   * its snapshot.
+   */
+  mergeInRewrite(from: number, to: number): { statements: string[]; committed: () => void } {
+    const counted = this.counted(Math.floor(from / DAY_MS), Math.ceil(to / DAY_MS));
+    return { statements: compileRollupMerge(from, to), committed: () => this.forget(counted) };
+  }
+
+  /** Merges the buckets of every day whose partial rows reached the threshold, a day at a time. */
+  async mergeTail(exclusive: Exclusive, stopped: () => boolean): Promise<void> {
+    const due = [...this.partials.entries()].filter(([, p]) => p.rows >= this.mergeRows);
+    for (const [day, p] of due) {
+      if (stopped()) return;
+      const from = Math.max(p.from, day * DAY_MS);
+      const to = Math.min(p.to, (day + 1) * DAY_MS);
+      await exclusive(async () => {
+        const counted = this.counted(day, day + 1);
+        await this.transaction(compileRollupMerge(from, to), 1, 'merge');
+        this.forget(counted);
+      });
+    }
+  }
+
+  /**
+   * Rebuilds, one meter per transaction, every rollup that is not complete (a directory from
+   * before rollups, or a start after running without them), and marks each ready.
+   */
+  async rebuildPending(exclusive: Exclusive, stopped: () => boolean): Promise<void> {
+    for (const meterId of this.meters.pending()) {
+      if (stopped()) return;
+      await exclusive(async () => {
+        // Read inside the exclusion: a redefinition of the meter takes the same turn.
+        const dimensions = this.meters.dimensionsOf(meterId);
+        if (dimensions === undefined || this.meters.readyDimensions(meterId) !== undefined) return;
+        const statements = compileRollupRebuild(meterId, dimensions);
+        await this.transaction(statements, statements.length - 1, 'rebuild');
+        this.meters.markReady(meterId);
+      });
+    }
+  }
+
+  /** Partial rows counted now for each of `days` (days since the epoch, [first, end)). */
+  private counted(first: number, end: number): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [day, p] of this.partials) if (day >= first && day < end) out.set(day, p.rows);
+    return out;
+  }
+
+  /** Takes merged rows off the count; rows folds committed during the merge stay. */
+  private forget(counted: ReadonlyMap<number, number>): void {
+    for (const [day, rows] of counted) {
+      const p = this.partials.get(day);
+      if (!p) continue;
+      p.rows -= rows;
+      if (p.rows <= 0) this.partials.delete(day);
+    }
+  }
+
+  /** `statements` in one transaction, held (tests) after the first `holdAfter` ran. */
+  private async transaction(
+    statements: readonly string[],
+    holdAfter: number,
+    work: 'merge' | 'rebuild',
+  ): Promise<void> {
+    const c = this.conn;
+    await c.run('BEGIN TRANSACTION');
+    try {
+      for (const [i, sql] of statements.entries()) {
+        if (i === holdAfter) await this.hold?.(work);
+        await c.run(sql);
+      }
+      await c.run('COMMIT');
+    } catch (err) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+      throw err;
+    }
+  }
+}

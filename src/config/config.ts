@@ -37,6 +37,8 @@ export const ConfigSchema = z
     TALLY_DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
     TALLY_DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
     /** Memory bound of the embedded dedupe cache (identities of recent days of event time). */
+    /** The embedded store's 15-minute rollup of numeric meters (off: none written or read). */
+    TALLY_ROLLUPS: z.enum(['on', 'off']).default('on'),
     TALLY_DEDUPE_MEMORY_MB: z.coerce.number().int().min(1).max(65_536).default(64),
     TALLY_DUCKDB_CHECKPOINT_THRESHOLD: z
       .string()

@@ -18,18 +18,11 @@ export async function openStore(
     threads: config.TALLY_DUCKDB_THREADS,
     memoryLimit: config.TALLY_DUCKDB_MEMORY_LIMIT,
     checkpointThreshold: config.TALLY_DUCKDB_CHECKPOINT_THRESHOLD,
-    rollups: rollupsFromEnv(env),
+    rollups: config.TALLY_ROLLUPS === 'on',
+    dedupeBudgetBytes: config.TALLY_DEDUPE_MEMORY_MB * 1024 * 1024,
     ingestLog: {
       onDamage: config.TALLY_INGEST_LOG_ON_DAMAGE,
       ...(ingestLogObserver ? { observer: ingestLogObserver } : {}),
     },
   });
-}
-
-/** TALLY_ROLLUPS: `on` (default) or `off` (the embedded store's 15-minute rollup). */
-function rollupsFromEnv(env: Record<string, string | undefined>): boolean {
-  const v = (env.TALLY_ROLLUPS ?? 'on').trim().toLowerCase();
-  if (v === 'on' || v === '') return true;
-  if (v === 'off') return false;
-  throw new Error(`TALLY_ROLLUPS must be on or off, not "${env.TALLY_ROLLUPS}"`);
 }

@@ -140,6 +140,12 @@ export class ColumnarAppender {
     this.flushRows();
   }
 
+  /** Forgets values not yet handed to the appenders (after a failed fold, with the appenders' clear). */
+  discard(): void {
+    this.evCount = 0;
+    this.rwCount = 0;
+  }
+
   private flushEvents(): void {
     if (this.evCount === 0) return;
     this.eventChunk.reset();

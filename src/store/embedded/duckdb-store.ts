@@ -330,8 +330,12 @@ export class DuckDbStore implements Store {
     return this.compactor.backlog();
   }
 
-  /** Rewrites every chunk that is due now, sorted by subject; returns the chunks rewritten. */
-  compactNow(): Promise<Chunk[]> {
+  /**
+   * Rewrites every chunk that is due now, sorted by subject, once everything acknowledged is
+   * folded (so its rows count); returns the chunks rewritten.
+   */
+  async compactNow(): Promise<Chunk[]> {
+    await this.pipeline.visible();
     return this.compactor.compactNow();
   }
 

@@ -223,7 +223,10 @@ export interface EventWriter {
 
 export interface EventReader {
   listEvents(q: EventListQuery): Promise<StoredEvent[]>;
-  /** Streams every stored event of one type in an account (for meter backfill). */
+  /**
+   * Streams every stored event of one type in an account, for meter backfill: called inside
+   * `replaceMeterRows`, which has waited for every event acknowledged before it.
+   */
   scanEvents(
     accountId: string,
     eventType: string,

@@ -26,9 +26,9 @@ export interface CompactionSettings {
   /** Rows added since a chunk's last rewrite, as a fraction of its rows, that warrant another. */
   rewriteFraction: number;
   /**
-   * A closed month with more meter rows than this is rewritten day by day instead: one rewrite
-   * holds the writer (and so the fold of new events) for its whole duration, about 3 s per
-   * million rows on the development machine.
+   * A closed month with more meter rows than this is rewritten day by day instead: one rewrite is
+   * one transaction (about 3 s per million rows on the development machine) that holds its copy
+   * of the rows in memory and excludes backfills meanwhile; folds of new events go on beside it.
    */
   monthMaxRows: number;
 }

@@ -72,7 +72,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     eventType: string,
     onBatch: (events: StoredEvent[]) => Promise<void>,
   ): Promise<void> {
-    await this.visible();
+    // No wait for the fold here: a backfill scans inside replaceMeterRows, which waited for every
+    // event acknowledged before it, and a fold queued behind the backfill would wait for it.
     const result = await this.reader().stream(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
     );

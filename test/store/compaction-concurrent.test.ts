@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompactionSettings } from '../../src/store/embedded/compaction-policy.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import type { IngestItem, MeterRow } from '../../src/store/ports.js';
+import { Hold } from '../support/hold.js';
 
 const ACCOUNT = 'acc_cc';
 const METER = 'm_sum';
@@ -102,39 +103,6 @@ async function expectTotals(
   const stats = await store.stats();
   expect(stats.events).toBe(sent.length);
   expect(stats.meterRows).toBe(sent.length * meters.length);
-}
-
-/** The rewrite hook: once armed, the next rewrite waits inside its transaction until released. */
-class Hold {
-  held = false;
-  entered: Promise<void> = Promise.resolve();
-  private armed = false;
-  private enter = () => {};
-  private open = () => {};
-  private released: Promise<void> = Promise.resolve();
-
-  arm(): void {
-    this.armed = true;
-    this.entered = new Promise((r) => {
-      this.enter = r;
-    });
-    this.released = new Promise((r) => {
-      this.open = r;
-    });
-  }
-
-  readonly hook = async (): Promise<void> => {
-    if (!this.armed) return;
-    this.armed = false;
-    this.held = true;
-    this.enter();
-    await this.released;
-    this.held = false;
-  };
-
-  release(): void {
-    this.open();
-  }
 }
 
 function scenario(settings: Partial<CompactionSettings> = {}) {

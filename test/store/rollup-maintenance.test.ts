@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import type { IngestItem, MeterDefinition } from '../../src/store/ports.js';
+import { Hold } from '../support/hold.js';
 
 const ACCOUNT = 'acc_roll';
 const DAY = 86_400_000;
@@ -107,36 +108,6 @@ async function answers(store: DuckDbStore, groupSlot = 0) {
     models: new Map(byModel.map((r) => [r.keys[0] as string, r.sum])),
     from: reads === 2 ? 'rollup' : reads === 0 ? 'raw' : 'both',
   };
-}
-
-/** A hook: once armed, the next call waits inside its transaction until released. */
-class Hold {
-  entered: Promise<void> = Promise.resolve();
-  private armed = false;
-  private enter = () => {};
-  private open = () => {};
-  private released: Promise<void> = Promise.resolve();
-
-  arm(): void {
-    this.armed = true;
-    this.entered = new Promise((r) => {
-      this.enter = r;
-    });
-    this.released = new Promise((r) => {
-      this.open = r;
-    });
-  }
-
-  readonly hook = async (): Promise<void> => {
-    if (!this.armed) return;
-    this.armed = false;
-    this.enter();
-    await this.released;
-  };
-
-  release(): void {
-    this.open();
-  }
 }
 
 function scenario(opts: { mergeRows?: number } = {}) {

@@ -2,7 +2,8 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duc
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identityHash64 } from '../../lib/hash.js';
 import { type IngestItem, MAX_DIMENSIONS, type MeterRow } from '../ports.js';
-import { appendColumnar, CHUNK_ROWS, ColumnarAppender } from './columnar-append.js';
+import { CHUNK_ROWS } from './chunk-writer.js';
+import { appendColumnar, ColumnarAppender } from './columnar-append.js';
 import { MIGRATIONS } from './schema.js';
 import { subjectBucket } from './subject-bucket.js';
 

@@ -2,7 +2,6 @@ import {
   BIGINT,
   DOUBLE,
   type DuckDBAppender,
-  DuckDBDataChunk,
   type DuckDBType,
   type DuckDBValue,
   UBIGINT,
@@ -11,11 +10,9 @@ import {
 } from '@duckdb/node-api';
 import { identityHash } from '../../lib/hash.js';
 import { type IngestItem, MAX_DIMENSIONS } from '../ports.js';
+import { CHUNK_ROWS, ChunkWriter } from './chunk-writer.js';
 import { DAY_MS } from './compaction-policy.js';
 import { subjectBucket } from './subject-bucket.js';
-
-/** DuckDB's vector size: a data chunk holds at most this many rows. */
-export const CHUNK_ROWS = 2048;
 
 // Column types in table order (schema.ts). They must equal the tables' types exactly: the
 // appender would otherwise cast every chunk.
@@ -42,10 +39,6 @@ const ROW_TYPES: readonly DuckDBType[] = [
   USMALLINT, // sb
 ];
 
-function columns(count: number, rows: number): DuckDBValue[][] {
-  return Array.from({ length: count }, () => new Array<DuckDBValue>(rows));
-}
-
 /**
  * Appends ingest items to `events` and `meter_rows` a data chunk (up to 2048 rows) at a time
  * instead of value by value: the row appender costs one native call per value (25 per meter
@@ -54,22 +47,16 @@ function columns(count: number, rows: number): DuckDBValue[][] {
  * The appenders still need a flush and the caller's transaction its commit.
  */
 export class ColumnarAppender {
-  // One reusable chunk per table: creating one is a native allocation of 2048 rows per column.
-  private readonly eventChunk = DuckDBDataChunk.create(EVENT_TYPES);
-  private readonly rowChunk = DuckDBDataChunk.create(ROW_TYPES);
-  // Column buffers, reused: every value of a full chunk is overwritten before it is sent.
-  private readonly ev = columns(EVENT_TYPES.length, CHUNK_ROWS);
-  private evCount = 0;
-  private readonly rw = columns(ROW_TYPES.length, CHUNK_ROWS);
-  private rwCount = 0;
+  private readonly ev: ChunkWriter;
+  private readonly rw: ChunkWriter;
 
-  constructor(
-    private readonly events: DuckDBAppender,
-    private readonly meterRows: DuckDBAppender,
-  ) {}
+  constructor(events: DuckDBAppender, meterRows: DuckDBAppender) {
+    this.ev = new ChunkWriter(events, EVENT_TYPES);
+    this.rw = new ChunkWriter(meterRows, ROW_TYPES);
+  }
 
   /**
-   * The fold's form (fold-append.ts appendItems): every item of `records`, with the meter rows
+   * The fold's form: every item of `records`, with the meter rows
    * counted per UTC day into `days`, yielding to the event loop after each chunk's worth of events
    * (appending is synchronous native work, and a fold must not stall queued requests).
    */
@@ -102,8 +89,8 @@ export class ColumnarAppender {
         lastIngested = e.ingestedAt;
         ingested = BigInt(e.ingestedAt);
       }
-      const ev = this.ev;
-      const i = this.evCount++;
+      const ev = this.ev.cols;
+      const i = this.ev.start();
       (ev[0] as DuckDBValue[])[i] = e.accountId;
       (ev[1] as DuckDBValue[])[i] = (BigInt(hi) << 32n) | BigInt(lo);
       (ev[2] as DuckDBValue[])[i] = e.id;
@@ -113,7 +100,7 @@ export class ColumnarAppender {
       (ev[6] as DuckDBValue[])[i] = time;
       (ev[7] as DuckDBValue[])[i] = ingested;
       (ev[8] as DuckDBValue[])[i] = e.data;
-      if (this.evCount === CHUNK_ROWS) this.flushEvents();
+      this.ev.end();
       if (rows.length === 0) continue;
       if (days) {
         const day = Math.floor(e.time / DAY_MS);
@@ -121,8 +108,8 @@ export class ColumnarAppender {
       }
       const sb = subjectBucket(e.subject);
       for (const row of rows) {
-        const rw = this.rw;
-        const j = this.rwCount++;
+        const rw = this.rw.cols;
+        const j = this.rw.start();
         (rw[0] as DuckDBValue[])[j] = row.meterId;
         (rw[1] as DuckDBValue[])[j] = e.accountId;
         (rw[2] as DuckDBValue[])[j] = time;
@@ -133,41 +120,18 @@ export class ColumnarAppender {
           (rw[FIRST_DIM + d] as DuckDBValue[])[j] = row.dims[d] ?? null;
         }
         (rw[FIRST_DIM + MAX_DIMENSIONS] as DuckDBValue[])[j] = sb;
-        if (this.rwCount === CHUNK_ROWS) this.flushRows();
+        this.rw.end();
       }
     }
-    this.flushEvents();
-    this.flushRows();
+    this.ev.flush();
+    this.rw.flush();
   }
 
   /** Forgets values not yet handed to the appenders (after a failed fold, with the appenders' clear). */
   discard(): void {
-    this.evCount = 0;
-    this.rwCount = 0;
+    this.ev.discard();
+    this.rw.discard();
   }
-
-  private flushEvents(): void {
-    if (this.evCount === 0) return;
-    this.eventChunk.reset();
-    this.eventChunk.rowCount = this.evCount;
-    this.eventChunk.setColumns(filled(this.ev, this.evCount));
-    this.events.appendDataChunk(this.eventChunk);
-    this.evCount = 0;
-  }
-
-  private flushRows(): void {
-    if (this.rwCount === 0) return;
-    this.rowChunk.reset();
-    this.rowChunk.rowCount = this.rwCount;
-    this.rowChunk.setColumns(filled(this.rw, this.rwCount));
-    this.meterRows.appendDataChunk(this.rowChunk);
-    this.rwCount = 0;
-  }
-}
-
-/** The first `count` values of each column (a chunk takes exactly its row count of values). */
-function filled(cols: DuckDBValue[][], count: number): DuckDBValue[][] {
-  return count === CHUNK_ROWS ? cols : cols.map((c) => c.slice(0, count));
 }
 
 /** One-off form of ColumnarAppender (a fold that appends many batches keeps one instance). */

@@ -5,15 +5,13 @@ import {
   BIGINT,
   DOUBLE,
   type DuckDBAppender,
-  DuckDBDataChunk,
   type DuckDBType,
   type DuckDBValue,
   TINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
+import { ChunkWriter } from '../chunk-writer.js';
 import type { RollupRow } from './rollup-fold.js';
-
-const CHUNK_ROWS = 2048;
 
 /** rollup_15m's column types in table order (../schema.ts, migration 5), exactly: no casts. */
 const TYPES: readonly DuckDBType[] = [
@@ -39,28 +37,18 @@ export async function appendRollupRows(
   rows: Iterable<RollupRow>,
   yieldEvery = 20_000,
 ): Promise<number> {
-  const chunk = DuckDBDataChunk.create(TYPES);
-  let cols = columns();
-  let n = 0;
+  const w = new ChunkWriter(appender, TYPES);
+  const cols = w.cols;
   let total = 0;
   // BigInt conversion is the costly part: a fold's rows come grouped by bucket.
   let lastBucket = Number.NaN;
   let bucket = 0n;
-  const flush = () => {
-    if (n === 0) return;
-    if (n < CHUNK_ROWS) for (const c of cols) c.length = n;
-    chunk.reset();
-    chunk.rowCount = n;
-    chunk.setColumns(cols);
-    appender.appendDataChunk(chunk);
-    cols = columns();
-    n = 0;
-  };
   for (const r of rows) {
     if (r.bucket !== lastBucket) {
       lastBucket = r.bucket;
       bucket = BigInt(r.bucket);
     }
+    const n = w.start();
     (cols[0] as DuckDBValue[])[n] = r.accountId;
     (cols[1] as DuckDBValue[])[n] = r.meterId;
     (cols[2] as DuckDBValue[])[n] = bucket;
@@ -72,15 +60,10 @@ export async function appendRollupRows(
     (cols[8] as DuckDBValue[])[n] = r.max;
     (cols[9] as DuckDBValue[])[n] = r.latestTime === null ? null : BigInt(r.latestTime);
     (cols[10] as DuckDBValue[])[n] = r.latestValue;
-    n++;
+    w.end();
     total++;
-    if (n === CHUNK_ROWS) flush();
     if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));
   }
-  flush();
+  w.flush();
   return total;
-}
-
-function columns(): DuckDBValue[][] {
-  return TYPES.map(() => new Array<DuckDBValue>(CHUNK_ROWS));
 }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identityHash64 } from '../../lib/hash.js';
 import { type IngestItem, MAX_DIMENSIONS, type MeterRow } from '../ports.js';
 import { CHUNK_ROWS } from './chunk-writer.js';
-import { appendColumnar, ColumnarAppender } from './columnar-append.js';
+import { ColumnarAppender } from './columnar-append.js';
 import { MIGRATIONS } from './schema.js';
 import { subjectBucket } from './subject-bucket.js';
 
@@ -232,8 +232,8 @@ describe('ColumnarAppender', () => {
     const items = makeItems(9).map((it) => ({ ...it, rows: [] }));
     const ev = await conn.createAppender('events');
     const mr = await conn.createAppender('meter_rows');
-    appendColumnar({ events: ev, meterRows: mr }, []);
-    appendColumnar({ events: ev, meterRows: mr }, items);
+    new ColumnarAppender(ev, mr).append([]);
+    new ColumnarAppender(ev, mr).append(items);
     ev.closeSync();
     mr.closeSync();
     expect(await count('SELECT count(*) FROM memory.events')).toBe(9);

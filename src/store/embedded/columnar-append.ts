@@ -133,11 +133,3 @@ export class ColumnarAppender {
     this.rw.discard();
   }
 }
-
-/** One-off form of ColumnarAppender (a fold that appends many batches keeps one instance). */
-export function appendColumnar(
-  appenders: { events: DuckDBAppender; meterRows: DuckDBAppender },
-  items: readonly IngestItem[],
-): void {
-  new ColumnarAppender(appenders.events, appenders.meterRows).append(items);
-}

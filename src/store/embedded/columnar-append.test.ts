@@ -164,6 +164,38 @@ describe('ColumnarAppender', () => {
     expect(await differences('meter_rows')).toBe(0);
   });
 
+  it('writes chunks whose columns hold one value, or only NULLs, between varied chunks', async () => {
+    // Constant string columns become constant vectors and all-NULL columns a cleared bitmap:
+    // the chunk after each must not inherit either.
+    const uniform = (n: number, tag: string): IngestItem[] =>
+      Array.from({ length: n }, (_, i) => ({
+        event: {
+          accountId: 'acct\u0000same',
+          id: `${tag}${i}`,
+          source: 'src',
+          type: 'same type',
+          subject: 'x'.repeat(40),
+          time: 1_735_689_600_000 + i,
+          ingestedAt: 1_735_689_600_000,
+          data: '{}',
+        },
+        rows: [{ meterId: 'm\u0000one', value: null, valueText: null, dims: [] }],
+      }));
+    const items = [
+      ...uniform(CHUNK_ROWS, 'a'),
+      ...makeItems(CHUNK_ROWS),
+      ...uniform(CHUNK_ROWS, 'b'),
+      ...makeItems(100),
+    ];
+    await writeBoth(items, CHUNK_ROWS);
+    expect(await count('SELECT count(*) FROM memory.events')).toBe(items.length);
+    expect(await differences('events')).toBe(0);
+    expect(await differences('meter_rows')).toBe(0);
+    expect(
+      await count("SELECT count(*) FROM memory.meter_rows WHERE meter_id = 'm' || chr(0) || 'one'"),
+    ).toBe(CHUNK_ROWS * 2);
+  });
+
   it('stores the identity hash, subject bucket, NULLs and extremes exactly', async () => {
     const items = makeItems(300);
     await writeBoth(items, 7);

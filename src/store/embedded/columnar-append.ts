@@ -1,48 +1,39 @@
-import {
-  BIGINT,
-  DOUBLE,
-  type DuckDBAppender,
-  type DuckDBType,
-  type DuckDBValue,
-  UBIGINT,
-  USMALLINT,
-  VARCHAR,
-} from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import { identityHash } from '../../lib/hash.js';
 import { type IngestItem, MAX_DIMENSIONS } from '../ports.js';
-import { CHUNK_ROWS, ChunkWriter } from './chunk-writer.js';
+import { CHUNK_ROWS, ChunkWriter, type ColumnKind } from './chunk-writer.js';
 import { DAY_MS } from './compaction-policy.js';
 import { subjectBucket } from './subject-bucket.js';
 
 // Column types in table order (schema.ts). They must equal the tables' types exactly: the
 // appender would otherwise cast every chunk.
-const EVENT_TYPES: readonly DuckDBType[] = [
-  VARCHAR, // account_id
-  UBIGINT, // key_hash
-  VARCHAR, // id
-  VARCHAR, // source
-  VARCHAR, // type
-  VARCHAR, // subject
-  BIGINT, // time
-  BIGINT, // ingested_at
-  VARCHAR, // data
+const EVENT_KINDS: readonly ColumnKind[] = [
+  'varchar', // account_id
+  'ubigint', // key_hash
+  'varchar', // id
+  'varchar', // source
+  'varchar', // type
+  'varchar', // subject
+  'bigint', // time
+  'bigint', // ingested_at
+  'varchar', // data
 ];
 const FIRST_DIM = 6;
-const ROW_TYPES: readonly DuckDBType[] = [
-  VARCHAR, // meter_id
-  VARCHAR, // account_id
-  BIGINT, // time
-  VARCHAR, // subject
-  DOUBLE, // value
-  VARCHAR, // value_text
-  ...Array.from({ length: MAX_DIMENSIONS }, () => VARCHAR), // g0..g15
-  USMALLINT, // sb
+const ROW_KINDS: readonly ColumnKind[] = [
+  'varchar', // meter_id
+  'varchar', // account_id
+  'bigint', // time
+  'varchar', // subject
+  'double', // value
+  'varchar', // value_text
+  ...Array.from({ length: MAX_DIMENSIONS }, (): ColumnKind => 'varchar'), // g0..g15
+  'usmallint', // sb
 ];
 
 /**
  * Appends ingest items to `events` and `meter_rows` a data chunk (up to 2048 rows) at a time
  * instead of value by value: the row appender costs one native call per value (25 per meter
- * row), a chunk one per column, plus one per non-null string. The rows are the ones the row
+ * row), a chunk one per column, plus one per varying non-null string (chunk-writer.ts). The rows are the ones the row
  * appender writes (same key_hash, time, subject bucket), so either may fold the same log.
  * The appenders still need a flush and the caller's transaction its commit.
  */
@@ -51,8 +42,8 @@ export class ColumnarAppender {
   private readonly rw: ChunkWriter;
 
   constructor(events: DuckDBAppender, meterRows: DuckDBAppender) {
-    this.ev = new ChunkWriter(events, EVENT_TYPES);
-    this.rw = new ChunkWriter(meterRows, ROW_TYPES);
+    this.ev = new ChunkWriter(events, EVENT_KINDS);
+    this.rw = new ChunkWriter(meterRows, ROW_KINDS);
   }
 
   /**
@@ -79,28 +70,20 @@ export class ColumnarAppender {
 
   /** Synchronous: a caller keeping the event loop responsive passes a few thousand at a time. */
   append(items: readonly IngestItem[], days?: Map<number, number>): void {
-    // ingested_at is one value per acknowledged batch: convert it to a bigint once per run.
-    let lastIngested = Number.NaN;
-    let ingested = 0n;
+    const ev = this.ev;
+    const rw = this.rw;
     for (const { event: e, rows } of items) {
       const [hi, lo] = identityHash(e.accountId, e.source, e.id);
-      const time = BigInt(e.time);
-      if (e.ingestedAt !== lastIngested) {
-        lastIngested = e.ingestedAt;
-        ingested = BigInt(e.ingestedAt);
-      }
-      const ev = this.ev.cols;
-      const i = this.ev.start();
-      (ev[0] as DuckDBValue[])[i] = e.accountId;
-      (ev[1] as DuckDBValue[])[i] = (BigInt(hi) << 32n) | BigInt(lo);
-      (ev[2] as DuckDBValue[])[i] = e.id;
-      (ev[3] as DuckDBValue[])[i] = e.source;
-      (ev[4] as DuckDBValue[])[i] = e.type;
-      (ev[5] as DuckDBValue[])[i] = e.subject;
-      (ev[6] as DuckDBValue[])[i] = time;
-      (ev[7] as DuckDBValue[])[i] = ingested;
-      (ev[8] as DuckDBValue[])[i] = e.data;
-      this.ev.end();
+      ev.str(0, e.accountId);
+      ev.u64(1, hi, lo);
+      ev.str(2, e.id);
+      ev.str(3, e.source);
+      ev.str(4, e.type);
+      ev.str(5, e.subject);
+      ev.i64(6, e.time);
+      ev.i64(7, e.ingestedAt);
+      ev.str(8, e.data);
+      ev.end();
       if (rows.length === 0) continue;
       if (days) {
         const day = Math.floor(e.time / DAY_MS);
@@ -108,23 +91,19 @@ export class ColumnarAppender {
       }
       const sb = subjectBucket(e.subject);
       for (const row of rows) {
-        const rw = this.rw.cols;
-        const j = this.rw.start();
-        (rw[0] as DuckDBValue[])[j] = row.meterId;
-        (rw[1] as DuckDBValue[])[j] = e.accountId;
-        (rw[2] as DuckDBValue[])[j] = time;
-        (rw[3] as DuckDBValue[])[j] = e.subject;
-        (rw[4] as DuckDBValue[])[j] = row.value;
-        (rw[5] as DuckDBValue[])[j] = row.valueText;
-        for (let d = 0; d < MAX_DIMENSIONS; d++) {
-          (rw[FIRST_DIM + d] as DuckDBValue[])[j] = row.dims[d] ?? null;
-        }
-        (rw[FIRST_DIM + MAX_DIMENSIONS] as DuckDBValue[])[j] = sb;
-        this.rw.end();
+        rw.str(0, row.meterId);
+        rw.str(1, e.accountId);
+        rw.i64(2, e.time);
+        rw.str(3, e.subject);
+        rw.f64(4, row.value);
+        rw.str(5, row.valueText);
+        for (let d = 0; d < MAX_DIMENSIONS; d++) rw.str(FIRST_DIM + d, row.dims[d] ?? null);
+        rw.u16(FIRST_DIM + MAX_DIMENSIONS, sb);
+        rw.end();
       }
     }
-    this.ev.flush();
-    this.rw.flush();
+    ev.flush();
+    rw.flush();
   }
 
   /** Forgets values not yet handed to the appenders (after a failed fold, with the appenders' clear). */

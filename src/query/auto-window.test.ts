@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MeterDefinition } from '../store/ports.js';
-import { autoWindowSize, DEFAULT_AUTO_WINDOW, resolveWindowSize } from './auto-window.js';
+import {
+  autoWindowMeasure,
+  autoWindowSize,
+  DEFAULT_AUTO_WINDOW,
+  type MeasuredAutoWindowPolicy,
+  resolveAutoWindow,
+  resolveWindowSize,
+} from './auto-window.js';
 import { planUsage } from './planner.js';
 import type { AutoWindowPolicy, UsageQuery } from './usage-query.js';
 
@@ -56,6 +63,46 @@ describe('resolveWindowSize', () => {
     );
     expect(resolveWindowSize({ from: 0, to: 3 * D, windowSize: 'AUTO' })).toBe('DAY');
     expect(resolveWindowSize({ from: 0, to: 3 * H, windowSize: 'AUTO' })).toBe('HOUR');
+  });
+});
+
+describe('age-based policies', () => {
+  const AGED: MeasuredAutoWindowPolicy = { ...POLICY, basis: 'age' };
+  const NOW = T0 + 30 * D;
+  const ago = (startAgo: number, length: number) => ({
+    from: NOW - startAgo,
+    to: NOW - startAgo + length,
+  });
+
+  it.each([
+    ['6 hours, a week old', 'DAY', ago(7 * D, 6 * H)],
+    ['90 minutes ending now', 'MINUTE', ago(90 * 60_000, 90 * 60_000)],
+    ['exactly 2 hours old', 'MINUTE', ago(2 * H, H)],
+    ['2 hours and 1 ms old', 'HOUR', ago(2 * H + 1, H)],
+    ['6 hours ending now', 'HOUR', ago(6 * H, 6 * H)],
+    ['exactly 2 days old', 'HOUR', ago(2 * D, 3 * H)],
+    ['2 days and 1 ms old', 'DAY', ago(2 * D + 1, 3 * H)],
+    ['1 minute, 3 days old', 'DAY', ago(3 * D, 60_000)],
+  ] as const)('%s: %s', (_, size, range) => {
+    expect(resolveAutoWindow(AGED, range, NOW)).toBe(size);
+    // The same range measured by its length picks by span, which is what the basis changes.
+    expect(resolveAutoWindow(POLICY, range, NOW)).toBe(
+      autoWindowSize(POLICY, range.to - range.from),
+    );
+  });
+
+  it('a range reaching past now measures up to its end, never finer than its length', () => {
+    expect(autoWindowMeasure('age', { from: NOW - H, to: NOW + 5 * H }, NOW)).toBe(6 * H);
+    expect(resolveAutoWindow(AGED, { from: NOW - H, to: NOW + 5 * H }, NOW)).toBe('HOUR');
+    expect(resolveAutoWindow(AGED, { from: NOW + D, to: NOW + 4 * D }, NOW)).toBe('DAY');
+  });
+
+  it('span is the default basis; an age basis without a clock is refused', () => {
+    expect(autoWindowMeasure('span', { from: 5, to: 12 })).toBe(7);
+    expect(() => resolveAutoWindow(AGED, ago(H, H))).toThrow(/needs `now`/);
+    expect(
+      resolveWindowSize({ ...ago(7 * D, 6 * H), windowSize: 'AUTO', autoWindow: AGED }, NOW),
+    ).toBe('DAY');
   });
 });
 

@@ -1,15 +1,14 @@
 // LaunchDarkly series whose points also carry `value` (for the 17.2.0 client's SeriesIntervalsRep)
 // when the caller groups them: `value` is the ungrouped total of the window, which the engine
-// computes; for distinct counts that is not the sum of the series. Also the automatic
-// granularity of the legacy endpoints at each threshold.
+// computes; for distinct counts that is not the sum of the series. (The automatic granularity of
+// the legacy endpoints is in launchdarkly-granularity.test.ts.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LD_EVENT_TYPES as T } from '../../src/api/compat/launchdarkly/event-shape.js';
 import { seriesListRep } from '../../src/api/compat/launchdarkly/schemas.js';
 import { cloudEvent, startTally, type Tally } from './harness.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
+const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const D0 = Date.UTC(2024, 6, 1);
 const scope = { projectKey: 'default', projectId: 'p-1', environmentKey: 'production' };
@@ -48,7 +47,6 @@ beforeAll(async () => {
         ...c,
       }),
     ),
-    cloudEvent(T.events, 'acme', D0 + 10 * MIN, { direction: 'received', count: 5 }),
   ]);
 }, 60_000);
 
@@ -83,19 +81,5 @@ describe('SeriesIntervalsRep value with groupBy', () => {
     );
     expect(body.metadata.map((m) => m.sdkName)).toEqual(['go', 'node']);
     expect(body.series[0]?.value).toBe(CONNECTIONS.reduce((s, c) => s + c.minutes, 0));
-  });
-});
-
-describe('legacy automatic granularity', () => {
-  it.each([
-    [2 * HOUR, MIN],
-    [2 * HOUR + MIN, HOUR],
-    [2 * DAY, HOUR],
-    [3 * DAY, DAY],
-  ])('a range of %d ms has points %d ms apart', async (span, step) => {
-    const body = await get(`/events/received?from=${D0}&to=${D0 + span}`);
-    const times = body.series.map((p) => p.time ?? 0);
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBe(step);
-    expect(body.series.reduce((s, p) => s + (p['0'] ?? 0), 0)).toBe(5);
   });
 });

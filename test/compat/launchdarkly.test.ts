@@ -168,21 +168,24 @@ describe('launchdarkly-api-typescript 17.2.0 AccountUsageBetaApi', () => {
     expect(sdks.sdks).toEqual(['ios', 'js']);
   });
 
-  it('getEvaluationsUsage: one series per variation, hourly within two days', async () => {
+  it('getEvaluationsUsage: one series per variation, daily for old data', async () => {
     const { data } = await api.getEvaluationsUsage('default', 'production', 'f', FROM, TO, 'UTC');
     const body = seriesListRep.parse(data);
     expect(body.metadata.map((m) => m.variation)).toEqual(['0', '1']);
     expect(total(body, '0')).toBe(10);
     expect(total(body, '1')).toBe(4);
+    // Granularity follows the age of the data, not the length of the range: six hours of 2024
+    // are one daily point, not six hourly ones.
     const short = await api.getEvaluationsUsage(
       'default',
       'production',
       'f',
       String(D0),
-      String(D0 + DAY),
+      String(D0 + 6 * 3_600_000),
     );
-    const times = seriesListRep.parse(short.data).series.map((p) => p.time);
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBe(3_600_000);
+    const shortBody = seriesListRep.parse(short.data);
+    expect(shortBody.metadata.map((m) => m.variation)).toEqual(['0']);
+    expect(shortBody.series).toEqual([{ time: D0, '0': 10 }]);
   });
 
   it('getEventsUsage received and published', async () => {

@@ -15,8 +15,9 @@ export interface SeriesEndpoint {
   meter: string;
   /**
    * modern: `granularity` (daily default) and `aggregationType` (month_to_date default);
-   * legacy: the window follows the range (minutely within 2 h, hourly within 2 days, else daily)
-   * with `tz`; daily: always daily windows (legacy MAU).
+   * legacy: the window follows the age of the range (minutely if it starts within the past 2 h,
+   * hourly within the last 2 days, else daily; LD_AUTO_WINDOW) with `tz`; daily: always daily
+   * windows (legacy MAU).
    */
   windows: 'modern' | 'legacy' | 'daily';
   /** Query parameter -> dimension it filters (repeatable: any of the values). */

@@ -3,12 +3,8 @@
 // a SeriesListRep (one series per group, its dimensions in `metadata`, points keyed "0", "1", ...).
 
 import type { Context } from 'hono';
-import type {
-  AutoWindowPolicy,
-  FilterString,
-  UsageResult,
-  WindowSize,
-} from '../../../query/usage-query.js';
+import { type MeasuredAutoWindowPolicy, resolveAutoWindow } from '../../../query/auto-window.js';
+import type { FilterString, UsageResult, WindowSize } from '../../../query/usage-query.js';
 import { asList, queryObject } from '../shared/query-params.js';
 import type { usageQuery } from '../shared/usage-query-defaults.js';
 import type { SeriesEndpoint } from './endpoints.js';
@@ -22,8 +18,13 @@ const MAX_RANGE_MS = 365 * DAY;
 
 const GRANULARITY: Record<string, WindowSize> = { hourly: 'HOUR', daily: 'DAY', monthly: 'MONTH' };
 
-/** LaunchDarkly's automatic granularity: minutely within 2 hours, hourly within 2 days. */
-export const LD_AUTO_WINDOW: AutoWindowPolicy = {
+/**
+ * LaunchDarkly's automatic granularity follows the age of the data requested, not the length of
+ * the range: minutely if the range lies within the past two hours, hourly within the last two
+ * days, otherwise daily (a 6-hour range a week old is daily).
+ */
+export const LD_AUTO_WINDOW: MeasuredAutoWindowPolicy = {
+  basis: 'age',
   steps: [
     { upToMs: 2 * HOUR, windowSize: 'MINUTE' },
     { upToMs: 2 * DAY, windowSize: 'HOUR' },
@@ -88,7 +89,7 @@ export async function seriesResponse(
     return fail(c, `aggregationType must be one of: ${Object.keys(ep.aggregations).join(', ')}`);
   }
 
-  let windowSize: WindowSize | 'AUTO';
+  let windowSize: WindowSize;
   let timeZone = 'UTC';
   if (ep.windows === 'modern') {
     const granularity = asList(params.granularity)[0] ?? 'daily';
@@ -106,7 +107,8 @@ export async function seriesResponse(
     }
     windowSize = GRANULARITY[granularity] ?? 'DAY';
   } else if (ep.windows === 'legacy') {
-    windowSize = 'AUTO';
+    // Resolved here rather than by the planner: an age is measured from the request's clock.
+    windowSize = resolveAutoWindow(LD_AUTO_WINDOW, range, req.now);
     timeZone = asList(params.tz)[0] ?? 'UTC';
   } else {
     windowSize = 'DAY';
@@ -160,7 +162,6 @@ export async function seriesResponse(
     from,
     to,
     windowSize,
-    autoWindow: LD_AUTO_WINDOW,
     timeZone,
     groupBy: groups.map(([, d]) => d),
     subjects: req.subjects,

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { bindingRefusal } from '../auth/key-binding.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
+import type { KeyKind } from '../contract/vocabulary.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors/domain-errors.js';
-import type { KeyKind } from '../store/ports.js';
 import type { AppEnv } from './context.js';
 
 /** The raw key of an `Authorization: Bearer <key>` header (or a bare key). */

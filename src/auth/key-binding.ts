@@ -2,7 +2,7 @@
 // descriptions, the key service's creation check and every authentication path read it from here,
 // so a kind's rule cannot differ between native, portal and compat routes.
 
-import type { KeyKind } from '../store/ports.js';
+import type { KeyKind } from '../contract/vocabulary.js';
 
 /** The meaning of `subject` for each key kind (documentation and error texts). */
 export const SUBJECT_BINDING: Record<KeyKind, string> = {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { KeyKind } from '../contract/vocabulary.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { Account, AccountRepo, ApiKeyRecord, KeyKind } from '../store/ports.js';
+import type { Account, AccountRepo, ApiKeyRecord } from '../store/ports.js';
 import { bindingCreationIssue } from './key-binding.js';
 
 export interface Principal {

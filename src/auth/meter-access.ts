@@ -1,5 +1,5 @@
+import type { KeyKind } from '../contract/vocabulary.js';
 import { ForbiddenError } from '../errors/domain-errors.js';
-import type { KeyKind } from '../store/ports.js';
 
 /** True when the account marked the meter public (metadata `public: "true"`). */
 export function isPublicMeter(meter: { metadata?: Record<string, string> | null }): boolean {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { SUBJECT_BINDING } from '../auth/key-binding.js';
+import { KEY_KINDS } from './vocabulary.js';
 
 export const AccountCreateSchema = z
   .object({
@@ -18,7 +19,7 @@ export const AccountSchema = z
   .openapi('Account');
 
 export const KeyKindSchema = z
-  .enum(['secret', 'ingest', 'publishable'])
+  .enum(KEY_KINDS)
   .describe(
     'secret: everything in the account (server side only). ingest: sends events only. publishable: reads usage, for browsers.',
   );

@@ -1,6 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { INSTANT_GRAMMAR, parseInstantText } from '../lib/time/instant.js';
+import { INSTANT_GRAMMAR, type InstantSpec, parseInstantSpec } from '../lib/time/instant.js';
 import { parseZone } from '../lib/time/zone.js';
+import {
+  AGGREGATION_MODES,
+  CUMULATIVE_PERIODS,
+  FILL_MODES,
+  ROLLING_SPAN_UNITS,
+  WINDOW_SIZE_PARAMS,
+  type WindowSize,
+  windowSizeOf,
+} from './vocabulary.js';
 
 export { RELATIVE_INSTANT } from '../lib/time/instant.js';
 
@@ -62,56 +71,73 @@ export const FilterStringSchema: z.ZodType<FilterStringWire> = z.preprocess((val
   return z.NEVER;
 }, FilterStringObject);
 
-const WINDOW_SIZES = [
-  'MINUTE',
-  'FIFTEEN_MINUTES',
-  'HOUR',
-  'DAY',
-  'WEEK',
-  'MONTH',
-  'YEAR',
-  'PT1M',
-  'PT15M',
-  'PT1H',
-  'P1D',
-  'P1W',
-  'P1M',
-  'P1Y',
-] as const;
+// The schemas below parse rather than validate: what they hand the native mapping is the domain's
+// value (a WindowSize, a rolling span, an instant read by the one grammar), so the mapping
+// checks only what spans several fields.
 
+/** A window size in either spelling, as the WindowSize it names. */
 export const WindowSizeParamSchema = z
-  .enum(WINDOW_SIZES)
-  .describe('OpenMeter names, or the ISO 8601 durations PT1M, PT15M, PT1H, P1D, P1W, P1M, P1Y.');
+  .enum(WINDOW_SIZE_PARAMS)
+  .describe('OpenMeter names, or the ISO 8601 durations PT1M, PT15M, PT1H, P1D, P1W, P1M, P1Y.')
+  .transform(windowSizeOf);
+
+const ROLLING_SPAN = /^P(?:\d+[DWMY]|T\d+[HM])$/;
+
+/** A trailing span such as P30D or PT24H, as a count of windows of one size. */
+export function parseRollingSpan(s: string): { unit: WindowSize; count: number } | undefined {
+  if (!ROLLING_SPAN.test(s)) return undefined;
+  // The pattern holds one amount and one designator, "T" before it for hours and minutes.
+  const time = s[1] === 'T';
+  const count = Number(s.slice(time ? 2 : 1, -1));
+  const unit =
+    ROLLING_SPAN_UNITS[`${time ? 'T' : ''}${s.at(-1)}` as keyof typeof ROLLING_SPAN_UNITS];
+  return count > 0 ? { unit, count } : undefined;
+}
 
 const extensionFields = {
   aggregationMode: z
-    .enum(['incremental', 'cumulative', 'rolling'])
+    .enum(AGGREGATION_MODES)
     .optional()
     .describe(
       'Tally extension. cumulative: total since the start of each period; rolling: trailing span.',
     ),
   cumulativePeriod: z
-    .enum(['P1D', 'P1W', 'P1M', 'P1Y', 'DAY', 'WEEK', 'MONTH', 'YEAR'])
+    .enum(CUMULATIVE_PERIODS)
+    .transform(windowSizeOf)
     .optional()
     .describe('Tally extension: the period of aggregationMode=cumulative (default P1M).'),
   rollingSpan: z
     .string()
-    .regex(/^P(?:\d+[DWMY]|T\d+[HM])$/)
+    .regex(ROLLING_SPAN)
+    .transform((s, ctx) => {
+      const span = parseRollingSpan(s);
+      if (span) return span;
+      ctx.addIssue({ code: 'custom', message: 'must be a positive span such as P30D or PT24H' });
+      return z.NEVER;
+    })
     .optional()
     .describe('Tally extension: the trailing span of aggregationMode=rolling, e.g. P30D, PT24H.'),
-  fill: z.enum(['none', 'zero']).optional().describe('Tally extension: zero = dense series.'),
+  fill: z.enum(FILL_MODES).optional().describe('Tally extension: zero = dense series.'),
 };
 
-// Checked here, beside windowSize and the range, so one response lists every bad parameter (the
-// mapping to the usage query ran only after the schema had passed, hiding a bad zone behind others).
-const timeZone = z
-  .string()
-  .refine((s) => parseZone(s) !== undefined, 'unknown time zone or offset (IANA name or +05:45)');
+// Read here, beside windowSize and the range, so one response lists every bad parameter; the
+// text is kept (the answer echoes it) and the planner reads the same text to the same zone.
+const timeZone = z.string().transform((s, ctx) => {
+  if (parseZone(s) !== undefined) return s;
+  ctx.addIssue({ code: 'custom', message: 'unknown time zone or offset (IANA name or +05:45)' });
+  return z.NEVER;
+});
 
+/** An instant in the one grammar of src/lib/time/instant.ts, resolved against the request's now. */
 const instant = z
   .string()
   .describe('RFC 3339 date-time, epoch milliseconds, or relative to now: "now", "-PT1M", "-P30D"')
-  .refine((s) => parseInstantText(s, Date.now()) !== undefined, `must be ${INSTANT_GRAMMAR}`);
+  .transform((s, ctx): InstantSpec => {
+    const spec = parseInstantSpec(s);
+    if (spec) return spec;
+    ctx.addIssue({ code: 'custom', message: `must be ${INSTANT_GRAMMAR}` });
+    return z.NEVER;
+  });
 
 /** Why a customer filter is refused (Tally has subjects, not OpenMeter's customers, so far). */
 export const CUSTOMERS_REFUSED =

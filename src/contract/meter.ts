@@ -1,19 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import { AGGREGATIONS, SLUG_MAX_LENGTH, SLUG_PATTERN } from './vocabulary.js';
 
-export const AggregationSchema = z.enum([
-  'SUM',
-  'COUNT',
-  'UNIQUE_COUNT',
-  'AVG',
-  'MIN',
-  'MAX',
-  'LATEST',
-]);
+export const AggregationSchema = z.enum(AGGREGATIONS);
 
-const slug = z
-  .string()
-  .max(64)
-  .regex(/^[a-z0-9]+(?:_[a-z0-9]+)*$/);
+const slug = z.string().max(SLUG_MAX_LENGTH).regex(SLUG_PATTERN);
 
 export const MeterCreateSchema = z
   .object({

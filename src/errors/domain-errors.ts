@@ -1,5 +1,6 @@
 // The closed set of domain errors. They carry no HTTP status: `src/api/problem.ts` maps them to
 // problem+json in one place, and each compat profile maps them to its vendor's error body.
+import type { DomainErrorCode } from '../contract/vocabulary.js';
 
 export interface Issue {
   /** Where the problem is, e.g. "windowSize" or "events[3].time". */
@@ -7,16 +8,7 @@ export interface Issue {
   message: string;
 }
 
-export type DomainErrorCode =
-  | 'validation'
-  | 'not_found'
-  | 'conflict'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'query_too_expensive'
-  | 'result_out_of_range';
+export type { DomainErrorCode } from '../contract/vocabulary.js';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;

@@ -1,22 +1,11 @@
-import type { Aggregation } from '../store/ports.js';
+import type { z } from '@hono/zod-openapi';
+import type { MeterCreateSchema, MeterUpdateSchema } from '../contract/meter.js';
+
+// The wire schemas are the one source of these shapes; the meter service validates them again
+// because presets, the demo and the CLI hand it meters that never crossed HTTP.
 
 /** What a caller gives to create or replace a meter (OpenMeter MeterCreate). */
-export interface MeterInput {
-  slug: string;
-  name?: string;
-  description?: string;
-  metadata?: Record<string, string> | null;
-  aggregation: Aggregation;
-  eventType: string;
-  eventFrom?: string;
-  valueProperty?: string;
-  groupBy?: Record<string, string>;
-}
+export type MeterInput = z.infer<typeof MeterCreateSchema>;
 
 /** What may change on an existing meter (OpenMeter MeterUpdate). */
-export interface MeterUpdate {
-  name?: string;
-  description?: string;
-  metadata?: Record<string, string> | null;
-  groupBy?: Record<string, string>;
-}
+export type MeterUpdate = z.infer<typeof MeterUpdateSchema>;

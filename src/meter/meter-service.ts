@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../contract/vocabulary.js';
 import {
   ConflictError,
   type Issue,
@@ -15,15 +16,14 @@ import {
 import { type CompiledMeter, compileMeter, extractRow } from './extract.js';
 import type { MeterInput, MeterUpdate } from './meter-input.js';
 
-const SLUG = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 const DIM_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function validateMeterInput(input: MeterInput): Issue[] {
   const issues: Issue[] = [];
-  if (!SLUG.test(input.slug) || input.slug.length > 64) {
+  if (!SLUG_PATTERN.test(input.slug) || input.slug.length > SLUG_MAX_LENGTH) {
     issues.push({
       path: 'slug',
-      message: 'must match ^[a-z0-9]+(?:_[a-z0-9]+)*$ and be at most 64 characters',
+      message: `must match ${SLUG_PATTERN.source} and be at most ${SLUG_MAX_LENGTH} characters`,
     });
   }
   if (!input.eventType) issues.push({ path: 'eventType', message: 'is required' });

@@ -2,12 +2,15 @@
 // into one row per (window, group). Vendor APIs report several numbers side by side, and some of
 // them are ratios or differences of meters; this is where those are computed, once, for all.
 import { ResultOutOfRangeError } from '../errors/domain-errors.js';
+import type { InlineMeter } from './inline-meter.js';
 import { evaluateMetric, type MetricSet, metersOf } from './metric-expr.js';
 import type { UsageQuery, UsageResult, UsageRow, WindowSize } from './usage-query.js';
 
 /** A usage query over named metrics instead of one meter; every meter must have the groupBy. */
-export interface MetricsQuery extends Omit<UsageQuery, 'meterSlug'> {
+export interface MetricsQuery extends Omit<UsageQuery, 'meterSlug' | 'inlineMeter'> {
   metrics: MetricSet;
+  /** Ad-hoc meters by the slug the metrics name them with (a stored meter of that slug is not read). */
+  inlineMeters?: Record<string, InlineMeter>;
 }
 
 export interface MetricRow {
@@ -95,13 +98,16 @@ export function joinMetrics(
 
 /** Runs one usage query per meter the metrics read (in parallel) and joins them. */
 export async function runMetricsQuery(run: RunUsageQuery, q: MetricsQuery): Promise<MetricsResult> {
-  const { metrics, ...scope } = q;
+  const { metrics, inlineMeters, ...scope } = q;
   const slugs = new Set<string>();
   for (const expr of Object.values(metrics)) metersOf(expr, slugs);
   // The meters run in parallel and their rows are joined, so they split one request's budget.
   const share = 1 / Math.max(1, slugs.size);
   const results = await Promise.all(
-    [...slugs].map((meterSlug) => run({ ...scope, meterSlug }, share)),
+    [...slugs].map((meterSlug) => {
+      const inlineMeter = inlineMeters?.[meterSlug];
+      return run({ ...scope, meterSlug, ...(inlineMeter ? { inlineMeter } : {}) }, share);
+    }),
   );
   const bySlug = new Map([...slugs].map((s, i) => [s, results[i] ?? { rows: [] }]));
   const out: MetricsResult = {

@@ -10,6 +10,7 @@ import type {
   BaseUsageQuery,
   Bucketing,
   DimRef,
+  EventSource,
   FilterNode,
   MeterDefinition,
 } from '../store/ports.js';
@@ -71,6 +72,8 @@ export function planUsage(
   q: UsageQuery,
   restrictSubject?: string,
   maxCells = Number.POSITIVE_INFINITY,
+  /** Read the raw events through this ad-hoc meter (`meter` is then its stand-in definition). */
+  source?: EventSource,
 ): UsagePlan {
   const issues: Issue[] = [];
   const zone = parseZone(q.timeZone);
@@ -181,6 +184,7 @@ export function planUsage(
     latest: meter.aggregation === 'LATEST',
   };
   if (filter) store.filter = filter;
+  if (source) store.source = source;
   const plan: UsagePlan = {
     meter,
     store,

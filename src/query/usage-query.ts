@@ -1,6 +1,8 @@
 // The native usage query model: validated data that every API surface (native, compat profiles,
 // dashboard, CLI) builds and hands to the UsageService. Times are epoch milliseconds.
 
+import type { InlineMeter } from './inline-meter.js';
+
 export type WindowSize = 'MINUTE' | 'FIFTEEN_MINUTES' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
 
 /**
@@ -55,7 +57,10 @@ export type AggregationMode =
   | { kind: 'rolling'; span: { unit: WindowSize; count: number } };
 
 export interface UsageQuery {
+  /** The stored meter; with `inlineMeter`, only a label for it. */
   meterSlug: string;
+  /** An ad-hoc meter definition to answer instead of a stored meter (inline-meter.ts). */
+  inlineMeter?: InlineMeter;
   /** Inclusive. */
   from: number;
   /** Exclusive. */

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { MeterService } from '../meter/meter-service.js';
-import type { BaseUsageQuery, UsageReader } from '../store/ports.js';
+import type { BaseUsageQuery, EventSource, MeterDefinition, UsageReader } from '../store/ports.js';
 import { CellBudget, DEFAULT_QUERY_LIMITS, type QueryLimits, tooManyCells } from './cost.js';
 import {
   evaluateCoverage,
@@ -8,6 +8,7 @@ import {
   evaluateNumeric,
   evaluateUnique,
 } from './evaluate.js';
+import { adHocMeter, compileInlineMeter, matchStoredMeter } from './inline-meter.js';
 import {
   type MetricsQuery,
   type MetricsResult,
@@ -40,9 +41,9 @@ export class UsageService {
     share = 1,
   ): Promise<UsageResult> {
     const started = performance.now();
-    const meter = await this.meters.get(accountId, q.meterSlug);
+    const { meter, source } = await this.resolveMeter(accountId, q);
     const max = Math.max(1, Math.floor(this.limits.maxCells * share));
-    const plan = planUsage(meter, q, restrictSubject, max);
+    const plan = planUsage(meter, q, restrictSubject, max, source);
     await this.checkCost(plan, max);
     const budget = new CellBudget(max, plan.windows.length);
     // One row more than the budget tells a result that is too large from one that just fits.
@@ -71,6 +72,21 @@ export class UsageService {
     const result: UsageResult = { from: q.from, to: q.to, timeZone: q.timeZone, rows };
     if (plan.windowSize) result.windowSize = plan.windowSize;
     return result;
+  }
+
+  /**
+   * The meter that answers `q`: the stored one it names, or for an inline meter a stored meter
+   * holding the same numbers (its rows are already extracted), else the raw events.
+   */
+  private async resolveMeter(
+    accountId: string,
+    q: UsageQuery,
+  ): Promise<{ meter: MeterDefinition; source?: EventSource }> {
+    if (!q.inlineMeter) return { meter: await this.meters.get(accountId, q.meterSlug) };
+    const source = compileInlineMeter(q.inlineMeter);
+    const stored = matchStoredMeter(q.inlineMeter, await this.meters.list(accountId));
+    if (stored) return { meter: stored };
+    return { meter: adHocMeter(accountId, q.meterSlug, q.inlineMeter), source };
   }
 
   /**

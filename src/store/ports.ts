@@ -2,8 +2,10 @@
 // (embedded DuckDB, ClickHouse) implements all of them and passes the shared behaviour suite in
 // `src/store/behaviour/`. Nothing here knows about HTTP or SQL.
 
-/** Aggregation kinds a meter can have (OpenMeter v1 names). */
-export type Aggregation = 'SUM' | 'COUNT' | 'UNIQUE_COUNT' | 'AVG' | 'MIN' | 'MAX' | 'LATEST';
+import type { Aggregation, KeyKind } from '../contract/vocabulary.js';
+
+/** Aggregation kinds a meter can have, and key kinds: declared once, in the wire vocabulary. */
+export type { Aggregation, KeyKind };
 
 /** An event as stored: the raw CloudEvent fields plus ingest bookkeeping. */
 export interface StoredEvent {
@@ -70,8 +72,6 @@ export interface Account {
   profiles: string[];
 }
 
-export type KeyKind = 'secret' | 'ingest' | 'publishable';
-
 export interface ApiKeyRecord {
   id: string;
   accountId: string;
@@ -122,9 +122,28 @@ export interface OffsetSpan {
   offsetMs: number;
 }
 
+/**
+ * An ad-hoc meter read from the raw events instead of meter rows: the store extracts the value and
+ * dimensions from `data` at query time, with the same rules as ingest (src/meter/extract.ts). Paths
+ * are validated property-name keys (src/query/inline-meter.ts), never raw text. With it the query's
+ * `meterId` names no rows; dimension slot n is `dims[n]`.
+ */
+export interface EventSource {
+  eventType: string;
+  /** Events before this instant (epoch ms) are not counted (the meter's eventFrom). */
+  eventFrom?: number;
+  aggregation: Aggregation;
+  /** Property keys from `data` to the value; absent for COUNT. */
+  value?: string[];
+  /** Property keys from `data` to each dimension, in slot order. */
+  dims: string[][];
+}
+
 export interface BaseUsageQuery {
   accountId: string;
   meterId: string;
+  /** Read raw events through this ad-hoc meter instead of the rows of `meterId`. */
+  source?: EventSource;
   /** Inclusive lower bound, epoch ms. */
   from: number;
   /** Exclusive upper bound, epoch ms. */
@@ -144,7 +163,7 @@ export interface BaseUsageQuery {
 /** The rows whose distinct group keys `estimateGroups` counts (a usage query without windows). */
 export type GroupEstimateQuery = Pick<
   BaseUsageQuery,
-  'accountId' | 'meterId' | 'from' | 'to' | 'groupBy' | 'filter'
+  'accountId' | 'meterId' | 'from' | 'to' | 'groupBy' | 'filter' | 'source'
 >;
 
 /** Partial aggregates per window and group; the domain turns them into any aggregation. */

@@ -11,6 +11,8 @@ for (const topology of ['single', 'cluster'] as Topology[]) {
   if (skip) break;
   const databases = new Map<Store, string>();
   runStoreBehaviour(`clickhouse ${topology}`, {
+    // ClickHouse 18.16 has no JSON functions: ad-hoc meters over raw events need a current release.
+    rawEventQueries: false,
     open: async () => {
       const database = freshDatabase('tally_beh');
       const store = await openStore(topology, database);

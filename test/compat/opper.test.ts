@@ -16,6 +16,18 @@ const CALLS = [
   { at: D0 + 27 * HOUR, model: 'm-a', project: 'p1', cost: 1.5, prompt: 1000, completion: 300 },
 ];
 
+// Custom metadata and tags no meter was created for: summed and grouped straight from the events.
+const D1 = Date.UTC(2024, 5, 1);
+const CUSTOM = [
+  { at: D1 + HOUR, subject: 'c-1', tier: 'gold', team: 't1', cached: 7, cost: 0.5 },
+  { at: D1 + 2 * HOUR, subject: 'c-1', tier: 'gold', team: 't2', cached: 11, cost: 0.25 },
+  { at: D1 + 3 * HOUR, subject: 'c-2', tier: 'silver', team: 't1', cached: 13, cost: 1 },
+  { at: D1 + 26 * HOUR, subject: 'c-2', tier: 'gold', team: 't1', cached: 17, cost: 2 },
+  // A numeric string counts as ingest counts it; a missing field counts nothing.
+  { at: D1 + 27 * HOUR, subject: 'c-1', tier: 'silver', team: 't2', cached: '19', cost: 4 },
+  { at: D1 + 28 * HOUR, subject: 'c-1', tier: undefined, team: 't2', cached: undefined, cost: 8 },
+] as const;
+
 let tally: Tally;
 let opper: Opper;
 process.on('unhandledRejection', () => undefined);
@@ -33,6 +45,18 @@ beforeAll(async () => {
           total_tokens: c.prompt + c.completion,
         },
         tags: { model: c.model, project: { name: c.project } },
+      }),
+    ),
+  );
+  await tally.send(
+    CUSTOM.map((c) =>
+      cloudEvent(OPPER_EVENT_TYPE, c.subject, c.at, {
+        event_metadata: {
+          cost: c.cost,
+          total_tokens: 1,
+          ...(c.cached === undefined ? {} : { cached_tokens: c.cached }),
+        },
+        tags: { model: 'm', ...(c.tier ? { customer_tier: c.tier } : {}), org: { team: c.team } },
       }),
     ),
   );
@@ -105,7 +129,7 @@ describe('opperai analytics.getUsage against Tally', () => {
       { name: 'BadRequestError', statusCode: 400 },
     );
     await expect(
-      opper.analytics.getUsage(undefined, undefined, undefined, undefined, ['nope']),
+      opper.analytics.getUsage(undefined, undefined, undefined, undefined, ['no pe']),
     ).rejects.toMatchObject({ name: 'BadRequestError' });
     const res = await fetch(`${tally.origin}/compat/opper/v2/analytics/usage?from_date=soon`, {
       headers: { authorization: `Bearer ${tally.secretKey}` },
@@ -115,5 +139,73 @@ describe('opperai analytics.getUsage against Tally', () => {
       type: 'RequestValidationError',
       detail: [{ loc: ['query', 'from_date'] }],
     });
+  });
+
+  it('any metadata field and any (nested) tag, with no meter created', async () => {
+    const rows = await opper.analytics.getUsage(
+      new Date(D1),
+      new Date(D1 + 2 * 24 * HOUR),
+      'day',
+      ['cached_tokens'],
+      ['customer_tier', 'org.team'],
+    );
+    const expected = new Map<string, { cost: number; cached: number }>();
+    for (const c of CUSTOM) {
+      const day = Math.floor(c.at / (24 * HOUR)) * 24 * HOUR;
+      const k = JSON.stringify([day, c.tier ?? null, c.team]);
+      const e = expected.get(k) ?? { cost: 0, cached: 0 };
+      e.cost += c.cost;
+      e.cached += c.cached === undefined ? 0 : Number(c.cached);
+      expected.set(k, e);
+    }
+    expect(rows).toHaveLength(expected.size);
+    for (const r of rows) {
+      const extra = r.additionalProperties ?? {};
+      const e = expected.get(
+        JSON.stringify([r.timeBucket.getTime(), extra.customer_tier, extra['org.team']]),
+      );
+      expect(e, JSON.stringify(r)).toBeDefined();
+      expect(Number(r.cost)).toBe(e?.cost);
+      expect(extra.cached_tokens).toBe(e?.cached);
+    }
+  });
+
+  it('a custom field beside preset ones, grouped by a preset tag', async () => {
+    const rows = await opper.analytics.getUsage(
+      new Date(D1),
+      new Date(D1 + 2 * 24 * HOUR),
+      undefined,
+      ['cached_tokens', 'total_tokens'],
+      ['model'],
+    );
+    expect(rows).toHaveLength(1);
+    const extra = rows[0]?.additionalProperties ?? {};
+    expect(extra.model).toBe('m');
+    expect(extra.total_tokens).toBe(CUSTOM.length);
+    expect(extra.cached_tokens).toBe(
+      CUSTOM.reduce((s, c) => s + (c.cached === undefined ? 0 : Number(c.cached)), 0),
+    );
+    expect(Number(rows[0]?.cost)).toBe(CUSTOM.reduce((s, c) => s + c.cost, 0));
+  });
+
+  it('invalid field and tag names are a 400 with the error body', async () => {
+    for (const qs of [
+      'fields=cached%20tokens',
+      "fields=a'b",
+      'group_by=org..team',
+      'group_by=tags%5B0%5D',
+      'fields=.x',
+      'group_by=time_bucket',
+      'fields=123',
+    ]) {
+      const res = await fetch(`${tally.origin}/compat/opper/v2/analytics/usage?${qs}`, {
+        headers: { authorization: `Bearer ${tally.secretKey}` },
+      });
+      expect(res.status, qs).toBe(400);
+      expect(await res.json()).toMatchObject({
+        type: 'BadRequestError',
+        message: expect.any(String),
+      });
+    }
   });
 });

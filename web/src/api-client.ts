@@ -1,6 +1,8 @@
 // The dashboard's only way to the server: the native HTTP API with a bearer key.
+// The wire vocabulary is the server's, imported as types only: nothing of the server is bundled.
+import type { Aggregation, KeyKind } from '../../src/contract/vocabulary.js';
 
-export type Aggregation = 'SUM' | 'COUNT' | 'UNIQUE_COUNT' | 'AVG' | 'MIN' | 'MAX' | 'LATEST';
+export type { Aggregation, KeyKind };
 
 export interface Meter {
   id: string;
@@ -17,7 +19,7 @@ export interface Meter {
 export interface Me {
   accountId: string;
   accountName: string;
-  keyKind: 'secret' | 'ingest' | 'publishable';
+  keyKind: KeyKind;
   subject: string | null;
 }
 

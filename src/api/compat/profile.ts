@@ -7,23 +7,13 @@
 // them testable with tiny fakes and independent of how the services are wired.
 
 import type { Hono } from 'hono';
+import type { KeyKind } from '../../contract/vocabulary.js';
+import type { MeterInput } from '../../meter/meter-input.js';
 import type { MetricsQuery, MetricsResult, TotalsQuery } from '../../query/metrics-query.js';
 import type { UsageQuery, UsageResult } from '../../query/usage-query.js';
-import type { Aggregation } from '../../store/ports.js';
 
-/** A meter definition as a profile declares it (OpenMeter meter model). */
-export interface MeterInput {
-  slug: string;
-  name?: string;
-  description?: string;
-  aggregation: Aggregation;
-  eventType: string;
-  /** JSONPath into the event's `data`, e.g. `$.minutes`; absent for COUNT. */
-  valueProperty?: string;
-  /** Dimension name -> JSONPath into `data`. */
-  groupBy?: Record<string, string>;
-  metadata?: Record<string, string>;
-}
+/** A preset meter is a meter as the native API creates it (OpenMeter MeterCreate). */
+export type { KeyKind, MeterInput };
 
 /** A CloudEvent as the demo generator produces it and the ingest path accepts it. */
 export interface CloudEventInput {
@@ -35,8 +25,6 @@ export interface CloudEventInput {
   time: string;
   data: Record<string, unknown>;
 }
-
-export type KeyKind = 'secret' | 'ingest' | 'publishable';
 
 export interface VerifiedKey {
   accountId: string;

@@ -11,6 +11,7 @@ import {
 } from '../../contract/meter-query.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ForbiddenError, ValidationError } from '../../errors/domain-errors.js';
+import { validationErrorFromZod } from '../../errors/issues-from-zod.js';
 import type { UsageResult } from '../../query/usage-query.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
@@ -87,12 +88,7 @@ function parseAdvanced(text: string | undefined): MeterQueryInput['advancedMeter
   }
   const parsed = byDimension(FilterStringSchema).safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({
-        path: ['advancedMeterGroupByFilters', ...i.path.map(String)].join('.'),
-        message: i.message,
-      })),
-    );
+    throw validationErrorFromZod(parsed.error.issues, ['advancedMeterGroupByFilters']);
   }
   return parsed.data;
 }
@@ -118,14 +114,7 @@ export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services):
       Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
     );
     const parsed = MeterQueryParamsSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new ValidationError(
-        parsed.error.issues.map((i) => ({
-          path: i.path.map(String).join('.'),
-          message: i.message,
-        })),
-      );
-    }
+    if (!parsed.success) throw validationErrorFromZod(parsed.error.issues);
     const { advancedMeterGroupByFilters, ...rest } = parsed.data;
     const input: MeterQueryInput = { ...rest };
     const deep = deepObjectFilters(c.req.url);

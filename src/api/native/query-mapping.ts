@@ -1,43 +1,18 @@
-// Maps OpenMeter-style query parameters (GET) and bodies (POST) onto the native UsageQuery.
+// Maps OpenMeter-style query parameters (GET) and bodies (POST) onto the native UsageQuery. The
+// contract has already parsed every field to its domain value; what is left here spans fields
+// (a mode and its period or span) or needs the request's clock (relative instants).
 import type { z } from '@hono/zod-openapi';
 import { CUSTOMERS_REFUSED, type MeterQueryRequestSchema } from '../../contract/meter-query.js';
 import { type Issue, ValidationError } from '../../errors/domain-errors.js';
-import { INSTANT_GRAMMAR, parseInstantText } from '../../lib/time/instant.js';
-import { parseZone } from '../../lib/time/zone.js';
-import type {
-  AggregationMode,
-  FilterString,
-  UsageQuery,
-  WindowSize,
-} from '../../query/usage-query.js';
+import {
+  INSTANT_GRAMMAR,
+  type InstantSpec,
+  parseInstantText,
+  resolveInstant,
+} from '../../lib/time/instant.js';
+import type { AggregationMode, FilterString, UsageQuery } from '../../query/usage-query.js';
 
 export type MeterQueryInput = z.infer<typeof MeterQueryRequestSchema>;
-
-const WINDOW: Record<string, WindowSize> = {
-  MINUTE: 'MINUTE',
-  PT1M: 'MINUTE',
-  FIFTEEN_MINUTES: 'FIFTEEN_MINUTES',
-  PT15M: 'FIFTEEN_MINUTES',
-  HOUR: 'HOUR',
-  PT1H: 'HOUR',
-  DAY: 'DAY',
-  P1D: 'DAY',
-  WEEK: 'WEEK',
-  P1W: 'WEEK',
-  MONTH: 'MONTH',
-  P1M: 'MONTH',
-  YEAR: 'YEAR',
-  P1Y: 'YEAR',
-};
-
-const SPAN_UNIT: Record<string, WindowSize> = {
-  D: 'DAY',
-  W: 'WEEK',
-  M: 'MONTH',
-  Y: 'YEAR',
-  TH: 'HOUR',
-  TM: 'MINUTE',
-};
 
 /**
  * RFC 3339, epoch milliseconds (digits only), or relative to `now` ("now", "-PT1M", "-P30D"), in
@@ -50,25 +25,11 @@ export function parseInstant(s: string, now = Date.now(), param = 'instant'): nu
   return ms;
 }
 
-export function parseRollingSpan(s: string): { unit: WindowSize; count: number } | undefined {
-  const m = /^P(?:(\d+)([DWMY])|T(\d+)([HM]))$/.exec(s);
-  if (!m) return undefined;
-  const count = Number(m[1] ?? m[3]);
-  const unit = SPAN_UNIT[m[2] ?? `T${m[4]}`];
-  return unit && count > 0 ? { unit, count } : undefined;
-}
-
+// from < to is not checked here: the planner is the one guard of the range, for every surface.
 export function toUsageQuery(slug: string, input: MeterQueryInput, now: number): UsageQuery {
   const issues: Issue[] = [];
-  const timeZone = input.windowTimeZone ?? 'UTC';
-  if (!parseZone(timeZone)) {
-    issues.push({ path: 'windowTimeZone', message: `unknown time zone or offset "${timeZone}"` });
-  }
-  const to = instantOf(input.to, 'to', now, now, issues);
-  const from = instantOf(input.from, 'from', 0, now, issues);
-  if (from !== undefined && to !== undefined && from >= to) {
-    issues.push({ path: 'from', message: 'must be before to' });
-  }
+  const to = instantAt(input.to, 'to', now, now, issues);
+  const from = instantAt(input.from, 'from', 0, now, issues);
   for (const field of ['filterCustomerId', 'customerId'] as const) {
     if (input[field] !== undefined) issues.push({ path: field, message: CUSTOMERS_REFUSED });
   }
@@ -85,13 +46,11 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
 
   let mode: AggregationMode = { kind: 'incremental' };
   if (input.aggregationMode === 'cumulative') {
-    const period = WINDOW[input.cumulativePeriod ?? 'P1M'] ?? 'MONTH';
-    mode = { kind: 'cumulative', period };
+    mode = { kind: 'cumulative', period: input.cumulativePeriod ?? 'MONTH' };
   } else if (input.aggregationMode === 'rolling') {
-    const span = input.rollingSpan ? parseRollingSpan(input.rollingSpan) : undefined;
-    if (!span)
+    if (!input.rollingSpan)
       issues.push({ path: 'rollingSpan', message: 'is required for rolling mode, e.g. P30D' });
-    else mode = { kind: 'rolling', span };
+    else mode = { kind: 'rolling', span: input.rollingSpan };
   } else if (input.cumulativePeriod || input.rollingSpan) {
     issues.push({
       path: input.cumulativePeriod ? 'cumulativePeriod' : 'rollingSpan',
@@ -109,26 +68,27 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
     meterSlug: slug,
     from,
     to,
-    timeZone,
+    timeZone: input.windowTimeZone ?? 'UTC',
     groupBy: [...new Set(input.groupBy ?? [])],
     subjects: input.subject ?? [],
     filters,
     mode,
     fillZero: input.fill === 'zero',
   };
-  if (input.windowSize) q.windowSize = WINDOW[input.windowSize];
+  if (input.windowSize) q.windowSize = input.windowSize;
   return q;
 }
 
-function instantOf(
-  text: string | undefined,
+/** The parsed instant at the request's `now`; a relative one can still land before year 0000. */
+function instantAt(
+  spec: InstantSpec | undefined,
   param: string,
   absent: number,
   now: number,
   issues: Issue[],
 ): number | undefined {
-  if (text === undefined) return absent;
-  const ms = parseInstantText(text, now);
+  if (spec === undefined) return absent;
+  const ms = resolveInstant(spec, now);
   if (ms === undefined) issues.push({ path: param, message: `must be ${INSTANT_GRAMMAR}` });
   return ms;
 }

@@ -39,14 +39,38 @@ function rfc3339(s: string): number | undefined {
   return inRange(Date.parse(m[4] === undefined ? `${s}T00:00:00Z` : s));
 }
 
-/** The instant `s` names, or undefined when it is not in the grammar or out of range. */
-export function parseInstantText(s: string, now: number): number | undefined {
-  if (EPOCH_MS.test(s)) return inRange(Number(s));
-  if (s === 'now') return inRange(now);
+/**
+ * An instant as written, read once: an absolute instant, or a span before the time of the request
+ * ("now" is 0 before it). Resolving it needs only `now`, so a request schema can parse the text
+ * and the handler resolve it against its own (injectable) clock.
+ */
+export type InstantSpec = { readonly at: number } | { readonly ago: number };
+
+/** The instant `s` describes, or undefined when it is not in the grammar or out of range. */
+export function parseInstantSpec(s: string): InstantSpec | undefined {
+  if (EPOCH_MS.test(s)) {
+    const at = inRange(Number(s));
+    return at === undefined ? undefined : { at };
+  }
+  if (s === 'now') return { ago: 0 };
   // "-P" and "-PT" match the pattern with no amount at all: not an instant anyone meant.
   if (RELATIVE_INSTANT.test(s) && /\d/.test(s)) {
     const d = Duration.fromISO(s.slice(1));
-    return d.isValid ? inRange(now - d.toMillis()) : undefined;
+    const ago = d.isValid ? d.toMillis() : Number.NaN;
+    // No `now` between years 0000 and 9999 is that far after another instant in that range.
+    return Number.isFinite(ago) && ago <= MAX_INSTANT - MIN_INSTANT ? { ago } : undefined;
   }
-  return rfc3339(s);
+  const at = rfc3339(s);
+  return at === undefined ? undefined : { at };
+}
+
+/** The instant `spec` names at `now`, or undefined when that falls outside years 0000..9999. */
+export function resolveInstant(spec: InstantSpec, now: number): number | undefined {
+  return 'at' in spec ? spec.at : inRange(now - spec.ago);
+}
+
+/** The instant `s` names, or undefined when it is not in the grammar or out of range. */
+export function parseInstantText(s: string, now: number): number | undefined {
+  const spec = parseInstantSpec(s);
+  return spec === undefined ? undefined : resolveInstant(spec, now);
 }

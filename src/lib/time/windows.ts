@@ -1,6 +1,6 @@
 import { DateTime, type Zone } from 'luxon';
+import type { WindowSize } from '../../contract/vocabulary.js';
 import { QueryTooExpensiveError } from '../../errors/domain-errors.js';
-import type { WindowSize } from '../../query/usage-query.js';
 import type { Bucketing } from '../../store/ports.js';
 import { addWindows, FIXED_WIDTH, truncate } from './window-size.js';
 import { offsetChanges, offsetMs } from './zone.js';

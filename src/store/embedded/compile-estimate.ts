@@ -1,7 +1,7 @@
 // SQL for the usage service's cost check: about how many groups a query would produce, and the
 // row cap on the result. Identifiers come only from `dimColumn`; every value goes through `lit`.
 import type { GroupEstimateQuery } from '../ports.js';
-import { dimColumn, meterRowsWhere } from './compile-usage.js';
+import { dimColumn, meterRowsWhere, rowsFrom } from './compile-usage.js';
 import { lit } from './sql-quote.js';
 
 /**
@@ -11,7 +11,7 @@ import { lit } from './sql-quote.js';
  */
 export function compileEstimateGroups(q: GroupEstimateQuery): string {
   const keys = q.groupBy.map(dimColumn).join(', ');
-  return `SELECT approx_count_distinct(hash(${keys})) AS g FROM meter_rows WHERE ${meterRowsWhere(q)}`;
+  return `SELECT approx_count_distinct(hash(${keys})) AS g FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q)}`;
 }
 
 /** `sql` capped at the query's `rowLimit` (none: as it is). */

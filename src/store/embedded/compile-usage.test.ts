@@ -154,4 +154,35 @@ describe('embedded SQL compiler (golden)', () => {
     expect(() => lit(Number.NaN)).toThrow();
     expect(() => compileNumeric({ ...base, groupBy: [{ kind: 'dim', slot: 16 }] })).toThrow(/slot/);
   });
+
+  it('reads an ad-hoc meter from the raw events (golden), values quoted, no subject bucket', () => {
+    const count: BaseUsageQuery = {
+      ...base,
+      groupBy: [],
+      bucket: { kind: 'all' },
+      filter: { op: 'eq', dim: { kind: 'subject' }, value: 's' },
+      source: { eventType: "t'x", aggregation: 'COUNT', dims: [], eventFrom: 1500 },
+    };
+    expect(compileNumeric(count)).toBe(
+      "SELECT 0 AS w, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx FROM (SELECT 'm1' AS meter_id, account_id, time, subject, CAST(1 AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text FROM (SELECT * FROM (SELECT account_id, time, subject FROM events WHERE account_id = 'acc' AND type = 't''x' AND time >= 1500 AND time < 2000))) WHERE meter_id = 'm1' AND account_id = 'acc' AND time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w",
+    );
+    const sum = compileNumeric({
+      ...base,
+      groupBy: [{ kind: 'dim', slot: 0 }],
+      source: {
+        eventType: 't',
+        aggregation: 'SUM',
+        value: ['event_metadata', 'cached_tokens'],
+        dims: [['tags', 'org', 'team']],
+      },
+    });
+    expect(sum).toContain(
+      "json_extract(CASE WHEN contains(data, '\\u') THEN replace(regexp_replace(replace(data, '\\\\', chr(1)), '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\ufffd', 'g'), chr(1), '\\\\') ELSE data END, ['/event_metadata/cached_tokens', '/tags/org/team']) AS j FROM events WHERE account_id = 'acc' AND type = 't' AND time >= 1000 AND time < 2000",
+    );
+    expect(sum).toContain(
+      'CASE WHEN isfinite(rv) AND abs(rv) <= 9007199254740991 THEN rv END AS value',
+    );
+    expect(sum).toMatch(/ AS g0 FROM \(SELECT \*, CASE WHEN json_type\(j\[1\]\)/);
+    expect(sum).not.toContain('sb IN');
+  });
 });

@@ -9,6 +9,7 @@ import {
   type GroupEstimateQuery,
   MAX_DIMENSIONS,
 } from '../ports.js';
+import { eventRowsRelation } from './compile-event-source.js';
 import { lit, litList } from './sql-quote.js';
 import { subjectBucket } from './subject-bucket.js';
 
@@ -111,11 +112,17 @@ export function meterRowsWhere(q: GroupEstimateQuery, extra?: string): string {
     `time >= ${lit(q.from)}`,
     `time < ${lit(q.to)}`,
   ];
-  const buckets = bucketFilter(requiredSubjects(q.filter));
+  // Raw events have no subject bucket column (and are not sorted by it).
+  const buckets = q.source ? undefined : bucketFilter(requiredSubjects(q.filter));
   if (buckets) parts.push(buckets);
   if (q.filter) parts.push(filterExpr(q.filter));
   if (extra) parts.push(extra);
   return parts.join(' AND ');
+}
+
+/** The table a query reads: meter rows, or the raw events through an ad-hoc meter. */
+export function rowsFrom(q: GroupEstimateQuery): string {
+  return q.source ? eventRowsRelation(q.source, q) : 'meter_rows';
 }
 
 function keyColumns(q: BaseUsageQuery): string[] {
@@ -131,26 +138,26 @@ export function compileNumeric(q: BaseUsageQuery): string {
   const latest = q.latest
     ? ', max(struct_pack(t := time, v := value)) FILTER (WHERE value IS NOT NULL) AS lt'
     : '';
-  const inner = `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx${latest} FROM meter_rows WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
+  const inner = `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx${latest} FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
   if (!q.latest) return inner;
   return `SELECT ${['w', ...keys].join(', ')}, c, s, mn, mx, lt.t AS lt_time, lt.v AS lt_value FROM (${inner})`;
 }
 
 export function compileUnique(q: BaseUsageQuery): string {
   const keys = keyNames(q);
-  return `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(DISTINCT value_text) AS u FROM meter_rows WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
+  return `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(DISTINCT value_text) AS u FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
 }
 
 export function compileFirstSeen(q: BaseUsageQuery, period: Bucketing): string {
   const keys = keyNames(q);
-  const inner = `SELECT ${[`${windowExpr(period)} AS p`, ...keyColumns(q)].join(', ')}, value_text, min(${windowExpr(q.bucket)}) AS w FROM meter_rows WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')} GROUP BY ${['p', ...keys, 'value_text'].join(', ')}`;
+  const inner = `SELECT ${[`${windowExpr(period)} AS p`, ...keyColumns(q)].join(', ')}, value_text, min(${windowExpr(q.bucket)}) AS w FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')} GROUP BY ${['p', ...keys, 'value_text'].join(', ')}`;
   return `SELECT ${['p', 'w', ...keys].join(', ')}, count(*) AS c FROM (${inner}) GROUP BY ${['p', 'w', ...keys].join(', ')}`;
 }
 
 export function compileCoverage(q: BaseUsageQuery, span: number): string {
   const keys = keyNames(q);
   const partition = [...keys, 'value_text'].join(', ');
-  const distinct = `SELECT DISTINCT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, value_text FROM meter_rows WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')}`;
+  const distinct = `SELECT DISTINCT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, value_text FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')}`;
   const spans = `SELECT ${['w AS s', ...keys].join(', ')}, least(coalesce(lead(w) OVER (PARTITION BY ${partition} ORDER BY w), w + ${lit(span)}), w + ${lit(span)}) AS e FROM (${distinct})`;
   return `SELECT ${['s', 'e', ...keys].join(', ')}, count(*) AS c FROM (${spans}) GROUP BY ${['s', 'e', ...keys].join(', ')}`;
 }

@@ -87,7 +87,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
     await this.visible();
-    const source = numericSource(q, this.rollupDimensions(q.meterId));
+    // An ad-hoc meter has no rollup: it reads the raw events.
+    const source = numericSource(q, q.source ? undefined : this.rollupDimensions(q.meterId));
     let sql = compileNumeric(q);
     if (source.from === 'rollup') {
       sql = compileNumericFromRollup(q, source.slot);
@@ -119,7 +120,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   async estimateGroups(q: GroupEstimateQuery): Promise<number> {
     if (q.groupBy.length === 0) return 1;
     await this.visible();
-    const source = estimateSource(q, this.rollupDimensions(q.meterId));
+    const source = estimateSource(q, q.source ? undefined : this.rollupDimensions(q.meterId));
     let sql = compileEstimateGroups(q);
     if (source.from === 'rollup') {
       sql = compileEstimateGroupsFromRollup(q, source.slot);

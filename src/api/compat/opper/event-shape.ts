@@ -5,7 +5,7 @@
 
 export const OPPER_EVENT_TYPE = 'opper.call';
 
-/** Tag names `group_by` accepts, and the native dimension each maps to. */
+/** Tags the preset meters keep as dimensions (`group_by` accepts any tag; these are fast). */
 export const OPPER_TAGS: Record<string, { dim: string; path: string }> = {
   model: { dim: 'model', path: '$.tags.model' },
   'project.name': { dim: 'project_name', path: '$.tags.project.name' },
@@ -14,7 +14,7 @@ export const OPPER_TAGS: Record<string, { dim: string; path: string }> = {
   environment: { dim: 'environment', path: '$.tags.environment' },
 };
 
-/** Metadata fields with preset meters; others can be added as meters (see the docs). */
+/** Metadata fields with preset meters (`fields` accepts any field; these are fast). */
 export const OPPER_PRESET_FIELDS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
 
 export interface OpperCallData {

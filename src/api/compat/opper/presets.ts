@@ -1,6 +1,6 @@
-// Preset meters of the Opper-compatible profile. `cost` is always reported; every other metadata
-// field is found through the `field` metadata entry, so an account can add a meter for any custom
-// field (same event type and tag dimensions) and query it with `fields=<name>`.
+// Preset meters of the Opper-compatible profile: the usual fields with the usual tags, extracted at
+// ingest. A query whose field and tags a stored meter covers reads its rows; any other is read
+// from the raw events (query/inline-meter.ts), so these only make the common queries fast.
 
 import type { MeterInput } from '../profile.js';
 import { OPPER_EVENT_TYPE, OPPER_PRESET_FIELDS, OPPER_TAGS } from './event-shape.js';

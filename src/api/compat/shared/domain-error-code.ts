@@ -1,28 +1,12 @@
 // Profiles map domain errors to their vendor's body. They read the error's `code` rather than use
 // `instanceof`, so that an error crossing a module boundary (or a test double) maps the same way.
 
-export type CompatErrorCode =
-  | 'validation'
-  | 'not_found'
-  | 'conflict'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'query_too_expensive'
-  | 'result_out_of_range';
+import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../../contract/vocabulary.js';
 
-const CODES: ReadonlySet<string> = new Set<CompatErrorCode>([
-  'validation',
-  'not_found',
-  'conflict',
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-  'unavailable',
-  'query_too_expensive',
-  'result_out_of_range',
-]);
+/** The domain error codes, as profiles name them. */
+export type CompatErrorCode = DomainErrorCode;
+
+const CODES: ReadonlySet<string> = new Set<string>(DOMAIN_ERROR_CODES);
 
 export function domainErrorCode(err: unknown): CompatErrorCode | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;

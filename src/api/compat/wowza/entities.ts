@@ -65,6 +65,8 @@ export const sumMeter = (k: EntityKind, field: string) => `wowza_${k.single}_${f
 export const viewersMeter = (k: EntityKind) => `wowza_${k.single}_viewers`;
 export const attributesMeter = (k: EntityKind) => `wowza_${k.single}_attributes`;
 export const STORAGE_METER = 'wowza_storage_bytes';
+/** The most recent storage sample (LATEST): the level stored at a point in time. */
+export const STORAGE_LEVEL_METER = 'wowza_storage_level';
 
 /**
  * The numbers reported for one entity kind, as engine metrics: each summed field is its meter,

@@ -4,6 +4,7 @@ import type { MeterInput } from '../profile.js';
 import {
   attributesMeter,
   ENTITY_KINDS,
+  STORAGE_LEVEL_METER,
   STORAGE_METER,
   sumMeter,
   viewersMeter,
@@ -52,6 +53,16 @@ export const wowzaPresets: MeterInput[] = [
     slug: STORAGE_METER,
     name: 'Wowza stored bytes (peak)',
     aggregation: 'MAX',
+    eventType: WOWZA_EVENT_TYPES.storage,
+    valueProperty: '$.bytes',
+    metadata,
+  },
+  {
+    slug: STORAGE_LEVEL_METER,
+    name: 'Wowza stored bytes (latest sample)',
+    description:
+      'The level stored when a range starts: the last sample at or before it, however old.',
+    aggregation: 'LATEST',
     eventType: WOWZA_EVENT_TYPES.storage,
     valueProperty: '$.bytes',
     metadata,

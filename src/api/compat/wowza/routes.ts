@@ -5,22 +5,17 @@
 
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
-import { type MetricSet, meter } from '../../../query/metric-expr.js';
+import type { MetricSet } from '../../../query/metric-expr.js';
 import type { CompatDeps } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { issueLines, queryObject } from '../shared/query-params.js';
 import { metricsQuery, totalsQuery } from '../shared/usage-query-defaults.js';
 import { ACCOUNT_METRICS, TREND_METRICS } from './account-metrics.js';
-import {
-  ENTITY_KINDS,
-  type EntityKind,
-  entityMetrics,
-  STORAGE_METER,
-  TREND_WINDOW,
-} from './entities.js';
+import { ENTITY_KINDS, type EntityKind, entityMetrics, TREND_WINDOW } from './entities.js';
 import { type EntityRecord, entityUsage } from './entity-usage.js';
 import { wowzaDomainError, wowzaError } from './errors.js';
 import { listParams, rangeParams } from './schemas.js';
+import { LEVEL_AT_START, levelAtStartRange, peakMetrics } from './storage-peak.js';
 
 const PROFILE = 'wowza';
 const DAY = 86_400_000;
@@ -117,6 +112,16 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
   const totals = (x: Ctx, metrics: MetricSet) =>
     deps.usage.queryTotals(x.accountId, totalsQuery({ metrics, from: x.from, to: x.to }));
 
+  // The storage level when the range starts: 0 when nothing was sampled by then.
+  const levelAtStart = async (x: Ctx): Promise<number> => {
+    const upToFrom = levelAtStartRange(x.from);
+    const t = await deps.usage.queryTotals(
+      x.accountId,
+      totalsQuery({ metrics: LEVEL_AT_START, ...upToFrom }),
+    );
+    return t.bytes ?? 0;
+  };
+
   const account = async (c: Context) => {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok) return b.res;
@@ -162,9 +167,9 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
   app.get('/usage/storage/peak', async (c) => {
     const b = await begin(c, deps, rangeParams);
     if (!b.ok) return b.res;
-    // A MAX meter's total over the range is its peak.
-    const { bytes } = await totals(b.ctx, { bytes: meter(STORAGE_METER) });
-    return wowzaJson(c, { bytes, limits: limits(b.ctx) });
+    const x = b.ctx;
+    const { bytes } = await totals(x, peakMetrics(await levelAtStart(x)));
+    return wowzaJson(c, { bytes, limits: limits(x) });
   });
 
   const vod = ENTITY_KINDS.find((k) => k.plural === 'vod_streams');

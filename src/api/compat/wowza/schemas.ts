@@ -2,6 +2,7 @@
 // REST API").
 
 import { z } from 'zod';
+import { MAX_INSTANT, MIN_INSTANT } from '../../../lib/time/instant.js';
 
 /** "2022-04-07", "2021-07-07 15:00:00" or ISO 8601; UTC unless a zone is given. */
 export const wowzaTime = z.string().transform((s, ctx) => {
@@ -17,6 +18,11 @@ export const wowzaTime = z.string().transform((s, ctx) => {
       code: 'custom',
       message: 'must be a date such as 2022-04-07 or 2022-04-07 15:00:00',
     });
+    return z.NEVER;
+  }
+  // The engine's instant range, refused here so that the message names this parameter.
+  if (ms < MIN_INSTANT || ms > MAX_INSTANT) {
+    ctx.addIssue({ code: 'custom', message: 'must be between years 0000 and 9999' });
     return z.NEVER;
   }
   return ms;

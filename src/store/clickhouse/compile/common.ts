@@ -10,6 +10,7 @@ import {
   MAX_DIMENSIONS,
 } from '../../ports.js';
 import { lit, litList } from '../quote.js';
+import { eventRowsRelation } from './event-source.js';
 
 const DAY_MS = 86_400_000;
 
@@ -108,16 +109,26 @@ export function likePattern(pattern: string): string {
 
 /** The rows of one meter generation in the query's account and range, filtered. */
 export function whereClause(q: BaseUsageQuery, gen: number, extra?: string): string {
-  const parts = [
-    `account_id = ${lit(q.accountId)}`,
-    `meter_id = ${lit(q.meterId)}`,
-    `gen = ${lit(gen)}`,
-    `time >= ${lit(q.from)}`,
-    `time < ${lit(q.to)}`,
-  ];
+  // Raw events read through an ad-hoc meter have no generations (rowsFrom).
+  const parts = q.source
+    ? [`time >= ${lit(q.from)}`, `time < ${lit(q.to)}`]
+    : [
+        `account_id = ${lit(q.accountId)}`,
+        `meter_id = ${lit(q.meterId)}`,
+        `gen = ${lit(gen)}`,
+        `time >= ${lit(q.from)}`,
+        `time < ${lit(q.to)}`,
+      ];
   if (q.filter) parts.push(filterExpr(q.filter));
   if (extra) parts.push(extra);
   return parts.join(' AND ');
+}
+
+/** The table a query reads: meter rows, or the raw events through an ad-hoc meter. */
+export function rowsFrom(
+  q: Pick<BaseUsageQuery, 'accountId' | 'meterId' | 'from' | 'to' | 'source'>,
+): string {
+  return q.source ? eventRowsRelation(q.source, q) : 'meter_rows';
 }
 
 /** `<col> AS k0, ...` for the SELECT list. */

@@ -2,7 +2,7 @@
 // row cap on the result. Runs on ClickHouse 18.16 and current releases.
 import type { GroupEstimateQuery } from '../../ports.js';
 import { lit } from '../quote.js';
-import { dimColumn, whereClause } from './common.js';
+import { dimColumn, rowsFrom, whereClause } from './common.js';
 
 /**
  * uniq() is ClickHouse's adaptive-sampling distinct count: exact for small sets, approximate and
@@ -14,7 +14,7 @@ export function estimateGroupsSql(q: GroupEstimateQuery, gen: number): string {
     const col = dimColumn(d);
     return [`isNull(${col})`, `ifNull(${col}, '')`];
   });
-  return `SELECT uniq(${args.join(', ')}) AS g FROM meter_rows WHERE ${whereClause({ ...q, bucket: { kind: 'all' } }, gen)}`;
+  return `SELECT uniq(${args.join(', ')}) AS g FROM ${rowsFrom(q)} WHERE ${whereClause({ ...q, bucket: { kind: 'all' } }, gen)}`;
 }
 
 /** `sql` capped at `limit` rows (undefined: as it is). */

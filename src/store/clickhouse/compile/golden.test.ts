@@ -198,6 +198,33 @@ describe('ClickHouse SQL golden', () => {
     expect(filterExpr(node)).toBe(expected);
   });
 
+  it('an ad-hoc meter reads the raw events, without generations', () => {
+    expect(
+      aggregateNumericSql(
+        {
+          ...base,
+          filter: { op: 'eq', dim: { kind: 'subject' }, value: 's' },
+          source: { eventType: "t'x", aggregation: 'COUNT', dims: [], eventFrom: 1500 },
+        },
+        7,
+      ),
+    ).toBe(
+      `SELECT 0 AS w, ${NUMERIC_AGGS} FROM (SELECT account_id, 'm1' AS meter_id, time, subject, toNullable(toFloat64(1)) AS value, CAST(NULL AS Nullable(String)) AS value_text FROM (SELECT account_id, time, subject, ${String.raw`replaceRegexpAll(replaceAll(replaceRegexpAll(replaceAll(data, '\\\\', char(1)), '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\ufffd'), char(1), '\\\\'), '([:,\\[])(-?[0-9]{20,})', '\\1\\2.0')`} AS d FROM events WHERE account_id = 'acc' AND type = 't\\'x' AND time >= 1500 AND time < 2000)) WHERE time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w`,
+    );
+    const sum = aggregateNumericSql(
+      {
+        ...base,
+        groupBy: [{ kind: 'dim', slot: 0 }],
+        source: { eventType: 't', aggregation: 'SUM', value: ['a', 'b'], dims: [['tags', 'x']] },
+      },
+      7,
+    );
+    expect(sum).toContain('if(isFinite(rv) AND abs(rv) <= 9007199254740991, rv, NULL) AS value');
+    expect(sum).toContain("JSONType(d, 'tags', 'x') = 'String', JSONExtractString(d, 'tags', 'x')");
+    expect(sum).toContain("toNullable(JSONExtractFloat(d, 'a', 'b'))");
+    expect(sum).not.toContain('gen =');
+  });
+
   it('rejects dimension slots outside the closed set', () => {
     expect(() => filterExpr({ op: 'eq', dim: { kind: 'dim', slot: 16 }, value: 'x' })).toThrow();
     expect(() => filterExpr({ op: 'eq', dim: { kind: 'dim', slot: 1.5 }, value: 'x' })).toThrow();

@@ -2,6 +2,7 @@
 // API surface can sum any field or group by any tag without a set-up step. Nothing is persisted.
 // A stored meter that already holds the same numbers answers it from its rows; otherwise the store
 // extracts the value and dimensions from the raw events at query time (EventSource). Pure.
+import { AGGREGATIONS } from '../contract/vocabulary.js';
 import { type Issue, ValidationError } from '../errors/domain-errors.js';
 import { parseJsonPath } from '../lib/json-path.js';
 import {
@@ -22,16 +23,6 @@ export interface InlineMeter {
   /** Dimension name -> JSONPath into `data`. */
   groupBy: Record<string, string>;
 }
-
-const AGGREGATIONS: readonly Aggregation[] = [
-  'SUM',
-  'COUNT',
-  'UNIQUE_COUNT',
-  'AVG',
-  'MIN',
-  'MAX',
-  'LATEST',
-];
 
 /**
  * A path key the raw-event read can extract exactly as ingest does. Only property names: an array
@@ -78,7 +69,7 @@ function keysOf(path: string | undefined): (string | number)[] | undefined {
 /** Validates an inline meter; throws a ValidationError naming every problem. */
 export function compileInlineMeter(m: InlineMeter): EventSource {
   const issues: Issue[] = [];
-  if (!AGGREGATIONS.includes(m.aggregation)) {
+  if (!(AGGREGATIONS as readonly string[]).includes(m.aggregation)) {
     issues.push({ path: 'meter.aggregation', message: `unknown aggregation ${m.aggregation}` });
   }
   if (m.eventType.length === 0) issues.push({ path: 'meter.eventType', message: 'required' });

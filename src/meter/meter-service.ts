@@ -86,6 +86,12 @@ export class MeterService {
     return meters.sort((a, b) => a.slug.localeCompare(b.slug));
   }
 
+  /** The account's live meters, from the cache: ad-hoc meters look here for a stored twin. */
+  async live(accountId: string): Promise<readonly MeterDefinition[]> {
+    if (this.now() - this.loadedAt > this.cacheTtlMs) await this.reload();
+    return this.defs.get(accountId) ?? [];
+  }
+
   /** A live meter by slug or id, from the cache (every query starts here). */
   async get(accountId: string, idOrSlug: string): Promise<MeterDefinition> {
     const find = () =>

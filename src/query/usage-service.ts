@@ -84,7 +84,7 @@ export class UsageService {
   ): Promise<{ meter: MeterDefinition; source?: EventSource }> {
     if (!q.inlineMeter) return { meter: await this.meters.get(accountId, q.meterSlug) };
     const source = compileInlineMeter(q.inlineMeter);
-    const stored = matchStoredMeter(q.inlineMeter, await this.meters.list(accountId));
+    const stored = matchStoredMeter(q.inlineMeter, await this.meters.live(accountId));
     if (stored) return { meter: stored };
     return { meter: adHocMeter(accountId, q.meterSlug, q.inlineMeter), source };
   }

@@ -15,10 +15,10 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { identityHash64 } from '../src/lib/hash.js';
+import { MAX_DIMENSIONS } from '../src/meter/meter-definition.js';
 import { COMPACTED_ORDER } from '../src/store/embedded/compaction-policy.js';
 import { MIGRATIONS } from '../src/store/embedded/schema.js';
 import { subjectBucket } from '../src/store/embedded/subject-bucket.js';
-import { MAX_DIMENSIONS } from '../src/store/ports.js';
 import {
   type Dataset,
   dataJson,

@@ -12,9 +12,10 @@
 // shared machine it is the figure that does not depend on the other load.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { connect } from '../../src/store/clickhouse/client.js';
 import { createClickHouseStore } from '../../src/store/clickhouse/store.js';
-import type { IngestItem, Store } from '../../src/store/ports.js';
+import type { Store } from '../../src/store/ports.js';
 
 function envFile(): Record<string, string> {
   const path = join(process.env.TALLY_CH_DIR ?? '.tmp/clickhouse', 'env');

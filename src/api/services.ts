@@ -1,10 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import type { KeyService } from '../auth/key-service.js';
+import type { KeyKind } from '../contract/vocabulary.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { MeterService } from '../meter/meter-service.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { UsageService } from '../query/usage-service.js';
-import type { KeyKind, Store } from '../store/ports.js';
+import type { Store } from '../store/ports.js';
 import type { AppEnv } from './context.js';
 
 /** What the HTTP layer is given by the composition root. */

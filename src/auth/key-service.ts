@@ -3,7 +3,8 @@ import { ulid } from 'ulid';
 import type { KeyKind } from '../contract/vocabulary.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { Account, AccountRepo, ApiKeyRecord } from '../store/ports.js';
+import type { AccountRepo } from '../store/ports.js';
+import type { Account, ApiKeyRecord } from './account-and-key.js';
 import { bindingCreationIssue } from './key-binding.js';
 
 export interface Principal {

@@ -4,10 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileMeter } from '../meter/extract.js';
+import type { MeterDefinition } from '../meter/meter-definition.js';
 import type { MeterService } from '../meter/meter-service.js';
-import type { EventWriter, IngestItem, MeterDefinition } from '../store/ports.js';
+import type { EventWriter } from '../store/ports.js';
 import { event, good, viaJson } from './event-arbitraries.js';
 import { type Candidate, IngestService } from './ingest-service.js';
+import type { IngestItem } from './stored-event.js';
 
 const meter = (id: string, aggregation: MeterDefinition['aggregation'], value?: string) =>
   compileMeter({

@@ -4,8 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { MeterService } from '../meter/meter-service.js';
-import type { EventWriter, IngestItem } from '../store/ports.js';
+import type { EventWriter } from '../store/ports.js';
 import { IngestService } from './ingest-service.js';
+import type { IngestItem } from './stored-event.js';
 
 function service() {
   const stored: IngestItem[] = [];

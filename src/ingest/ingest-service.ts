@@ -1,11 +1,13 @@
 import { type CloudEvent, CloudEventSchema, type IngestSummary } from '../contract/event.js';
 import { UnavailableError } from '../errors/domain-errors.js';
 import { type CompiledMeter, extract, type ValueProblem } from '../meter/extract.js';
+import type { MeterRow } from '../meter/meter-definition.js';
 import type { MeterService } from '../meter/meter-service.js';
-import type { EventWriter, IngestItem, MeterRow } from '../store/ports.js';
+import type { EventWriter } from '../store/ports.js';
 import { dataProblem, withinDataLimits } from './data-limits.js';
 import { parseEventTime } from './event-time.js';
 import { compileAcceptor } from './fast-accept.js';
+import type { IngestItem } from './stored-event.js';
 
 /**
  * One candidate from a request body: a parsed value, or why it could not be parsed. `json` says

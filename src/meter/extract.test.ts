@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileJsonPath } from '../lib/json-path.js';
-import type { MeterDefinition, MeterRow } from '../store/ports.js';
 import { compileMeter, extract } from './extract.js';
+import type { MeterDefinition, MeterRow } from './meter-definition.js';
 import { describeValueProblem, distinctValue, numericValue, scalarText } from './value-rules.js';
 
 /** The extraction as the value rules state it, read with the reference path accessor. */

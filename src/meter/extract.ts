@@ -2,8 +2,8 @@
 // again only when a meter is created or its dimensions change), never at query time. The event
 // list re-runs it on stored events to show which meters could not use them.
 import type { Accessor } from '../lib/json-path.js';
-import type { MeterDefinition, MeterRow } from '../store/ports.js';
 import { compilePathAccessor } from './compiled-path.js';
+import type { MeterDefinition, MeterRow } from './meter-definition.js';
 import {
   describeValueProblem,
   distinctValue,

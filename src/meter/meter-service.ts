@@ -6,14 +6,11 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors/domain-errors.js';
+import type { StoredEvent } from '../ingest/stored-event.js';
 import { parseJsonPath } from '../lib/json-path.js';
-import {
-  MAX_DIMENSIONS,
-  type MeterDefinition,
-  type Store,
-  type StoredEvent,
-} from '../store/ports.js';
+import type { Store } from '../store/ports.js';
 import { type CompiledMeter, compileMeter, extractRow } from './extract.js';
+import { MAX_DIMENSIONS, type MeterDefinition } from './meter-definition.js';
 import type { MeterInput, MeterUpdate } from './meter-input.js';
 
 const DIM_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeterDefinition } from '../store/ports.js';
+import type { MeterDefinition } from '../meter/meter-definition.js';
 import {
   autoWindowMeasure,
   autoWindowSize,

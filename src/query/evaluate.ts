@@ -2,15 +2,10 @@
 // applies cumulative and rolling modes and zero filling. Unique counts never merge by summing
 // per-window distinct counts: they come from first-seen or coverage rows, which are exact.
 
+import type { Aggregation } from '../contract/vocabulary.js';
 import { ResultOutOfRangeError } from '../errors/domain-errors.js';
-import type {
-  Aggregation,
-  CoverageRow,
-  FirstSeenRow,
-  NumericRow,
-  UniqueRow,
-} from '../store/ports.js';
 import { type CellBudget, UNLIMITED } from './cost.js';
+import type { CoverageRow, FirstSeenRow, NumericRow, UniqueRow } from './planned-query.js';
 import type { UsagePlan } from './planner.js';
 import type { UsageRow } from './usage-query.js';
 

@@ -1,5 +1,5 @@
 import type { Issue } from '../errors/domain-errors.js';
-import type { DimRef, FilterNode } from '../store/ports.js';
+import type { DimRef, FilterNode } from './planned-query.js';
 import type { FilterString } from './usage-query.js';
 
 const COMPARISONS = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/domain-errors.js';
-import type { MeterDefinition } from '../store/ports.js';
+import type { MeterDefinition } from '../meter/meter-definition.js';
 import { compileInlineMeter, type InlineMeter, matchStoredMeter } from './inline-meter.js';
 
 const stored: MeterDefinition = {

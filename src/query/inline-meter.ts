@@ -2,15 +2,13 @@
 // API surface can sum any field or group by any tag without a set-up step. Nothing is persisted.
 // A stored meter that already holds the same numbers answers it from its rows; otherwise the store
 // extracts the value and dimensions from the raw events at query time (EventSource). Pure.
+
+import type { Aggregation } from '../contract/vocabulary.js';
 import { AGGREGATIONS } from '../contract/vocabulary.js';
 import { type Issue, ValidationError } from '../errors/domain-errors.js';
 import { parseJsonPath } from '../lib/json-path.js';
-import {
-  type Aggregation,
-  type EventSource,
-  MAX_DIMENSIONS,
-  type MeterDefinition,
-} from '../store/ports.js';
+import { MAX_DIMENSIONS, type MeterDefinition } from '../meter/meter-definition.js';
+import type { EventSource } from './planned-query.js';
 
 /** The shape of a meter, for one query. */
 export interface InlineMeter {

@@ -3,21 +3,21 @@
 import { DateTime } from 'luxon';
 import { type Issue, ValidationError } from '../errors/domain-errors.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../lib/time/instant.js';
-import { fewestWindows, NOMINAL_MS, truncate } from '../lib/time/window-size.js';
-import { bucketingFor, enumerateWindows, type Window, windowOf } from '../lib/time/windows.js';
 import { parseZone } from '../lib/time/zone.js';
+import type { MeterDefinition } from '../meter/meter-definition.js';
+import { resolveWindowSize } from './auto-window.js';
+import { tooManyWindows } from './cost.js';
+import { filterStringToNode } from './filters.js';
 import type {
   BaseUsageQuery,
   Bucketing,
   DimRef,
   EventSource,
   FilterNode,
-  MeterDefinition,
-} from '../store/ports.js';
-import { resolveWindowSize } from './auto-window.js';
-import { tooManyWindows } from './cost.js';
-import { filterStringToNode } from './filters.js';
+} from './planned-query.js';
 import type { UsageQuery, WindowSize } from './usage-query.js';
+import { fewestWindows, NOMINAL_MS, truncate } from './window-size.js';
+import { bucketingFor, enumerateWindows, type Window, windowOf } from './windows.js';
 
 export type PlanMode =
   | { kind: 'incremental' }

@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Domain, domainOver } from '../../test/behaviour/domain.js';
 import { QueryTooExpensiveError } from '../errors/domain-errors.js';
-import { type Domain, domainOver } from '../store/behaviour/domain.js';
 import { DuckDbStore } from '../store/embedded/duckdb-store.js';
-import type { BaseUsageQuery, Store } from '../store/ports.js';
+import type { Store } from '../store/ports.js';
+import type { BaseUsageQuery } from './planned-query.js';
 import type { UsageQuery } from './usage-query.js';
 import { UsageService } from './usage-service.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Domain, domainOver } from '../store/behaviour/domain.js';
+import { type Domain, domainOver } from '../../test/behaviour/domain.js';
 import { DuckDbStore } from '../store/embedded/duckdb-store.js';
 import { div, meter, round } from './metric-expr.js';
 import type { MetricsQuery } from './metrics-query.js';

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../errors/domain-errors.js';
+import type { MeterDefinition } from '../meter/meter-definition.js';
 import type { MeterService } from '../meter/meter-service.js';
-import type { BaseUsageQuery, EventSource, MeterDefinition, UsageReader } from '../store/ports.js';
+import type { UsageReader } from '../store/ports.js';
 import { CellBudget, DEFAULT_QUERY_LIMITS, type QueryLimits, tooManyCells } from './cost.js';
 import {
   evaluateCoverage,
@@ -16,6 +17,7 @@ import {
   runTotalsQuery,
   type TotalsQuery,
 } from './metrics-query.js';
+import type { BaseUsageQuery, EventSource } from './planned-query.js';
 import { planUsage, type UsagePlan } from './planner.js';
 import type { UsageQuery, UsageResult } from './usage-query.js';
 

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runStoreBehaviour } from '../../src/store/behaviour/store-behaviour.js';
 import {
   type ConnectionFactory,
   connect,
@@ -15,6 +14,7 @@ import {
 } from '../../src/store/clickhouse/client.js';
 import { createClickHouseStore } from '../../src/store/clickhouse/store.js';
 import type { Store } from '../../src/store/ports.js';
+import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
 import { freshDatabase } from './servers.js';
 
 // One data directory per test process: chDB binds a single directory per process, and an on-disk

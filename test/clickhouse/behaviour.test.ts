@@ -1,7 +1,7 @@
 // The shared store behaviour suite against a single ClickHouse server and the two-shard cluster.
 import { afterAll } from 'vitest';
-import { runStoreBehaviour } from '../../src/store/behaviour/store-behaviour.js';
 import type { Store } from '../../src/store/ports.js';
+import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
 import { freshDatabase, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore, type Topology } from './stores.js';
 

@@ -1,7 +1,8 @@
 // Hostile strings through every free-text input must round-trip as data on a real server: the
 // quoting function is the only barrier between input and SQL text on 18.16.
 import { describe, expect, it } from 'vitest';
-import type { BaseUsageQuery, IngestItem } from '../../src/store/ports.js';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
+import type { BaseUsageQuery } from '../../src/query/planned-query.js';
 import { skipClickHouse } from './servers.js';
 import type { Topology } from './stores.js';
 import { suiteStore } from './suite-store.js';

@@ -1,6 +1,7 @@
 // The events the ClickHouse write-path suites send: 'request' events of account 'acc', each
 // counted once on meter 'm1'. Free of vitest so the worker process can use it too.
-import type { IngestItem, Store } from '../../src/store/ports.js';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
+import type { Store } from '../../src/store/ports.js';
 
 export const REQUEST_EPOCH = 1_700_000_000_000;
 

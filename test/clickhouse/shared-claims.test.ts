@@ -1,11 +1,12 @@
 // The multi-process dedupe (TALLY_CLICKHOUSE_WRITERS=shared) when claims are slow: time is injected
 // (a clock that jumps, a claim insert held back until another process has decided), never slept.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { type ChConnection, connect } from '../../src/store/clickhouse/client.js';
 import type { EventKey } from '../../src/store/clickhouse/dedupe.js';
 import { RELEASE } from '../../src/store/clickhouse/key-rows.js';
 import { SharedDedupe } from '../../src/store/clickhouse/shared-dedupe.js';
-import type { IngestItem, Store } from '../../src/store/ports.js';
+import type { Store } from '../../src/store/ports.js';
 import { REQUEST_EPOCH, requestItem } from './request-events.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore } from './stores.js';

@@ -3,7 +3,7 @@
 // reading, so every claim insert "takes" a minute), each event is stored exactly once and no
 // append fails for being slow.
 import { describe, expect, it, vi } from 'vitest';
-import type { IngestItem } from '../../src/store/ports.js';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { requestCounts, requestItem } from './request-events.js';
 import { skipClickHouse } from './servers.js';
 import type { Topology } from './stores.js';

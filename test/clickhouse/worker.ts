@@ -1,7 +1,7 @@
 // A separate Tally store process for the multi-process test. Usage (env): TOPOLOGY, DATABASE,
 // and argv[2] = "ingest" (N events, all ids shared with the other worker) or "find" (a key hash
 // and a meter id to wait for). Prints one JSON line.
-import type { IngestItem } from '../../src/store/ports.js';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { requestItem } from './request-events.js';
 import { openStore, type Topology } from './stores.js';
 

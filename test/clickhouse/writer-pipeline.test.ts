@@ -2,12 +2,12 @@
 // (group commit), and a resend of committed events is answered from this process's memory without
 // a claim round.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { type ChConnection, connect } from '../../src/store/clickhouse/client.js';
 import type { Dedupe, WritersMode } from '../../src/store/clickhouse/dedupe.js';
 import { LocalDedupe } from '../../src/store/clickhouse/local-dedupe.js';
 import { SharedDedupe } from '../../src/store/clickhouse/shared-dedupe.js';
 import { Writer } from '../../src/store/clickhouse/writer.js';
-import type { IngestItem } from '../../src/store/ports.js';
 import { REQUEST_EPOCH, requestItem } from './request-events.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore } from './stores.js';

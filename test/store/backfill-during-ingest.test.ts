@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import type { IngestItem, StoredEvent } from '../../src/ingest/stored-event.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import type { IngestItem, StoredEvent } from '../../src/store/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-backfill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,9 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
+import type { MeterRow } from '../../src/meter/meter-definition.js';
 import type { CompactionSettings } from '../../src/store/embedded/compaction-policy.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import type { IngestItem, MeterRow } from '../../src/store/ports.js';
 import { Hold } from '../support/hold.js';
 
 const ACCOUNT = 'acc_cc';

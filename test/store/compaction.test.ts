@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import type { CompactionSettings } from '../../src/store/embedded/compaction-policy.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import type { IngestItem } from '../../src/store/ports.js';
 
 const ACCOUNT = 'acc_c';
 const METER = 'm_sum';

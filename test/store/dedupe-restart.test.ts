@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import type { IngestItem } from '../../src/store/ports.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runStoreBehaviour } from '../../src/store/behaviour/store-behaviour.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
+import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
 
 // The same behaviour with the 15-minute rollup answering the queries it serves, and without it.
 for (const rollups of [true, false]) {

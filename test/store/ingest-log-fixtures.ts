@@ -4,9 +4,9 @@
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import { IngestLog, type LogRecord } from '../../src/store/embedded/ingest-log.js';
-import type { IngestItem } from '../../src/store/ports.js';
 
 export const METER = 'm_tokens';
 

@@ -8,9 +8,10 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { bucketingFor, enumerateWindows } from '../../src/lib/time/windows.js';
 import { offsetChanges, parseZone } from '../../src/lib/time/zone.js';
+import type { BaseUsageQuery, DimRef, FilterNode } from '../../src/query/planned-query.js';
 import type { WindowSize } from '../../src/query/usage-query.js';
+import { bucketingFor, enumerateWindows } from '../../src/query/windows.js';
 import { compileEstimateGroups } from '../../src/store/embedded/compile-estimate.js';
 import { compileNumeric } from '../../src/store/embedded/compile-usage.js';
 import {
@@ -34,7 +35,6 @@ import {
 import { MIGRATIONS } from '../../src/store/embedded/schema.js';
 import { lit, litList } from '../../src/store/embedded/sql-quote.js';
 import { subjectBucket } from '../../src/store/embedded/subject-bucket.js';
-import type { BaseUsageQuery, DimRef, FilterNode } from '../../src/store/ports.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -8,8 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../src/ingest/stored-event.js';
+import type { MeterDefinition } from '../../src/meter/meter-definition.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import type { IngestItem, MeterDefinition } from '../../src/store/ports.js';
 import { Hold } from '../support/hold.js';
 
 const ACCOUNT = 'acc_roll';

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import type { ApiKeyRecord } from '../../auth/account-and-key.js';
 import {
   AccountCreateSchema,
   AccountSchema,
@@ -10,7 +11,6 @@ import {
 } from '../../contract/admin.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { UnauthorizedError, UnavailableError } from '../../errors/domain-errors.js';
-import type { ApiKeyRecord } from '../../store/ports.js';
 import { bearerKey } from '../auth-middleware.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';

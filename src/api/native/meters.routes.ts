@@ -8,7 +8,7 @@ import {
 } from '../../contract/meter.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
-import type { MeterDefinition } from '../../store/ports.js';
+import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
 import { parseInstant } from './query-mapping.js';

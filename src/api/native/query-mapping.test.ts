@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { MeterQueryParamsSchema, MeterQueryRequestSchema } from '../../contract/meter-query.js';
 import { ValidationError } from '../../errors/domain-errors.js';
+import type { MeterDefinition } from '../../meter/meter-definition.js';
 import { planUsage } from '../../query/planner.js';
-import type { MeterDefinition } from '../../store/ports.js';
 import { toUsageQuery } from './query-mapping.js';
 
 const NOW = Date.UTC(2024, 5, 15, 12);

@@ -1,6 +1,7 @@
 // Accounts, API keys and meters, stored in ClickHouse so every Tally process sees the same ones.
 // Each record is one JSON body with a version; reads take the newest version per id.
-import type { Account, ApiKeyRecord, MeterDefinition } from '../ports.js';
+import type { Account, ApiKeyRecord } from '../../auth/account-and-key.js';
+import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { ChConnection } from './client.js';
 import { lit } from './quote.js';
 import { nextVersion } from './version.js';

@@ -1,6 +1,8 @@
 // Conversions between port types and the JSON rows ClickHouse reads and writes. 64-bit integers
 // arrive as strings (output_format_json_quote_64bit_integers=1 is pinned), hence Number().
-import { MAX_DIMENSIONS, type RowWithEvent, type StoredEvent } from '../ports.js';
+
+import type { StoredEvent } from '../../ingest/stored-event.js';
+import { MAX_DIMENSIONS, type RowWithEvent } from '../../meter/meter-definition.js';
 import { tsvInt, tsvNullableFloat, tsvNullableString, tsvString } from './tsv.js';
 
 export interface EventJson {

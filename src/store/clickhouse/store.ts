@@ -1,18 +1,18 @@
 // The ClickHouse Store: one server or a sharded cluster, one Tally process or several at once.
+
+import type { EventListQuery, StoredEvent } from '../../ingest/stored-event.js';
+import type { RowWithEvent } from '../../meter/meter-definition.js';
 import type {
   BaseUsageQuery,
   Bucketing,
   CoverageRow,
   DistinctValuesQuery,
-  EventListQuery,
   FirstSeenRow,
   GroupEstimateQuery,
   NumericRow,
-  RowWithEvent,
-  Store,
-  StoredEvent,
   UniqueRow,
-} from '../ports.js';
+} from '../../query/planned-query.js';
+import type { Store } from '../ports.js';
 import { type ChConnection, type ConnectionFactory, connect } from './client.js';
 import { aggregateNumericSql } from './compile/aggregate-numeric.js';
 import { aggregateUniqueSql } from './compile/aggregate-unique.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DIMENSIONS } from '../ports.js';
+import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 import { keyOf } from './dedupe.js';
 import { EVENT_COLUMNS, eventTsv, METER_ROW_COLUMNS, meterRowHead, meterRowTsv } from './rows.js';
 import { tsvInt, tsvNullableFloat, tsvNullableString, tsvString } from './tsv.js';

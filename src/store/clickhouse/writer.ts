@@ -11,7 +11,7 @@
 //      takes all of them (group commit again), with at most `concurrency` writes at once. Every
 //      insert makes a part with a file per column, so few large inserts beat many small ones.
 
-import type { AppendResult, IngestItem } from '../ports.js';
+import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
 import type { ChConnection } from './client.js';
 import { type Claim, type Dedupe, type EventKey, keyOf } from './dedupe.js';
 import { RecentKeys } from './recent-keys.js';

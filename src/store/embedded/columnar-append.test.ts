@@ -1,7 +1,8 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IngestItem } from '../../ingest/stored-event.js';
 import { identityHash64 } from '../../lib/hash.js';
-import { type IngestItem, MAX_DIMENSIONS, type MeterRow } from '../ports.js';
+import { MAX_DIMENSIONS, type MeterRow } from '../../meter/meter-definition.js';
 import { CHUNK_ROWS } from './chunk-writer.js';
 import { ColumnarAppender } from './columnar-append.js';
 import { MIGRATIONS } from './schema.js';

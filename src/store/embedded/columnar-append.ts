@@ -1,6 +1,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
+import type { IngestItem } from '../../ingest/stored-event.js';
 import { identityHash } from '../../lib/hash.js';
-import { type IngestItem, MAX_DIMENSIONS } from '../ports.js';
+import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 import { CHUNK_ROWS, ChunkWriter, type ColumnKind } from './chunk-writer.js';
 import { DAY_MS } from './compaction-policy.js';
 import { subjectBucket } from './subject-bucket.js';

@@ -1,6 +1,6 @@
 // SQL for the usage service's cost check: about how many groups a query would produce, and the
 // row cap on the result. Identifiers come only from `dimColumn`; every value goes through `lit`.
-import type { GroupEstimateQuery } from '../ports.js';
+import type { GroupEstimateQuery } from '../../query/planned-query.js';
 import { dimColumn, meterRowsWhere, rowsFrom } from './compile-usage.js';
 import { lit } from './sql-quote.js';
 

@@ -5,7 +5,7 @@
 // and a `\u` escape of a surrogate is always a lone one (pairs are written as the character).
 // Every value goes through `lit`; path keys are validated property names (query/inline-meter.ts).
 import { MAX_METER_VALUE } from '../../meter/value-rules.js';
-import type { EventSource } from '../ports.js';
+import type { EventSource } from '../../query/planned-query.js';
 import { lit, litList } from './sql-quote.js';
 
 /** JS's \s (WhiteSpace and LineTerminator), which the decimal rule and Number() trim. */

@@ -1,4 +1,4 @@
-import type { EventListQuery } from '../ports.js';
+import type { EventListQuery } from '../../ingest/stored-event.js';
 import { lit } from './sql-quote.js';
 
 /** Event listing, newest first. LIKE wildcards in the search text are escaped. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BaseUsageQuery, Bucketing } from '../ports.js';
+import type { BaseUsageQuery, Bucketing } from '../../query/planned-query.js';
 import {
   compileCoverage,
   compileDistinctValues,

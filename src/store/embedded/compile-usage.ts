@@ -1,14 +1,15 @@
 // Pure compilers from planned usage queries to DuckDB SQL. Golden tests pin their output.
 // Identifiers come only from `dimColumn` (a closed set); every value goes through `lit`.
-import {
-  type BaseUsageQuery,
-  type Bucketing,
-  type DimRef,
-  type DistinctValuesQuery,
-  type FilterNode,
-  type GroupEstimateQuery,
-  MAX_DIMENSIONS,
-} from '../ports.js';
+
+import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  DimRef,
+  DistinctValuesQuery,
+  FilterNode,
+  GroupEstimateQuery,
+} from '../../query/planned-query.js';
 import { eventRowsRelation } from './compile-event-source.js';
 import { lit, litList } from './sql-quote.js';
 import { subjectBucket } from './subject-bucket.js';

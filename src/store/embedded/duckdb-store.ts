@@ -1,27 +1,26 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Account, ApiKeyRecord } from '../../auth/account-and-key.js';
 import { UnavailableError } from '../../errors/domain-errors.js';
 import type {
-  Account,
-  ApiKeyRecord,
   AppendResult,
+  EventListQuery,
+  IngestItem,
+  StoredEvent,
+} from '../../ingest/stored-event.js';
+import type { MeterDefinition, RowWithEvent } from '../../meter/meter-definition.js';
+import type {
   BaseUsageQuery,
   Bucketing,
   CoverageRow,
   DistinctValuesQuery,
-  EventListQuery,
   FirstSeenRow,
   GroupEstimateQuery,
-  IngestItem,
-  MeterDefinition,
   NumericRow,
-  RowWithEvent,
-  Store,
-  StoredEvent,
-  StoreStats,
   UniqueRow,
-} from '../ports.js';
+} from '../../query/planned-query.js';
+import type { Store, StoreStats } from '../ports.js';
 import type { Chunk } from './compaction-policy.js';
 import { Compactor, type CompactorOptions } from './compactor.js';
 import type { DayDedupeStats } from './day-dedupe.js';

@@ -1,7 +1,7 @@
 // Meter rows row by row through an appender, for backfill (a meter's rows re-extracted from its
 // events). The fold of new events appends a chunk of columns at a time (columnar-append.ts).
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { MAX_DIMENSIONS, type RowWithEvent } from '../ports.js';
+import { MAX_DIMENSIONS, type RowWithEvent } from '../../meter/meter-definition.js';
 import { DAY_MS } from './compaction-policy.js';
 import { subjectBucket } from './subject-bucket.js';
 

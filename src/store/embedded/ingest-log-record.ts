@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { type IngestItem, MAX_DIMENSIONS } from '../ports.js';
+import type { IngestItem } from '../../ingest/stored-event.js';
+import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 
 /** One acknowledged group of events, in the order it was made durable. */
 export interface LogRecord {

@@ -1,6 +1,7 @@
 // Accounts, API keys and meter definitions of the embedded store: small tables read on a reader
 // connection and written through the writer's chain (one write connection at a time).
-import type { Account, ApiKeyRecord, MeterDefinition } from '../ports.js';
+import type { Account, ApiKeyRecord } from '../../auth/account-and-key.js';
+import type { MeterDefinition } from '../../meter/meter-definition.js';
 import { KEY_COLUMNS, type Row, toKey } from './row-decoding.js';
 import { lit, litList } from './sql-quote.js';
 

@@ -2,14 +2,14 @@
 // query cannot shift the fields read after it. The usage names are the aliases compile-usage.ts
 // and compile-estimate.ts give (w, k0.., c, s, mn, mx, lt_time, lt_value, u, p, e, v, g).
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { ApiKeyRecord } from '../../auth/account-and-key.js';
+import type { StoredEvent } from '../../ingest/stored-event.js';
 import type {
-  ApiKeyRecord,
   CoverageRow,
   FirstSeenRow,
   NumericRow,
-  StoredEvent,
   UniqueRow,
-} from '../ports.js';
+} from '../../query/planned-query.js';
 
 export type Row = Record<string, DuckDBValue>;
 

@@ -1,4 +1,4 @@
-import { MAX_DIMENSIONS } from '../ports.js';
+import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 
 // Ordered, never-edited migrations of the embedded store. The ledger table records which ran.
 const dimColumns = Array.from({ length: MAX_DIMENSIONS }, (_, i) => `g${i} VARCHAR`).join(', ');

@@ -3,20 +3,18 @@
 // Numeric aggregates and group estimates read the 15-minute rollup instead when it gives the same
 // rows (rollup/serves.ts decides).
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { EventListQuery, StoredEvent } from '../../ingest/stored-event.js';
 import type {
   BaseUsageQuery,
   Bucketing,
   CoverageRow,
   DistinctValuesQuery,
-  EventListQuery,
-  EventReader,
   FirstSeenRow,
   GroupEstimateQuery,
   NumericRow,
-  StoredEvent,
   UniqueRow,
-  UsageReader,
-} from '../ports.js';
+} from '../../query/planned-query.js';
+import type { EventReader, UsageReader } from '../ports.js';
 import { compileEstimateGroups, limited } from './compile-estimate.js';
 import { compileListEvents } from './compile-events.js';
 import {

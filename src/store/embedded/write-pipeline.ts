@@ -4,8 +4,9 @@
 // chain, so the connection's transactions never interleave.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UnavailableError } from '../../errors/domain-errors.js';
+import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
 import { identityHash } from '../../lib/hash.js';
-import type { AppendResult, IngestItem, RowWithEvent } from '../ports.js';
+import type { RowWithEvent } from '../../meter/meter-definition.js';
 import { ColumnarAppender } from './columnar-append.js';
 import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile-dedupe.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';

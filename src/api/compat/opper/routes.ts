@@ -5,10 +5,10 @@
 // numbers and from the raw events otherwise. Buckets are UTC calendar windows of `granularity`.
 
 import { type Context, Hono } from 'hono';
+import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import type { InlineMeter } from '../../../query/inline-meter.js';
 import { type MetricSet, meter } from '../../../query/metric-expr.js';
 import type { WindowSize } from '../../../query/usage-query.js';
-import { MAX_DIMENSIONS } from '../../../store/ports.js';
 import type { CompatDeps } from '../profile.js';
 import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { decimalString } from '../shared/decimal-string.js';

@@ -1,4 +1,4 @@
-import type { BaseUsageQuery } from '../../ports.js';
+import type { BaseUsageQuery } from '../../../query/planned-query.js';
 import { keyNames, keySelect, rowsFrom, whereClause, windowExpr } from './common.js';
 
 /**

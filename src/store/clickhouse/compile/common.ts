@@ -2,13 +2,14 @@
 // expressions, filters and the common WHERE clause. Only SQL that runs on ClickHouse 18.16 and on
 // current releases: integer arithmetic, multiIf, array literals; no toStartOfInterval, no
 // DateTime64, no query parameters (every value goes through `lit`).
-import {
-  type BaseUsageQuery,
-  type Bucketing,
-  type DimRef,
-  type FilterNode,
-  MAX_DIMENSIONS,
-} from '../../ports.js';
+
+import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
+import type {
+  BaseUsageQuery,
+  Bucketing,
+  DimRef,
+  FilterNode,
+} from '../../../query/planned-query.js';
 import { lit, litList } from '../quote.js';
 import { eventRowsRelation } from './event-source.js';
 

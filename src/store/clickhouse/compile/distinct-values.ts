@@ -1,4 +1,4 @@
-import type { DistinctValuesQuery } from '../../ports.js';
+import type { DistinctValuesQuery } from '../../../query/planned-query.js';
 import { lit } from '../quote.js';
 import { dimColumn } from './common.js';
 

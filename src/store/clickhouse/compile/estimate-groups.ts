@@ -1,6 +1,6 @@
 // SQL for the usage service's cost check: about how many groups a query would produce, and the
 // row cap on the result. Runs on ClickHouse 18.16 and current releases.
-import type { GroupEstimateQuery } from '../../ports.js';
+import type { GroupEstimateQuery } from '../../../query/planned-query.js';
 import { lit } from '../quote.js';
 import { dimColumn, rowsFrom, whereClause } from './common.js';
 

@@ -4,7 +4,7 @@
 // Needs ClickHouse's JSON functions (JSONType, JSONExtract*), which 18.16 does not have: there an
 // ad-hoc meter is answered only when a stored meter matches it (query/inline-meter.ts).
 import { MAX_METER_VALUE } from '../../../meter/value-rules.js';
-import type { EventSource } from '../../ports.js';
+import type { EventSource } from '../../../query/planned-query.js';
 import { lit, litList } from '../quote.js';
 
 /** JS's \s (WhiteSpace and LineTerminator), which the decimal rule and Number() trim. */

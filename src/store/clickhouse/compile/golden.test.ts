@@ -1,7 +1,7 @@
 // Golden tests: the exact SQL of every query shape. A change here is a change to what runs on
 // every ClickHouse version, so it must be deliberate (and re-checked on 18.16 and current).
 import { describe, expect, it } from 'vitest';
-import type { BaseUsageQuery, FilterNode } from '../../ports.js';
+import type { BaseUsageQuery, FilterNode } from '../../../query/planned-query.js';
 import { aggregateNumericSql } from './aggregate-numeric.js';
 import { aggregateUniqueSql } from './aggregate-unique.js';
 import { filterExpr, windowExpr } from './common.js';

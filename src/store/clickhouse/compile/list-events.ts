@@ -1,4 +1,4 @@
-import type { EventListQuery } from '../../ports.js';
+import type { EventListQuery } from '../../../ingest/stored-event.js';
 import { lit } from '../quote.js';
 
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';

@@ -1,4 +1,4 @@
-import { MAX_DIMENSIONS } from '../../ports.js';
+import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import type { Layout } from '../layout.js';
 import { createTable } from './ddl.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BaseUsageQuery } from '../../ports.js';
+import type { BaseUsageQuery } from '../../../query/planned-query.js';
 import {
   compileEstimateGroupsFromRollup,
   compileNumericFromRollup,

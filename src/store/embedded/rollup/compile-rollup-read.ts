@@ -3,7 +3,7 @@
 // apply unchanged, and the result has compileNumeric's columns in its order and types: the
 // store's decoder is shared. Partials combine exactly as the raw aggregates: counts and sums add,
 // min of mins, max of maxes, and the greatest (time, value) pair of the partials' pairs.
-import type { BaseUsageQuery, GroupEstimateQuery } from '../../ports.js';
+import type { BaseUsageQuery, GroupEstimateQuery } from '../../../query/planned-query.js';
 import { dimColumn, meterRowsWhere, windowExpr } from '../compile-usage.js';
 import { lit } from '../sql-quote.js';
 import { NO_SLOT } from './schema.js';

@@ -3,7 +3,7 @@
 // the partial rows of a bucket range merged into one per key. The folds add their partial rows
 // from memory (rollup-fold.ts); compileRollupFold states the same aggregate in SQL, the reference
 // the JS fold is tested against. Identifiers come from closed sets; values go through `lit`.
-import { MAX_DIMENSIONS } from '../../ports.js';
+import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import { lit, litList } from '../sql-quote.js';
 import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
 

@@ -5,7 +5,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MeterRow } from '../../ports.js';
+import type { MeterRow } from '../../../meter/meter-definition.js';
 import { DAY_MS } from '../compaction-policy.js';
 import { MIGRATIONS } from '../schema.js';
 import { lit, litList } from '../sql-quote.js';

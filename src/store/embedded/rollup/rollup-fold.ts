@@ -2,7 +2,7 @@
 // staging table and no second pass over meter_rows). Exactly compileRollupFold's aggregate: per
 // (account, meter, bucket, slot, dim) the count of non-null values, their sum, min and max, and
 // the greatest (time, value) pair among them; a key whose values are all null still gets a row.
-import type { MeterRow } from '../../ports.js';
+import type { MeterRow } from '../../../meter/meter-definition.js';
 import { DAY_MS } from '../compaction-policy.js';
 import { bucketOf, NO_SLOT, ROLLUP_BUCKET_MS } from './schema.js';
 

@@ -3,7 +3,7 @@
 // rollup rows (table rollup_ready), the only ones queries may read from it. Changes that alter a
 // meter's rollup (created, dimension count changed, deleted) run where no fold and no rebuild is
 // under way (duckdb-store.ts putMeter), so a fold's slots and a rebuild's never disagree.
-import type { MeterDefinition } from '../../ports.js';
+import type { MeterDefinition } from '../../../meter/meter-definition.js';
 
 /** Whether a meter is aggregated from numeric values (all but UNIQUE_COUNT). */
 function numeric(m: MeterDefinition): boolean {

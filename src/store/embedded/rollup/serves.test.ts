@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bucketingFor, enumerateWindows } from '../../../lib/time/windows.js';
 import { parseZone } from '../../../lib/time/zone.js';
+import type { BaseUsageQuery, Bucketing, FilterNode } from '../../../query/planned-query.js';
 import type { WindowSize } from '../../../query/usage-query.js';
-import type { BaseUsageQuery, Bucketing, FilterNode } from '../../ports.js';
+import { bucketingFor, enumerateWindows } from '../../../query/windows.js';
 import {
   estimateSource,
   numericSource,

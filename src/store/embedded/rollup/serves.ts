@@ -9,7 +9,7 @@ import type {
   DimRef,
   FilterNode,
   GroupEstimateQuery,
-} from '../../ports.js';
+} from '../../../query/planned-query.js';
 import { ROLLUP_BUCKET_MS } from './schema.js';
 
 /** Which rollup rows serve `q`: one dimension slot's, the no-dimension rows, or none (raw). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseZone } from '../lib/time/zone.js';
 import { bucketingFor, enumerateWindows, windowOf } from './windows.js';
-import { parseZone } from './zone.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

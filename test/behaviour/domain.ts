@@ -1,8 +1,8 @@
-import { KeyService } from '../../auth/key-service.js';
-import { IngestService } from '../../ingest/ingest-service.js';
-import { MeterService } from '../../meter/meter-service.js';
-import { UsageService } from '../../query/usage-service.js';
-import type { Store } from '../ports.js';
+import { KeyService } from '../../src/auth/key-service.js';
+import { IngestService } from '../../src/ingest/ingest-service.js';
+import { MeterService } from '../../src/meter/meter-service.js';
+import { UsageService } from '../../src/query/usage-service.js';
+import type { Store } from '../../src/store/ports.js';
 
 /** The domain services over one store, as the server wires them (for store-level tests). */
 export function domainOver(store: Store, now: () => number = Date.now) {

@@ -1,8 +1,9 @@
 // The one behaviour suite every store passes: the same events in, the same numbers out, for every
 // query shape. Expected numbers come from the brute-force reference model, never from the engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UsageQuery, UsageRow, WindowSize } from '../../query/usage-query.js';
-import type { Aggregation, Store } from '../ports.js';
+import type { Aggregation } from '../../src/contract/vocabulary.js';
+import type { UsageQuery, UsageRow, WindowSize } from '../../src/query/usage-query.js';
+import type { Store } from '../../src/store/ports.js';
 import { type Domain, domainOver } from './domain.js';
 import { fixtureEvents, SUBJECTS } from './fixtures.js';
 import { type RefEvent, type RefQuery, type RefRow, referenceQuery } from './reference-model.js';

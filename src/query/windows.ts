@@ -1,9 +1,9 @@
 import { DateTime, type Zone } from 'luxon';
-import type { WindowSize } from '../../contract/vocabulary.js';
-import { QueryTooExpensiveError } from '../../errors/domain-errors.js';
-import type { Bucketing } from '../../store/ports.js';
+import type { WindowSize } from '../contract/vocabulary.js';
+import { QueryTooExpensiveError } from '../errors/domain-errors.js';
+import { offsetChanges, offsetMs } from '../lib/time/zone.js';
+import type { Bucketing } from './planned-query.js';
 import { addWindows, FIXED_WIDTH, truncate } from './window-size.js';
-import { offsetChanges, offsetMs } from './zone.js';
 
 export interface Window {
   start: number;

@@ -1,5 +1,5 @@
 import type { DateTime } from 'luxon';
-import type { WindowSize } from '../../contract/vocabulary.js';
+import type { WindowSize } from '../contract/vocabulary.js';
 
 /** Fixed width in ms for the sizes that are the same length everywhere in absolute time. */
 export const FIXED_WIDTH: Partial<Record<WindowSize, number>> = {

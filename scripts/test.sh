@@ -11,6 +11,9 @@ step "type check"
 npx tsc --noEmit
 npx tsc -p web/tsconfig.json --noEmit
 
+step "imports point one way (transport -> domain -> store ports <- stores)"
+npx depcruise src web/src test bench scripts --config .dependency-cruiser.cjs
+
 step "format and lint"
 npx biome check .
 

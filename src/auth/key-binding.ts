@@ -1,17 +1,8 @@
-// What binding a key to a subject means, per kind, in one place: the admin API's schema
-// descriptions, the key service's creation check and every authentication path read it from here,
-// so a kind's rule cannot differ between native, portal and compat routes.
+// The rules of binding a key to a subject, in one place: the key service's creation check and
+// every authentication path read them from here, so a kind's rule cannot differ between native,
+// portal and compat routes. What a binding means per kind is wire vocabulary (SUBJECT_BINDING).
 
 import type { KeyKind } from '../contract/vocabulary.js';
-
-/** The meaning of `subject` for each key kind (documentation and error texts). */
-export const SUBJECT_BINDING: Record<KeyKind, string> = {
-  secret:
-    'not allowed: a secret key is account-wide by definition (create a subject-bound publishable key to read one subject)',
-  ingest: 'the key may only send events whose subject is this subject',
-  publishable:
-    'the key reads only this subject, on every meter (a portal key); unbound, it reads only meters whose metadata has public=true',
-};
 
 /** Why a key of this kind may not be created with this subject, or undefined when it may. */
 export function bindingCreationIssue(

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { SUBJECT_BINDING } from '../auth/key-binding.js';
-import { KEY_KINDS } from './vocabulary.js';
+import { KEY_KINDS, SUBJECT_BINDING } from './vocabulary.js';
 
 export const AccountCreateSchema = z
   .object({

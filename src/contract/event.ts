@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { VALUE_PROBLEM_REASONS } from '../meter/value-rules.js';
 import { CUSTOMERS_REFUSED } from './meter-query.js';
+import { VALUE_PROBLEM_REASONS } from './vocabulary.js';
 
 // With the `u` flag a surrogate pair is one code point, so this matches only a lone surrogate.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;

@@ -101,3 +101,28 @@ export const DOMAIN_ERROR_CODES = [
   'result_out_of_range',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+/** Why an event gives a meter no value. */
+export const VALUE_PROBLEM_REASONS = [
+  /** The value property is absent or null. */
+  'missing',
+  /** A boolean, object, array, or a string that is not a decimal number. */
+  'not_a_number',
+  /** A decimal string beyond the double range, such as "1e400". */
+  'non_finite',
+  /** A magnitude above MAX_METER_VALUE. */
+  'too_large',
+  /** An object or array where UNIQUE_COUNT needs a string, number or boolean. */
+  'not_a_scalar',
+] as const;
+
+export type ValueProblemReason = (typeof VALUE_PROBLEM_REASONS)[number];
+
+/** The meaning of `subject` for each key kind (documentation and error texts). */
+export const SUBJECT_BINDING: Record<KeyKind, string> = {
+  secret:
+    'not allowed: a secret key is account-wide by definition (create a subject-bound publishable key to read one subject)',
+  ingest: 'the key may only send events whose subject is this subject',
+  publishable:
+    'the key reads only this subject, on every meter (a portal key); unbound, it reads only meters whose metadata has public=true',
+};

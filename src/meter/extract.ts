@@ -1,6 +1,7 @@
 // Extraction of meter values and dimensions from event data: done once per event at ingest (and
 // again only when a meter is created or its dimensions change), never at query time. The event
 // list re-runs it on stored events to show which meters could not use them.
+import type { ValueProblemReason } from '../contract/vocabulary.js';
 import type { Accessor } from '../lib/json-path.js';
 import { compilePathAccessor } from './compiled-path.js';
 import type { MeterDefinition, MeterRow } from './meter-definition.js';
@@ -10,7 +11,6 @@ import {
   MAX_METER_VALUE,
   numericValue,
   scalarText,
-  type ValueProblemReason,
 } from './value-rules.js';
 
 export interface CompiledMeter {

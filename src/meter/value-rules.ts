@@ -2,21 +2,7 @@
 // the extraction says why (a closed set of reasons, so that a metric label stays bounded), the
 // ingest response reports it to the sender, and the event list shows it on the stored event.
 
-/** Why an event gives a meter no value. */
-export const VALUE_PROBLEM_REASONS = [
-  /** The value property is absent or null. */
-  'missing',
-  /** A boolean, object, array, or a string that is not a decimal number. */
-  'not_a_number',
-  /** A decimal string beyond the double range, such as "1e400". */
-  'non_finite',
-  /** A magnitude above MAX_METER_VALUE. */
-  'too_large',
-  /** An object or array where UNIQUE_COUNT needs a string, number or boolean. */
-  'not_a_scalar',
-] as const;
-
-export type ValueProblemReason = (typeof VALUE_PROBLEM_REASONS)[number];
+import type { ValueProblemReason } from '../contract/vocabulary.js';
 
 /**
  * The largest magnitude a meter counts: 2^53 - 1. Beyond it a double no longer holds every

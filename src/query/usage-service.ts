@@ -1,4 +1,4 @@
-import { NotFoundError } from '../errors/domain-errors.js';
+import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import type { MeterDefinition } from '../meter/meter-definition.js';
 import type { MeterService } from '../meter/meter-service.js';
 import type { UsageReader } from '../store/ports.js';
@@ -9,7 +9,12 @@ import {
   evaluateNumeric,
   evaluateUnique,
 } from './evaluate.js';
-import { adHocMeter, compileInlineMeter, matchStoredMeter } from './inline-meter.js';
+import {
+  adHocMeter,
+  compileInlineMeter,
+  type InlineMeter,
+  matchStoredMeter,
+} from './inline-meter.js';
 import {
   type MetricsQuery,
   type MetricsResult,
@@ -88,6 +93,7 @@ export class UsageService {
     const source = compileInlineMeter(q.inlineMeter);
     const stored = matchStoredMeter(q.inlineMeter, await this.meters.live(accountId));
     if (stored) return { meter: stored };
+    if (!this.store.readsRawEvents) throw rawEventsUnsupported(q.inlineMeter);
     return { meter: adHocMeter(accountId, q.meterSlug, q.inlineMeter), source };
   }
 
@@ -145,4 +151,25 @@ export class UsageService {
       ...(restrictSubject === undefined ? {} : { subject: restrictSubject }),
     });
   }
+}
+
+/**
+ * A clear refusal where the store cannot extract fields from raw events: the caller learns which
+ * meter would answer, instead of meeting an SQL error.
+ */
+function rawEventsUnsupported(m: InlineMeter): ValidationError {
+  const dims = Object.values(m.groupBy);
+  const shape = [
+    `${m.aggregation} of events of type "${m.eventType}"`,
+    m.valueProperty ? `value ${m.valueProperty}` : '',
+    dims.length ? `grouped by ${dims.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return new ValidationError([
+    {
+      path: '',
+      message: `no stored meter holds ${shape}, and this store cannot read fields from raw events (ClickHouse before 19.x has no JSON functions): create a meter with that value and those dimensions, or upgrade ClickHouse`,
+    },
+  ]);
 }

@@ -55,6 +55,11 @@ export interface MeterRowWriter {
 }
 
 export interface UsageReader {
+  /**
+   * Whether the store can read ad-hoc meters from the raw events (BaseUsageQuery.source). Stores
+   * without JSON functions in their SQL (ClickHouse 18.16) answer them only through a stored meter.
+   */
+  readonly readsRawEvents: boolean;
   aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]>;
   aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]>;
   /** For cumulative unique counts: first window of each distinct value within its period. */

@@ -2,6 +2,7 @@
 // query shape. Expected numbers come from the brute-force reference model, never from the engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Aggregation } from '../../src/contract/vocabulary.js';
+import { ValidationError } from '../../src/errors/domain-errors.js';
 import type { UsageQuery, UsageRow, WindowSize } from '../../src/query/usage-query.js';
 import type { Store } from '../../src/store/ports.js';
 import { type Domain, domainOver } from './domain.js';
@@ -13,8 +14,9 @@ export interface StoreFactory {
   open: () => Promise<Store>;
   /** The same store's data opened again (after close), if the store can do that. */
   reopen?: (previous: Store) => Promise<Store>;
-  /** False where the engine cannot read JSON at query time (ClickHouse 18.16): ad-hoc meters
-   * answered from raw events are then not available, only those a stored meter matches. */
+  /** False where the engine cannot read JSON at query time (ClickHouse 18.16): the store must say
+   * so (readsRawEvents), and an ad-hoc meter no stored meter matches is refused with a clear
+   * validation error; those a stored meter matches are answered everywhere. Default true. */
   rawEventQueries?: boolean;
 }
 
@@ -212,65 +214,88 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       dims: { model: 'model', tier: 'region', who: 'user' },
     });
 
+    const readsRaw = factory.rawEventQueries ?? true;
+    /** On a store without raw reads, the clear refusal instead of numbers. */
+    const expectRawRefused = async (run: Promise<unknown>) => {
+      const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(String((err as Error).message)).toMatch(/cannot read fields from raw events/);
+    };
+
+    it('says whether it reads ad-hoc meters from raw events', () => {
+      expect(d.store.readsRawEvents).toBe(readsRaw);
+    });
+
     for (const agg of AGGS) {
-      it.skipIf(factory.rawEventQueries === false)(
-        `${agg} as an ad-hoc meter: from raw events and from a matching stored meter`,
-        async () => {
-          const raw: RefQuery = {
-            from: RANGE_A[0],
-            to: RANGE_A[1],
-            zone: 'America/New_York',
-            window: 'DAY',
-            groupBy: ['model', 'who'],
-          };
-          const inlineRaw = inlineOf(agg, { model: '$.model', who: '$.user' });
-          const got = await d.usage.query(account, {
-            ...query('adhoc', raw),
-            inlineMeter: inlineRaw,
-          });
+      it(`${agg} as an ad-hoc meter: from raw events and from a matching stored meter`, async () => {
+        const raw: RefQuery = {
+          from: RANGE_A[0],
+          to: RANGE_A[1],
+          zone: 'America/New_York',
+          window: 'DAY',
+          groupBy: ['model', 'who'],
+        };
+        const inlineRaw = inlineOf(agg, { model: '$.model', who: '$.user' });
+        const rawQuery = d.usage.query(account, { ...query('adhoc', raw), inlineMeter: inlineRaw });
+        if (readsRaw) {
           expectSameRows(
-            engineRows(got.rows, raw.groupBy),
+            engineRows((await rawQuery).rows, raw.groupBy),
             referenceQuery(events, refInline(agg), raw),
           );
+        } else {
+          await expectRawRefused(rawQuery);
+        }
 
-          // A subject-bound reader sees only its subject, on the raw path too.
-          const bound: RefQuery = {
-            ...raw,
-            window: 'WEEK',
-            filter: (e) => e.subject === "o'brien",
-          };
-          const gotBound = await d.usage.query(
-            account,
-            { ...query('adhoc', bound), inlineMeter: inlineRaw },
-            "o'brien",
-          );
+        // A subject-bound reader sees only its subject, on the raw path too.
+        const bound: RefQuery = {
+          ...raw,
+          window: 'WEEK',
+          filter: (e) => e.subject === "o'brien",
+        };
+        const boundQuery = d.usage.query(
+          account,
+          { ...query('adhoc', bound), inlineMeter: inlineRaw },
+          "o'brien",
+        );
+        if (readsRaw) {
           expectSameRows(
-            engineRows(gotBound.rows, bound.groupBy),
+            engineRows((await boundQuery).rows, bound.groupBy),
             referenceQuery(events, refInline(agg), bound),
           );
+        } else {
+          await expectRawRefused(boundQuery);
+        }
 
-          const stored: RefQuery = {
-            from: RANGE_B[0],
-            to: RANGE_B[1],
-            zone: '+05:45',
-            window: 'DAY',
-            groupBy: ['tier', 'subject'],
-          };
-          for (const eventFrom of [undefined, '2024-01-01T00:00:00Z']) {
-            const gotStored = await d.usage.query(account, {
-              ...query('adhoc', stored),
-              inlineMeter: inlineOf(agg, { tier: '$.region' }, eventFrom),
-            });
-            expectSameRows(
-              engineRows(gotStored.rows, stored.groupBy),
-              referenceQuery(events, refInline(agg), stored),
-            );
+        const stored: RefQuery = {
+          from: RANGE_B[0],
+          to: RANGE_B[1],
+          zone: '+05:45',
+          window: 'DAY',
+          groupBy: ['tier', 'subject'],
+        };
+        // Without an eventFrom a stored meter matches; with another one only raw events answer.
+        for (const eventFrom of [undefined, '2024-01-01T00:00:00Z']) {
+          const storedQuery = d.usage.query(account, {
+            ...query('adhoc', stored),
+            inlineMeter: inlineOf(agg, { tier: '$.region' }, eventFrom),
+          });
+          if (!readsRaw && eventFrom) {
+            await expectRawRefused(storedQuery);
+            continue;
           }
-        },
-      );
+          const gotStored = await storedQuery;
+          expectSameRows(
+            engineRows(gotStored.rows, stored.groupBy),
+            referenceQuery(events, refInline(agg), stored),
+          );
+        }
+      });
     }
 
-    it.skipIf(factory.rawEventQueries === false)(
+    it.skipIf(!readsRaw)(
       'ad-hoc unique counts month to date and rolling, from raw events',
       async () => {
         const inline = inlineOf('UNIQUE_COUNT', { tier: '$.region' }, '2024-01-01T00:00:00Z');

@@ -109,7 +109,19 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
     claimDeadlineMs,
     insertSettings,
   });
-  return buildStore(layout, conn, admin, insertSettings, gens, meta, writer);
+  const readsRawEvents = await hasJsonFunctions(conn);
+  return buildStore(layout, conn, admin, insertSettings, gens, meta, writer, readsRawEvents);
+}
+
+/** ClickHouse gained JSONType/JSONExtract* in 19.x; 18.16 answers "Unknown function". */
+async function hasJsonFunctions(conn: ChConnection): Promise<boolean> {
+  try {
+    await conn.exec(`SELECT JSONType('{"a":1}', 'a') AS t`);
+    return true;
+  } catch (err) {
+    if (/unknown function/i.test(String(err))) return false;
+    throw err;
+  }
 }
 
 function buildStore(
@@ -120,6 +132,7 @@ function buildStore(
   gens: MeterGens,
   meta: Metadata,
   writer: Writer,
+  readsRawEvents: boolean,
 ): Store {
   const perShard = admin.length > 1 || !layout.cluster;
   const cleanupTargets = perShard ? admin : admin.slice(0, 1);
@@ -132,6 +145,7 @@ function buildStore(
 
   return {
     kind: 'clickhouse',
+    readsRawEvents,
 
     append: (items) => writer.append(items),
 

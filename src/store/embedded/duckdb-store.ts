@@ -83,6 +83,7 @@ interface Connections {
  * the writer chain. Lock order: the compactor's exclusion, then the writer chain.
  */
 export class DuckDbStore implements Store {
+  readonly readsRawEvents = true;
   readonly kind = 'embedded';
   private closed = false;
   private readonly usage: DuckDbUsageReader;

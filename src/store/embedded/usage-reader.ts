@@ -43,6 +43,7 @@ import {
 import { lit } from './sql-quote.js';
 
 export class DuckDbUsageReader implements UsageReader, EventReader {
+  readonly readsRawEvents = true;
   /** Queries answered from the rollup so far. */
   rollupReads = 0;
 

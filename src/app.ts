@@ -86,6 +86,7 @@ export async function createApp(config: Config, now: () => number = Date.now): P
       }
     },
   };
+  await addNewPresets(services, logger);
   if (config.TALLY_METERS_FILE) await applyMetersFile(config.TALLY_METERS_FILE, services);
   const http = createHttpApp(services, logger);
   return {
@@ -95,6 +96,23 @@ export async function createApp(config: Config, now: () => number = Date.now): P
     logger,
     close: () => store.close(),
   };
+}
+
+/**
+ * Preset meters a release added to a profile (such as the Wowza-compatible storage level) are
+ * created for the accounts that enabled the profile under an older release; created once, with
+ * their backfill, and never again if the account deletes them.
+ */
+async function addNewPresets(s: Services, logger: Logger): Promise<void> {
+  for (const account of await s.keys.listAccounts()) {
+    for (const cp of compatProfiles) {
+      if (!account.profiles.includes(cp.name)) continue;
+      const created = await s.meters.ensurePresets(account.id, cp.presets, true);
+      if (created.length > 0) {
+        logger.info({ account: account.id, profile: cp.name, created }, 'added new preset meters');
+      }
+    }
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
-import { ValidationError } from '../errors/domain-errors.js';
+import { validationErrorFromZod } from '../errors/issues-from-zod.js';
 import { registerAdminRoutes } from './admin/admin.routes.js';
 import { compatProfiles } from './compat/index.js';
 import type { AppEnv } from './context.js';
@@ -34,14 +34,7 @@ export const OPENAPI_INFO = {
 export function createHttpApp(s: Services, logger: Logger, ready: () => boolean = () => true) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) {
-        throw new ValidationError(
-          result.error.issues.map((i) => ({
-            path: i.path.map(String).join('.'),
-            message: i.message,
-          })),
-        );
-      }
+      if (!result.success) throw validationErrorFromZod(result.error.issues);
     },
   });
 

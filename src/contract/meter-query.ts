@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Zone } from 'luxon';
 import { INSTANT_GRAMMAR, type InstantSpec, parseInstantSpec } from '../lib/time/instant.js';
 import { parseZone } from '../lib/time/zone.js';
 import {
@@ -120,16 +121,27 @@ const extensionFields = {
   fill: z.enum(FILL_MODES).optional().describe('Tally extension: zero = dense series.'),
 };
 
-// Read here, beside windowSize and the range, so one response lists every bad parameter; the
-// text is kept (the answer echoes it) and the planner reads the same text to the same zone.
-const timeZone = z.string().transform((s, ctx) => {
-  if (parseZone(s) !== undefined) return s;
+/** A zone parameter read: the text as written (the answer echoes it) and the zone it names. */
+export interface ZoneParam {
+  readonly text: string;
+  readonly zone: Zone;
+}
+
+// Read here, beside windowSize and the range, so one response lists every bad parameter. The zone
+// read travels on to the planner (UsageQuery.zone), which then does not read the text again: the
+// planner reads only the text of callers that hand no zone (compat profiles).
+const timeZone = z.string().transform((text, ctx): ZoneParam => {
+  const zone = parseZone(text);
+  if (zone) return { text, zone };
   ctx.addIssue({ code: 'custom', message: 'unknown time zone or offset (IANA name or +05:45)' });
   return z.NEVER;
 });
 
-/** An instant in the one grammar of src/lib/time/instant.ts, resolved against the request's now. */
-const instant = z
+/**
+ * An instant in the one grammar of src/lib/time/instant.ts, resolved against the request's now.
+ * Every native parameter in that grammar is read by this schema.
+ */
+export const InstantSchema = z
   .string()
   .describe('RFC 3339 date-time, epoch milliseconds, or relative to now: "now", "-PT1M", "-P30D"')
   .transform((s, ctx): InstantSpec => {
@@ -153,8 +165,8 @@ export function repeated(max: number) {
 /** GET /api/v1/meters/{slug}/query parameters. */
 export const MeterQueryParamsSchema = z.object({
   clientId: z.string().max(36).optional(),
-  from: instant.optional().describe('Inclusive start.'),
-  to: instant.optional().describe('Exclusive end (default: now).'),
+  from: InstantSchema.optional().describe('Inclusive start.'),
+  to: InstantSchema.optional().describe('Exclusive end (default: now).'),
   windowSize: WindowSizeParamSchema.optional(),
   windowTimeZone: timeZone
     .optional()
@@ -188,8 +200,8 @@ export function byDimension<T extends z.ZodType>(value: T) {
 export const MeterQueryRequestSchema = z
   .object({
     clientId: z.string().max(36).optional(),
-    from: instant.optional(),
-    to: instant.optional(),
+    from: InstantSchema.optional(),
+    to: InstantSchema.optional(),
     windowSize: WindowSizeParamSchema.optional(),
     windowTimeZone: timeZone.optional(),
     subject: z.array(z.string()).max(100).optional(),

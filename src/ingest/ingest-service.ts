@@ -1,5 +1,6 @@
 import { type CloudEvent, CloudEventSchema, type IngestSummary } from '../contract/event.js';
 import { UnavailableError } from '../errors/domain-errors.js';
+import { issuesFromZod, type ZodIssueLike } from '../errors/issues-from-zod.js';
 import { type CompiledMeter, extract, type ValueProblem } from '../meter/extract.js';
 import type { MeterRow } from '../meter/meter-definition.js';
 import type { MeterService } from '../meter/meter-service.js';
@@ -219,8 +220,10 @@ function idOf(v: unknown): string | null {
   return typeof id === 'string' && id.length <= 256 ? id : null;
 }
 
-function describe(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : 'event'}: ${i.message}`)
+/** A rejected event's reason: each issue under its dotted path (the event itself when it has none). */
+function describe(issues: readonly ZodIssueLike[]): string {
+  // An empty path is the whole event: every field of the schema has a non-empty name.
+  return issuesFromZod(issues)
+    .map((i) => `${i.path || 'event'}: ${i.message}`)
     .join('; ');
 }

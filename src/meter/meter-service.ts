@@ -135,10 +135,24 @@ export class MeterService {
     return meter;
   }
 
-  /** Creates each preset meter the account does not have yet (compat profiles). */
-  async ensurePresets(accountId: string, presets: MeterInput[]): Promise<void> {
-    const have = new Set((await this.store.listMeters(accountId)).map((m) => m.slug));
-    for (const p of presets) if (!have.has(p.slug)) await this.create(accountId, p);
+  /**
+   * Creates each preset meter the account does not have yet (compat profiles), and returns the
+   * slugs it created. With `spareDeleted`, a preset the account deleted stays deleted: that is how
+   * presets a newer release added reach accounts that enabled the profile before it.
+   */
+  async ensurePresets(
+    accountId: string,
+    presets: MeterInput[],
+    spareDeleted = false,
+  ): Promise<string[]> {
+    const have = new Set((await this.store.listMeters(accountId, spareDeleted)).map((m) => m.slug));
+    const created: string[] = [];
+    for (const p of presets) {
+      if (have.has(p.slug)) continue;
+      await this.create(accountId, p);
+      created.push(p.slug);
+    }
+    return created;
   }
 
   async update(accountId: string, idOrSlug: string, patch: MeterUpdate): Promise<MeterDefinition> {

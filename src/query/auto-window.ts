@@ -1,6 +1,7 @@
 // Resolves `windowSize: 'AUTO'` to a concrete window size. Pure, so the planner can call it and
 // tests can pin every threshold; the policies themselves are data owned by whoever asks.
-import type { AutoWindowPolicy, UsageQuery, WindowSize } from './usage-query.js';
+import type { WindowSize } from '../contract/vocabulary.js';
+import type { AutoWindowPolicy, UsageQuery } from './usage-query.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -1,6 +1,7 @@
 // The pure usage-query planner: resolves names to storage dimensions, lays out calendar windows
 // in the query's zone and decides which store calls answer the query. No I/O.
 import { DateTime } from 'luxon';
+import type { WindowSize } from '../contract/vocabulary.js';
 import { type Issue, ValidationError } from '../errors/domain-errors.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../lib/time/instant.js';
 import { parseZone } from '../lib/time/zone.js';
@@ -15,7 +16,7 @@ import type {
   EventSource,
   FilterNode,
 } from './planned-query.js';
-import type { UsageQuery, WindowSize } from './usage-query.js';
+import type { UsageQuery } from './usage-query.js';
 import { fewestWindows, NOMINAL_MS, truncate } from './window-size.js';
 import { bucketingFor, enumerateWindows, type Window, windowOf } from './windows.js';
 
@@ -76,7 +77,11 @@ export function planUsage(
   source?: EventSource,
 ): UsagePlan {
   const issues: Issue[] = [];
-  const zone = parseZone(q.timeZone);
+  // The zone is read once per query. The native contract reads it while parsing the request (so a
+  // bad zone is listed with every other bad parameter) and hands the zone it read; compat profiles
+  // and in-process callers hand text, which is read and refused here. Reading the text again when
+  // the zone is given would be a second judge of the same input, with its own message.
+  const zone = q.zone ?? parseZone(q.timeZone);
   if (!zone) issues.push({ path: 'windowTimeZone', message: `unknown time zone "${q.timeZone}"` });
   for (const [path, ms] of [
     ['from', q.from],

@@ -1,9 +1,13 @@
 // The native usage query model: validated data that every API surface (native, compat profiles,
 // dashboard, CLI) builds and hands to the UsageService. Times are epoch milliseconds.
 
+import type { Zone } from 'luxon';
+import type { WindowSize } from '../contract/vocabulary.js';
 import type { InlineMeter } from './inline-meter.js';
 
-export type WindowSize = 'MINUTE' | 'FIFTEEN_MINUTES' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
+// The window sizes are the vocabulary's closed set; re-exported so that every surface building a
+// query (compat profiles included) names them from the query model.
+export type { WindowSize };
 
 /**
  * How `windowSize: 'AUTO'` picks a size from the length of [from, to): the first step whose
@@ -69,8 +73,13 @@ export interface UsageQuery {
   windowSize?: WindowSize | 'AUTO';
   /** Policy for `windowSize: 'AUTO'`; the engine's default policy when absent. */
   autoWindow?: AutoWindowPolicy;
-  /** IANA zone name or a fixed offset such as "+05:45". */
+  /** IANA zone name or a fixed offset such as "+05:45", as written (the answer echoes it). */
   timeZone: string;
+  /**
+   * `timeZone` already read, by a contract that reads it beside the other parameters so one answer
+   * lists every bad one (the native query). Absent, the planner reads `timeZone` and refuses it.
+   */
+  zone?: Zone;
   /** Dimension names of the meter and/or "subject". */
   groupBy: string[];
   /** Allowed subjects (empty: all). */

@@ -141,3 +141,36 @@ describe('Wowza peak storage on an account created before the level meter existe
     expect(r.body.bytes).toBe(expectedPeak(SAMPLES, day(5), day(12)));
   });
 });
+
+describe('Wowza peak storage after an upgrade: the restart adds the level meter', () => {
+  let h: Harness | undefined;
+  afterAll(() => close(h));
+
+  it('a restart creates the missing preset from the stored events, and spares a deleted one', async () => {
+    const first = await open();
+    h = first;
+    // The profile as an earlier release left it: every preset but the level meter; and the
+    // account deleted one of the others.
+    const deleted = wowzaPresets.find((p) => p.slug !== STORAGE_LEVEL_METER)?.slug ?? '';
+    for (const p of wowzaPresets) {
+      if (p.slug !== STORAGE_LEVEL_METER)
+        await first.app.services.meters.create(first.accountId, p);
+    }
+    await first.app.services.meters.delete(first.accountId, deleted);
+    await first.app.services.keys.setProfiles(first.accountId, ['wowza']);
+    await send(first, SAMPLES);
+    expect((await peak(first, day(5), day(12))).status).toBe(404);
+    await first.app.close();
+
+    const app = await createApp(
+      loadConfig({ TALLY_DATA_DIR: first.dir, TALLY_LOG_LEVEL: 'silent' }),
+    );
+    h = { ...first, app };
+    const r = await peak(h, day(5), day(12));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.bytes).toBe(expectedPeak(SAMPLES, day(5), day(12)));
+    const live = (await app.services.meters.list(first.accountId)).map((m) => m.slug);
+    expect(live).toContain(STORAGE_LEVEL_METER);
+    expect(live).not.toContain(deleted);
+  });
+});

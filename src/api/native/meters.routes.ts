@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { assertMeterReadable, isPublicMeter } from '../../auth/meter-access.js';
 import {
   MeterCreateSchema,
@@ -6,12 +7,13 @@ import {
   MeterUpdateSchema,
   type MeterWire,
 } from '../../contract/meter.js';
+import { InstantSchema } from '../../contract/meter-query.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
 import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
-import { parseInstant } from './query-mapping.js';
+import { resolveInstantParam } from './query-mapping.js';
 
 const problem = { 'application/problem+json': { schema: ProblemSchema } };
 const idParam = z.object({ meterIdOrSlug: z.string().max(64) });
@@ -44,13 +46,12 @@ export function toMeterWire(m: MeterDefinition): MeterWire {
   return w;
 }
 
-const instantHelp = 'RFC 3339, epoch milliseconds, or relative to now ("now", "-P7D")';
+// An empty bound is an absent one (as it always was for these lists); anything else is an instant.
+const bound = z.preprocess((v) => (v === '' ? undefined : v), InstantSchema.optional());
 
-/** One bound of a range: absent -> the default; unreadable or out of range -> 400. */
-function instantParam(name: string, raw: string | undefined, fallback: number, now: number) {
-  if (raw === undefined || raw === '') return fallback;
-  return parseInstant(raw, now, name);
-}
+/** The range of the subject and value lists; the route validator reads both bounds. */
+const range = z.object({ from: bound, to: bound });
+type RangeContext = Context<AppEnv, string, { out: { query: z.output<typeof range> } }>;
 
 export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   const account = (c: { get: (k: 'principal') => { accountId: string } }) =>
@@ -168,25 +169,21 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     },
   );
 
-  const range = z.object({
-    from: z.string().max(64).optional().describe(instantHelp),
-    to: z.string().max(64).optional().describe(instantHelp),
-  });
-  const values =
-    (dim: (c: { req: { param: (k: string) => string | undefined } }) => string) =>
-    async (c: Parameters<Parameters<typeof app.openapi>[1]>[0]) => {
-      const p = c.get('principal');
-      const slug = c.req.param('meterIdOrSlug') ?? '';
-      const q = c.req.query();
-      const now = s.now();
-      const from = instantParam('from', q.from, now - 24 * 3_600_000, now);
-      const to = instantParam('to', q.to, now + 1, now);
-      if (from >= to) throw new ValidationError([{ path: 'from', message: 'must be before to' }]);
-      // Names are usage too: an unbound publishable key lists them only on public meters.
-      assertMeterReadable(p, await s.meters.get(p.accountId, slug));
-      const list = await s.usage.distinctValues(p.accountId, slug, dim(c), from, to, p.subject);
-      return c.json(list, 200);
-    };
+  const values = (dim: (c: RangeContext) => string) => async (c: RangeContext) => {
+    const p = c.get('principal');
+    const slug = c.req.param('meterIdOrSlug') ?? '';
+    const q = c.req.valid('query');
+    const now = s.now();
+    const from = q.from ? resolveInstantParam(q.from, 'from', now) : now - 24 * 3_600_000;
+    const to = q.to ? resolveInstantParam(q.to, 'to', now) : now + 1;
+    // Not a repeat of the planner's guard: a value list is read straight from the store
+    // (UsageService.distinctValues), never planned, so this is the one check of its range.
+    if (from >= to) throw new ValidationError([{ path: 'from', message: 'must be before to' }]);
+    // Names are usage too: an unbound publishable key lists them only on public meters.
+    assertMeterReadable(p, await s.meters.get(p.accountId, slug));
+    const list = await s.usage.distinctValues(p.accountId, slug, dim(c), from, to, p.subject);
+    return c.json(list, 200);
+  };
 
   app.openapi(
     createRoute({

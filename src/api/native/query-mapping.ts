@@ -2,14 +2,14 @@
 // contract has already parsed every field to its domain value; what is left here spans fields
 // (a mode and its period or span) or needs the request's clock (relative instants).
 import type { z } from '@hono/zod-openapi';
-import { CUSTOMERS_REFUSED, type MeterQueryRequestSchema } from '../../contract/meter-query.js';
-import { type Issue, ValidationError } from '../../errors/domain-errors.js';
 import {
-  INSTANT_GRAMMAR,
-  type InstantSpec,
-  parseInstantText,
-  resolveInstant,
-} from '../../lib/time/instant.js';
+  CUSTOMERS_REFUSED,
+  InstantSchema,
+  type MeterQueryRequestSchema,
+} from '../../contract/meter-query.js';
+import { type Issue, ValidationError } from '../../errors/domain-errors.js';
+import { validationErrorFromZod } from '../../errors/issues-from-zod.js';
+import { INSTANT_GRAMMAR, type InstantSpec, resolveInstant } from '../../lib/time/instant.js';
 import type { AggregationMode, FilterString, UsageQuery } from '../../query/usage-query.js';
 
 export type MeterQueryInput = z.infer<typeof MeterQueryRequestSchema>;
@@ -19,9 +19,17 @@ export type MeterQueryInput = z.infer<typeof MeterQueryRequestSchema>;
  * years 0000..9999. Anything else is a ValidationError naming `param`.
  */
 export function parseInstant(s: string, now = Date.now(), param = 'instant'): number {
-  const ms = parseInstantText(s, now);
-  if (ms === undefined)
-    throw new ValidationError([{ path: param, message: `must be ${INSTANT_GRAMMAR}` }]);
+  // Read by the contract's schema, the one reader of the grammar on the wire, for its message.
+  const parsed = InstantSchema.safeParse(s);
+  if (!parsed.success) throw validationErrorFromZod(parsed.error.issues, [param]);
+  return resolveInstantParam(parsed.data, param, now);
+}
+
+/** The instant a parsed parameter names at `now`, or a ValidationError naming `param`. */
+export function resolveInstantParam(spec: InstantSpec, param: string, now: number): number {
+  const issues: Issue[] = [];
+  const ms = instantAt(spec, param, 0, now, issues);
+  if (ms === undefined) throw new ValidationError(issues);
   return ms;
 }
 
@@ -68,13 +76,14 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
     meterSlug: slug,
     from,
     to,
-    timeZone: input.windowTimeZone ?? 'UTC',
+    timeZone: input.windowTimeZone?.text ?? 'UTC',
     groupBy: [...new Set(input.groupBy ?? [])],
     subjects: input.subject ?? [],
     filters,
     mode,
     fillZero: input.fill === 'zero',
   };
+  if (input.windowTimeZone) q.zone = input.windowTimeZone.zone;
   if (input.windowSize) q.windowSize = input.windowSize;
   return q;
 }

@@ -3,11 +3,11 @@
 // identical, text for text and number for number.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { TRICKY_VALUES } from '../../../test/behaviour/tricky-values.js';
 import type { Aggregation } from '../../contract/vocabulary.js';
 import { compileMeter, extractRow } from '../../meter/extract.js';
 import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { EventSource } from '../../query/planned-query.js';
-import { TRICKY_VALUES } from '../../../test/behaviour/tricky-values.js';
 import { eventRowsRelation, jsNumberText } from './compile-event-source.js';
 import { readRows } from './row-decoding.js';
 import { lit } from './sql-quote.js';

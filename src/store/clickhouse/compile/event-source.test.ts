@@ -2,11 +2,11 @@
 // event the value and dimensions ingest gives it (meter/extract.ts), text for text.
 import { query } from 'chdb';
 import { describe, expect, it } from 'vitest';
+import { TRICKY_VALUES } from '../../../../test/behaviour/tricky-values.js';
 import type { Aggregation } from '../../../contract/vocabulary.js';
 import { compileMeter, extractRow } from '../../../meter/extract.js';
 import type { MeterDefinition } from '../../../meter/meter-definition.js';
 import type { EventSource } from '../../../query/planned-query.js';
-import { TRICKY_VALUES } from '../../../../test/behaviour/tricky-values.js';
 import { lit, litList } from '../quote.js';
 import { eventRowsRelation, jsNumberText } from './event-source.js';
 

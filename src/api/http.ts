@@ -2,20 +2,18 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
-import { validationErrorFromZod } from '../errors/issues-from-zod.js';
 import { registerAdminRoutes } from './admin/admin.routes.js';
 import { compatProfiles } from './compat/index.js';
-import type { AppEnv } from './context.js';
 import { registerEventRoutes } from './native/events.routes.js';
 import { registerMeRoutes } from './native/me.routes.js';
 import { registerMeterQueryRoutes } from './native/meter-query.routes.js';
 import { registerMeterRoutes } from './native/meters.routes.js';
 import { registerOpsRoutes } from './ops.routes.js';
 import { problemResponse, statusOf } from './problem.js';
+import { routesApp } from './routes-app.js';
 import type { Services } from './services.js';
 
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -32,11 +30,7 @@ export const OPENAPI_INFO = {
 
 /** Builds the whole HTTP application: native, admin, compat, ops routes and the dashboard. */
 export function createHttpApp(s: Services, logger: Logger, ready: () => boolean = () => true) {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationErrorFromZod(result.error.issues);
-    },
-  });
+  const app = routesApp();
 
   app.use(requestId());
   app.use(async (c, next) => {

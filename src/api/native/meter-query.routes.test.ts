@@ -2,11 +2,10 @@
 // meter list and a fake store reader: every bad parameter is reported in one problem+json, the
 // range is refused once (by the planner), and a good query is answered in the wire shape.
 // Expected windows are written by hand from Berlin's clock change on 29 March 2026 (01:00 UTC).
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../auth/key-service.js';
 import { NotFoundError } from '../../errors/domain-errors.js';
-import { validationErrorFromZod } from '../../errors/issues-from-zod.js';
 import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { MeterService } from '../../meter/meter-service.js';
 import type { BaseUsageQuery, NumericRow } from '../../query/planned-query.js';
@@ -14,6 +13,7 @@ import { UsageService } from '../../query/usage-service.js';
 import type { UsageReader } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
 import { problemResponse } from '../problem.js';
+import { routesApp } from '../routes-app.js';
 import type { Services } from '../services.js';
 import { registerMeterQueryRoutes } from './meter-query.routes.js';
 
@@ -59,12 +59,7 @@ function setup(rows: NumericRow[] = []) {
       await next();
     },
   } as Partial<Services> as Services;
-  // The same hook and error mapping as createHttpApp (src/api/http.ts).
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationErrorFromZod(result.error.issues);
-    },
-  });
+  const app = routesApp();
   app.onError((err, c) => problemResponse(c, err, 'req-1'));
   registerMeterQueryRoutes(app, s);
   return { app, asked };

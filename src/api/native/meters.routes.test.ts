@@ -1,19 +1,17 @@
 // The subject and dimension-value lists of the meter routes, mounted alone on a Hono app over the
 // real UsageService with an in-memory meter list and a fake store reader. Their range is read by
 // the contract's instant schema and, since these lists are never planned, checked here.
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../auth/key-service.js';
 import { NotFoundError } from '../../errors/domain-errors.js';
-import { validationErrorFromZod } from '../../errors/issues-from-zod.js';
 import { INSTANT_GRAMMAR } from '../../lib/time/instant.js';
 import type { MeterDefinition } from '../../meter/meter-definition.js';
 import type { MeterService } from '../../meter/meter-service.js';
 import type { DistinctValuesQuery } from '../../query/planned-query.js';
 import { UsageService } from '../../query/usage-service.js';
 import type { UsageReader } from '../../store/ports.js';
-import type { AppEnv } from '../context.js';
 import { problemResponse } from '../problem.js';
+import { routesApp } from '../routes-app.js';
 import type { Services } from '../services.js';
 import { registerMeterRoutes } from './meters.routes.js';
 
@@ -60,12 +58,7 @@ function setup() {
       await next();
     },
   } as Partial<Services> as Services;
-  // The same hook and error mapping as createHttpApp (src/api/http.ts).
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationErrorFromZod(result.error.issues);
-    },
-  });
+  const app = routesApp();
   app.onError((err, c) => problemResponse(c, err, 'req-1'));
   registerMeterRoutes(app, s);
   return { app, asked };

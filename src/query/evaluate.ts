@@ -9,14 +9,8 @@ import type { CoverageRow, FirstSeenRow, NumericRow, UniqueRow } from './planned
 import type { UsagePlan } from './planner.js';
 import type { UsageRow } from './usage-query.js';
 
-interface Partials {
-  count: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-  latest: number | null;
-  latestTime: number | null;
-}
+/** A numeric row's aggregates without its place (window and group). */
+type Partials = Omit<NumericRow, 'window' | 'keys'>;
 
 const EMPTY: Partials = { count: 0, sum: 0, min: null, max: null, latest: null, latestTime: null };
 

@@ -1,6 +1,7 @@
 // The contract between the server and every compat profile. A profile is a thin, declarative
-// mapping from a vendor's usage API onto the native query model: it owns its wire shapes, auth
-// header style and error bodies, and delegates every number to the UsageService.
+// mapping from a vendor's usage API onto the native query model: it owns its wire shapes, where
+// its vendor sends the key and its error bodies; the kit (kit/) does the key check, query parsing
+// and error mapping, and the UsageService every number.
 //
 // The dependency types below are structural on purpose: the server passes its real services
 // (UsageService, MeterService, KeyService), and profiles need only these few methods, which keeps
@@ -30,7 +31,7 @@ export interface VerifiedKey {
   accountId: string;
   kind: KeyKind;
   /** A publishable key bound to one subject sees only that subject's usage; a secret key with a
-   * subject (made by older versions) is refused by the shared authorize(). */
+   * subject (made by older versions) is refused by the kit's key check. */
   subject?: string;
 }
 
@@ -72,6 +73,9 @@ export interface CompatDeps {
   now?: () => number;
 }
 
+/** What compat routes keep in the Hono context: the verified key (absent on an anonymous call). */
+export type CompatEnv = { Variables: { key: VerifiedKey | undefined } };
+
 export interface DemoOptions {
   /** Epoch ms; events are generated up to this instant. */
   now: number;
@@ -84,6 +88,7 @@ export interface CompatProfile {
   /** Mount point; the vendor's own paths follow it unchanged. */
   basePath: string;
   presets: MeterInput[];
-  routes(deps: CompatDeps): Hono;
+  /** Built with the kit (kit/compat-app.ts): the verified key lives in the context. */
+  routes(deps: CompatDeps): Hono<CompatEnv>;
   demoEvents(opts: DemoOptions): Iterable<CloudEventInput>;
 }

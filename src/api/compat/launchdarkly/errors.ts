@@ -1,12 +1,11 @@
 // LaunchDarkly's error bodies are `{code, message}` (InvalidRequestErrorRep, UnauthorizedErrorRep,
-// ForbiddenErrorRep, NotFoundErrorRep, RateLimitedErrorRep).
+// ForbiddenErrorRep, NotFoundErrorRep, RateLimitedErrorRep). Its range parameters are named as the
+// planner's, so no renaming is needed.
 
-import type { Context } from 'hono';
-import { domainErrorCode, errorMessage, retryAfter } from '../shared/domain-error-code.js';
+import type { DomainStatus } from '../kit/compat-status.js';
+import type { VendorErrors } from '../kit/vendor-errors.js';
 
-type Status = 400 | 401 | 403 | 404 | 429 | 503;
-
-const CODES: Record<Status, string> = {
+const CODES: Record<DomainStatus, string> = {
   400: 'invalid_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -15,30 +14,6 @@ const CODES: Record<Status, string> = {
   503: 'service_unavailable',
 };
 
-export function ldError(c: Context, status: Status, message: string): Response {
-  return c.json({ code: CODES[status], message }, status);
-}
-
-export function ldDomainError(c: Context, err: unknown): Response {
-  const msg = errorMessage(err);
-  switch (domainErrorCode(err)) {
-    case 'validation':
-    case 'query_too_expensive':
-    case 'result_out_of_range':
-      return ldError(c, 400, msg);
-    case 'not_found':
-      return ldError(c, 404, msg);
-    case 'unauthorized':
-      return ldError(c, 401, msg);
-    case 'forbidden':
-      return ldError(c, 403, msg);
-    case 'rate_limited':
-      c.header('Retry-After', String(retryAfter(err) ?? 1));
-      return ldError(c, 429, msg);
-    case 'unavailable':
-      c.header('Retry-After', String(retryAfter(err) ?? 1));
-      return ldError(c, 503, msg);
-    default:
-      throw err;
-  }
-}
+export const ldErrors: VendorErrors = {
+  body: ({ status, message }) => ({ code: CODES[status], message }),
+};

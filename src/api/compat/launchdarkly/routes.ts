@@ -1,53 +1,46 @@
 // Routes of the LaunchDarkly-compatible account usage API, mounted at /compat/launchdarkly. The
 // raw API key travels in `Authorization` with no scheme, as LaunchDarkly's clients send it.
 
-import { type Context, Hono } from 'hono';
+import { compatKit } from '../kit/compat-app.js';
+import { keySubjects, verifiedKey } from '../kit/key-auth.js';
+import { invalidRequest } from '../kit/request-errors.js';
 import type { CompatDeps } from '../profile.js';
-import { AUTH_MESSAGES, authorize } from '../shared/auth.js';
 import { asList, queryObject } from '../shared/query-params.js';
 import { usageQuery } from '../shared/usage-query-defaults.js';
 import { SERIES_ENDPOINTS } from './endpoints.js';
-import { ldDomainError, ldError } from './errors.js';
+import { ldErrors } from './errors.js';
 import { LD_METERS as M } from './presets.js';
 import { parseRange, selfLinks, seriesResponse } from './series-handler.js';
 
-const PROFILE = 'launchdarkly';
 const DAY = 86_400_000;
 
-type Authed = { ok: true; accountId: string; subjects: string[] } | { ok: false; res: Response };
-
-async function auth(c: Context, deps: CompatDeps): Promise<Authed> {
-  const raw = c.req.header('authorization')?.trim() || undefined;
-  const a = await authorize(deps, raw, PROFILE);
-  if (!a.ok) return { ok: false, res: ldError(c, a.status, AUTH_MESSAGES[a.reason]) };
-  return { ok: true, accountId: a.key.accountId, subjects: a.key.subject ? [a.key.subject] : [] };
-}
-
-export function launchdarklyRoutes(deps: CompatDeps): Hono {
-  const app = new Hono();
+export function launchdarklyRoutes(deps: CompatDeps) {
+  const { app, get } = compatKit(deps, {
+    profile: 'launchdarkly',
+    // The raw key, with no scheme, as LaunchDarkly's clients send it.
+    rawKey: (c) => c.req.header('authorization')?.trim() || undefined,
+    errors: ldErrors,
+  });
   const now = deps.now ?? Date.now;
-  app.onError((err, c) => ldDomainError(c, err));
 
   // Fixed paths first, so that /mau/sdks is not read as a parameterised series path.
-  app.get('/api/v2/usage/mau/sdks', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
+  get('/api/v2/usage/mau/sdks', async (c) => {
+    const key = verifiedKey(c);
     const params = queryObject(c.req.url);
     const t = now();
     const range = parseRange(params, t - 7 * DAY, t);
-    if (!range.ok) return ldError(c, 400, range.message);
     const sdktype = asList(params.sdktype)[0];
     if (sdktype !== undefined && sdktype !== 'client' && sdktype !== 'server') {
-      return ldError(c, 400, 'sdktype must be either client or server');
+      throw invalidRequest('sdktype must be either client or server');
     }
     const result = await deps.usage.query(
-      a.accountId,
+      key.accountId,
       usageQuery({
         meterSlug: M.contexts,
         from: range.from,
         to: range.to,
         groupBy: ['sdkName'],
-        subjects: a.subjects,
+        subjects: keySubjects(key),
         filters: sdktype ? { sdkType: { $eq: sdktype } } : {},
       }),
     );
@@ -57,23 +50,22 @@ export function launchdarklyRoutes(deps: CompatDeps): Hono {
     return c.json({ _links: selfLinks(c), sdks });
   });
 
-  app.get('/api/v2/usage/streams/:source/sdkversions', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
+  get('/api/v2/usage/streams/:source/sdkversions', async (c) => {
+    const key = verifiedKey(c);
     const source = c.req.param('source');
     if (source !== 'client' && source !== 'server') {
-      return ldError(c, 400, 'source must be either client or server');
+      throw invalidRequest('source must be either client or server');
     }
     const t = now();
     // LaunchDarkly lists the SDKs that connected in the past 60 days.
     const result = await deps.usage.query(
-      a.accountId,
+      key.accountId,
       usageQuery({
         meterSlug: M.streams,
         from: t - 60 * DAY,
         to: t,
         groupBy: ['sdk', 'version'],
-        subjects: a.subjects,
+        subjects: keySubjects(key),
         filters: { source: { $eq: source } },
       }),
     );
@@ -85,16 +77,15 @@ export function launchdarklyRoutes(deps: CompatDeps): Hono {
   });
 
   for (const ep of SERIES_ENDPOINTS) {
-    app.get(`/api/v2/usage${ep.path}`, async (c) => {
-      const a = await auth(c, deps);
-      if (!a.ok) return a.res;
-      const out = await seriesResponse(c, ep, {
-        accountId: a.accountId,
+    get(`/api/v2/usage${ep.path}`, async (c) => {
+      const key = verifiedKey(c);
+      const body = await seriesResponse(c, ep, {
+        accountId: key.accountId,
         now: now(),
-        subjects: a.subjects,
+        subjects: keySubjects(key),
         run: (accountId, q) => deps.usage.query(accountId, usageQuery(q)),
       });
-      return out.ok ? c.json(out.body) : out.res;
+      return c.json(body);
     });
   }
 

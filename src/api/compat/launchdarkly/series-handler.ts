@@ -5,10 +5,10 @@
 import type { Context } from 'hono';
 import { type MeasuredAutoWindowPolicy, resolveAutoWindow } from '../../../query/auto-window.js';
 import type { FilterString, UsageResult, WindowSize } from '../../../query/usage-query.js';
+import { invalidRequest } from '../kit/request-errors.js';
 import { asList, queryObject } from '../shared/query-params.js';
 import type { usageQuery } from '../shared/usage-query-defaults.js';
 import type { SeriesEndpoint } from './endpoints.js';
-import { ldError } from './errors.js';
 import { parseEpoch, type SeriesListRep } from './schemas.js';
 
 const MINUTE = 60_000;
@@ -47,46 +47,41 @@ export interface SeriesRequest {
   run(accountId: string, q: Parameters<typeof usageQuery>[0]): Promise<UsageResult>;
 }
 
-export type Outcome = { ok: true; body: SeriesListRep } | { ok: false; res: Response };
-
-function fail(c: Context, message: string): Outcome {
-  return { ok: false, res: ldError(c, 400, message) };
-}
-
-/** from/to of a request: epoch ms or s, defaults per endpoint, at most 365 days. */
+/**
+ * from/to of a request: epoch ms or s, defaults per endpoint, at most 365 days. An inverted range
+ * is left to the planner, which every query of this profile goes through.
+ */
 export function parseRange(
   params: Record<string, string | string[]>,
   fallbackFrom: number,
   now: number,
-): { ok: true; from: number; to: number } | { ok: false; message: string } {
+): { from: number; to: number } {
   const one = (k: string) => asList(params[k])[0];
   const rawFrom = one('from');
   const rawTo = one('to');
   const from = rawFrom === undefined ? fallbackFrom : parseEpoch(rawFrom);
   const to = rawTo === undefined ? now : parseEpoch(rawTo);
-  if (from === undefined) return { ok: false, message: 'from must be a Unix timestamp' };
-  if (to === undefined) return { ok: false, message: 'to must be a Unix timestamp' };
-  if (from >= to) return { ok: false, message: 'from must be before to' };
-  if (to - from > MAX_RANGE_MS) {
-    return { ok: false, message: 'The maximum time range is 365 days' };
-  }
-  return { ok: true, from, to };
+  if (from === undefined) throw invalidRequest('from must be a Unix timestamp');
+  if (to === undefined) throw invalidRequest('to must be a Unix timestamp');
+  if (to - from > MAX_RANGE_MS) throw invalidRequest('The maximum time range is 365 days');
+  return { from, to };
 }
 
 export async function seriesResponse(
   c: Context,
   ep: SeriesEndpoint,
   req: SeriesRequest,
-): Promise<Outcome> {
+): Promise<SeriesListRep> {
   const params = queryObject(c.req.url);
   const range = parseRange(params, defaultFrom(ep.defaultRange, req.now), req.now);
-  if (!range.ok) return fail(c, range.message);
   const { from, to } = range;
 
   const aggregationType = asList(params.aggregationType)[0] ?? ep.defaultAggregation;
   const mode = ep.aggregations[aggregationType];
   if (!mode) {
-    return fail(c, `aggregationType must be one of: ${Object.keys(ep.aggregations).join(', ')}`);
+    throw invalidRequest(
+      `aggregationType must be one of: ${Object.keys(ep.aggregations).join(', ')}`,
+    );
   }
 
   let windowSize: WindowSize;
@@ -94,16 +89,15 @@ export async function seriesResponse(
   if (ep.windows === 'modern') {
     const granularity = asList(params.granularity)[0] ?? 'daily';
     if (!ep.granularities.includes(granularity)) {
-      return fail(c, `granularity must be one of: ${ep.granularities.join(', ')}`);
+      throw invalidRequest(`granularity must be one of: ${ep.granularities.join(', ')}`);
     }
     if (granularity === 'monthly' && aggregationType !== 'month_to_date') {
-      return fail(
-        c,
+      throw invalidRequest(
         'monthly granularity is only supported with the month_to_date aggregation type',
       );
     }
     if (aggregationType === 'rolling_30d' && granularity !== 'daily') {
-      return fail(c, 'rolling_30d supports daily granularity only');
+      throw invalidRequest('rolling_30d supports daily granularity only');
     }
     windowSize = GRANULARITY[granularity] ?? 'DAY';
   } else if (ep.windows === 'legacy') {
@@ -117,7 +111,7 @@ export async function seriesResponse(
   if (ep.oneProjectFor) {
     const [envParam, projectParam] = ep.oneProjectFor;
     if (asList(params[envParam]).length > 0 && asList(params[projectParam]).length !== 1) {
-      return fail(c, `${envParam} requires exactly one ${projectParam}`);
+      throw invalidRequest(`${envParam} requires exactly one ${projectParam}`);
     }
   }
 
@@ -130,7 +124,7 @@ export async function seriesResponse(
   for (const [name, spec] of Object.entries(ep.pathDims ?? {})) {
     const value = c.req.param(name) ?? '';
     if (spec.enums && !spec.enums.includes(value)) {
-      return fail(c, `${name} must be one of: ${spec.enums.join(', ')}`);
+      throw invalidRequest(`${name} must be one of: ${spec.enums.join(', ')}`);
     }
     filters[spec.dim] = { $eq: value };
     constant[name] = value;
@@ -148,8 +142,7 @@ export async function seriesResponse(
     for (const g of asList(params[ep.groupParam])) {
       const dim = ep.groupValues?.[g];
       if (!dim) {
-        return fail(
-          c,
+        throw invalidRequest(
           `${ep.groupParam} must be one of: ${Object.keys(ep.groupValues ?? {}).join(', ')}`,
         );
       }
@@ -179,7 +172,7 @@ export async function seriesResponse(
   ]);
   const body = renderSeries(c, result, groups, constant);
   if (ep.intervalsCompat) addIntervalValues(body, total ?? result);
-  return { ok: true, body };
+  return body;
 }
 
 /** Copies the ungrouped value of each point's window into `value`. */

@@ -2,14 +2,16 @@
 // after the prefix are Livepeer's own. Every handler: authenticate (Bearer), validate the query
 // with zod, map onto native queries, render Livepeer's JSON.
 
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { CompatDeps, KeyKind } from '../profile.js';
-import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
+import { compatKit } from '../kit/compat-app.js';
+import { authorizationBearer, type CompatEnv, verifiedKey } from '../kit/key-auth.js';
+import { parseQuery } from '../kit/parse-query.js';
+import { invalidRequest } from '../kit/request-errors.js';
+import type { CompatDeps } from '../profile.js';
 import { malformedQueryPart, rawPathAfter, strictDecode } from '../shared/percent-encoding.js';
-import { issueLines, queryObject } from '../shared/query-params.js';
 import { totalsQuery } from '../shared/usage-query-defaults.js';
-import { livepeerDomainError, livepeerError } from './errors.js';
+import { livepeerErrors } from './errors.js';
 import {
   breakdownFields,
   PUBLIC_TOTAL_METRICS,
@@ -34,30 +36,6 @@ const PROFILE = 'livepeer';
 /** "Now" is the last minute: a viewer is active when a heartbeat arrived within it. */
 const REALTIME_SPAN_MS = 60_000;
 
-type Parsed<T> = { ok: true; data: T } | { ok: false; res: Response };
-
-function parseQuery<S extends z.ZodType>(c: Context, schema: S): Parsed<z.infer<S>> {
-  const parsed = schema.safeParse(queryObject(c.req.url));
-  if (parsed.success) return { ok: true, data: parsed.data };
-  return { ok: false, res: livepeerError(c, 400, ...issueLines(parsed.error.issues)) };
-}
-
-async function auth(
-  c: Context,
-  deps: CompatDeps,
-  allowed: readonly KeyKind[] = ['secret'],
-): Promise<{ ok: true; accountId: string; subject?: string } | { ok: false; res: Response }> {
-  const out = await authorize(deps, bearerKey(c.req.header('authorization')), PROFILE, allowed);
-  if (out.ok) {
-    return {
-      ok: true,
-      accountId: out.key.accountId,
-      ...(out.key.subject ? { subject: out.key.subject } : {}),
-    };
-  }
-  return { ok: false, res: livepeerError(c, out.status, AUTH_MESSAGES[out.reason]) };
-}
-
 function equalsFilters(q: { playbackId?: string; assetId?: string; streamId?: string }) {
   const eq: Record<string, string> = {};
   if (q.playbackId) eq.playbackId = q.playbackId;
@@ -66,36 +44,32 @@ function equalsFilters(q: { playbackId?: string; assetId?: string; streamId?: st
   return eq;
 }
 
-function rangeError(c: Context, from: number, to: number): Response | undefined {
-  return from >= to ? livepeerError(c, 400, '"from" must be before "to"') : undefined;
-}
-
-export function livepeerRoutes(deps: CompatDeps): Hono {
-  const app = new Hono();
+export function livepeerRoutes(deps: CompatDeps) {
+  const { app, get } = compatKit(deps, {
+    profile: PROFILE,
+    rawKey: authorizationBearer,
+    errors: livepeerErrors,
+  });
   const now = deps.now ?? Date.now;
 
-  app.onError((err, c) => livepeerDomainError(c, err));
   // The URL parsers read a malformed escape leniently; a client that sent one made a mistake.
   app.use(async (c, next) => {
     const bad = malformedQueryPart(c.req.url);
-    if (bad === undefined) return next();
-    return livepeerError(c, 400, `malformed percent-encoding in "${bad}"`);
+    if (bad !== undefined) throw invalidRequest(`malformed percent-encoding in "${bad}"`);
+    await next();
   });
 
-  app.get('/data/views/now', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
+  get('/data/views/now', async (c) => {
     const q = parseQuery(c, realtimeQuery);
-    if (!q.ok) return q.res;
     const t = now();
-    const breakdown = q.data['breakdownBy[]'] ?? [];
+    const breakdown = q['breakdownBy[]'] ?? [];
     const scope: ViewScope = {
-      accountId: a.accountId,
+      accountId: verifiedKey(c).accountId,
       from: t - REALTIME_SPAN_MS,
       to: t,
       breakdown,
-      equals: equalsFilters(q.data),
-      creators: q.data.creatorId ? [q.data.creatorId] : [],
+      equals: equalsFilters(q),
+      creators: q.creatorId ? [q.creatorId] : [],
     };
     const rows = await queryMetrics(deps.usage, scope, REALTIME_METRICS);
     const out: RealtimeViewershipMetric[] = rows
@@ -110,118 +84,89 @@ export function livepeerRoutes(deps: CompatDeps): Hono {
     return c.json(out);
   });
 
-  app.get('/data/views/query', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
-    const q = parseQuery(c, viewershipQuery);
-    if (!q.ok) return q.res;
-    const from = q.data.from ?? 0;
-    const to = q.data.to ?? now();
-    const bad = rangeError(c, from, to);
-    if (bad) return bad;
+  /** Viewership over [from, to): an inverted range is refused by the planner, as `from`. */
+  const viewership = async (c: Context<CompatEnv>, q: z.output<typeof viewershipQuery>) => {
     const scope: ViewScope = {
-      accountId: a.accountId,
-      from,
-      to,
-      ...(q.data.timeStep ? { windowSize: TIME_STEPS[q.data.timeStep] } : {}),
-      breakdown: q.data['breakdownBy[]'] ?? [],
-      equals: equalsFilters(q.data),
-      creators: q.data.creatorId ? [q.data.creatorId] : [],
+      accountId: verifiedKey(c).accountId,
+      from: q.from ?? 0,
+      to: q.to ?? now(),
+      ...(q.timeStep ? { windowSize: TIME_STEPS[q.timeStep] } : {}),
+      breakdown: q['breakdownBy[]'] ?? [],
+      equals: equalsFilters(q),
+      creators: q.creatorId ? [q.creatorId] : [],
     };
     return c.json(await viewershipMetrics(deps.usage, scope));
-  });
+  };
 
-  app.get('/data/views/query/creator', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
+  get('/data/views/query', (c) => viewership(c, parseQuery(c, viewershipQuery)));
+
+  get('/data/views/query/creator', (c) => {
     const q = parseQuery(c, creatorViewershipQuery);
-    if (!q.ok) return q.res;
     // Livepeer's proof of ownership: the caller must name the asset or stream.
-    if (!q.data.assetId && !q.data.streamId) {
-      return livepeerError(c, 400, 'assetId or streamId is required');
-    }
-    const from = q.data.from ?? 0;
-    const to = q.data.to ?? now();
-    const bad = rangeError(c, from, to);
-    if (bad) return bad;
-    const scope: ViewScope = {
-      accountId: a.accountId,
-      from,
-      to,
-      ...(q.data.timeStep ? { windowSize: TIME_STEPS[q.data.timeStep] } : {}),
-      breakdown: q.data['breakdownBy[]'] ?? [],
-      equals: equalsFilters(q.data),
-      creators: q.data.creatorId ? [q.data.creatorId] : [],
-    };
-    return c.json(await viewershipMetrics(deps.usage, scope));
+    if (!q.assetId && !q.streamId) throw invalidRequest('assetId or streamId is required');
+    return viewership(c, q);
   });
 
-  app.get('/data/views/query/total/:playbackId{.+}', async (c) => {
-    // Decoded once, strictly, from the raw path: the router's parameter is already decoded, and
-    // leniently, so decoding it again would read "%2525" as "%" and throw on a malformed escape.
-    const playbackId = strictDecode(rawPathAfter(c.req.url, '/data/views/query/total/') ?? '');
-    if (playbackId === undefined || playbackId === '') {
-      return livepeerError(c, 400, 'playbackId must be a percent-encoded path segment');
-    }
-    const raw = bearerKey(c.req.header('authorization'));
-    let accounts: string[];
-    let creators: string[] = [];
-    if (raw) {
-      // A key, when sent, must be valid; a publishable key sees only its own subject.
-      const a = await auth(c, deps, ['secret', 'publishable']);
-      if (!a.ok) return a.res;
-      accounts = [a.accountId];
-      if (a.subject) creators = [a.subject];
-    } else {
-      accounts = (await deps.accounts.withProfile?.(PROFILE)) ?? [];
-    }
-    const t = now();
-    for (const accountId of accounts) {
-      const m = await deps.usage.queryTotals(
-        accountId,
-        totalsQuery({
-          from: 0,
-          to: t,
-          subjects: creators,
-          filters: { playbackId: { $eq: playbackId } },
-          metrics: PUBLIC_TOTAL_METRICS,
-        }),
-      );
-      if ((m.viewCount ?? 0) > 0) {
-        return c.json({ playbackId, viewCount: m.viewCount, playtimeMins: m.playtimeMins });
+  // Public: anyone may read a playback id's total views; a key, when sent, must be valid, and a
+  // publishable key sees only its own subject.
+  const anyKey = { kinds: ['secret', 'publishable'], optional: true } as const;
+  get(
+    '/data/views/query/total/:playbackId{.+}',
+    async (c) => {
+      // Decoded once, strictly, from the raw path: the router's parameter is already decoded, and
+      // leniently, so decoding it again would read "%2525" as "%" and throw on a malformed escape.
+      const playbackId = strictDecode(rawPathAfter(c.req.url, '/data/views/query/total/') ?? '');
+      if (playbackId === undefined || playbackId === '') {
+        throw invalidRequest('playbackId must be a percent-encoded path segment');
       }
-    }
-    return c.json({ playbackId, viewCount: 0, playtimeMins: 0 });
-  });
+      const key = c.get('key');
+      const accounts = key ? [key.accountId] : ((await deps.accounts.withProfile?.(PROFILE)) ?? []);
+      const creators = key?.subject ? [key.subject] : [];
+      const t = now();
+      for (const accountId of accounts) {
+        const m = await deps.usage.queryTotals(
+          accountId,
+          totalsQuery({
+            from: 0,
+            to: t,
+            subjects: creators,
+            filters: { playbackId: { $eq: playbackId } },
+            metrics: PUBLIC_TOTAL_METRICS,
+          }),
+        );
+        if ((m.viewCount ?? 0) > 0) {
+          return c.json({ playbackId, viewCount: m.viewCount, playtimeMins: m.playtimeMins });
+        }
+      }
+      return c.json({ playbackId, viewCount: 0, playtimeMins: 0 });
+    },
+    anyKey,
+  );
 
-  app.get('/data/usage/query', async (c) => {
-    const a = await auth(c, deps);
-    if (!a.ok) return a.res;
+  get('/data/usage/query', async (c) => {
     const q = parseQuery(c, usageMetricsQuery);
-    if (!q.ok) return q.res;
-    const from = q.data.from ?? 0;
-    const to = q.data.to ?? now();
-    const bad = rangeError(c, from, to);
-    if (bad) return bad;
-    const subjects = q.data.creatorId ? [q.data.creatorId] : [];
+    const { accountId } = verifiedKey(c);
+    const from = q.from ?? 0;
+    const to = q.to ?? now();
+    const subjects = q.creatorId ? [q.creatorId] : [];
     const [delivery, stored] = await Promise.all([
       deps.usage.queryTotals(
-        a.accountId,
+        accountId,
         totalsQuery({ from, to, subjects, metrics: USAGE_METRICS }),
       ),
       // Storage is a stock: the running total of additions and deletions up to `to`.
       deps.usage.queryTotals(
-        a.accountId,
+        accountId,
         totalsQuery({ from: 0, to, subjects, metrics: STORAGE_METRICS }),
       ),
     ]);
     const body: UsageMetric = {
-      UserID: a.accountId,
+      UserID: accountId,
       DeliveryUsageMins: delivery.deliveryMins ?? 0,
       TotalUsageMins: delivery.transcodeMins ?? 0,
       StorageUsageMins: stored.storedMins ?? 0,
     };
-    if (q.data.creatorId) body.CreatorID = q.data.creatorId;
+    if (q.creatorId) body.CreatorID = q.creatorId;
     return c.json(body);
   });
 

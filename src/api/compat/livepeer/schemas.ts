@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { asList } from '../shared/query-params.js';
+import { VIEW_DIMENSIONS } from './event-shape.js';
 
 /** ISO 8601 or epoch milliseconds, as the client sends `Date` or `number`. */
 const timestamp = z.string().transform((s, ctx) => {
@@ -25,22 +26,11 @@ const list = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => asList(v as string | string[] | undefined), z.array(item));
 
 export const realtimeBreakdown = z.enum(['playbackId', 'device', 'browser', 'country']);
-export const viewershipBreakdown = z.enum([
-  'playbackId',
-  'deviceType',
-  'device',
-  'cpu',
-  'os',
-  'browser',
-  'browserEngine',
-  'continent',
-  'country',
-  'subdivision',
-  'timezone',
-  'geohash',
-  'viewerId',
-  'creatorId',
-]);
+/** The stored view dimensions a breakdown may name (not the ids Livepeer filters by only), plus the
+ * creator, which travels as the event subject. */
+export const viewershipBreakdown = z
+  .enum([...VIEW_DIMENSIONS, 'creatorId'])
+  .exclude(['assetId', 'streamId', 'dStorageUrl']);
 export const creatorBreakdown = viewershipBreakdown.exclude(['playbackId', 'geohash', 'creatorId']);
 export const timeStep = z.enum(['hour', 'day', 'week', 'month', 'year']);
 export const usageTimeStep = z.enum(['hour', 'day']);

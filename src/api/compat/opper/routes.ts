@@ -4,29 +4,19 @@
 // the engine answers each as an ad-hoc meter, from a preset meter's rows when one holds the same
 // numbers and from the raw events otherwise. Buckets are UTC calendar windows of `granularity`.
 
-import { type Context, Hono } from 'hono';
-import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
+import type { Context } from 'hono';
 import type { InlineMeter } from '../../../query/inline-meter.js';
 import { type MetricSet, meter } from '../../../query/metric-expr.js';
-import type { WindowSize } from '../../../query/usage-query.js';
+import { compatKit } from '../kit/compat-app.js';
+import { authorizationBearer, type CompatEnv, keySubjects, verifiedKey } from '../kit/key-auth.js';
+import { parseQuery } from '../kit/parse-query.js';
+import { invalidRequest } from '../kit/request-errors.js';
 import type { CompatDeps } from '../profile.js';
-import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
 import { decimalString } from '../shared/decimal-string.js';
-import { queryObject } from '../shared/query-params.js';
 import { metricsQuery } from '../shared/usage-query-defaults.js';
-import { opperDomainError, opperError } from './errors.js';
-import { OPPER_EVENT_TYPE } from './event-shape.js';
+import { opperErrors } from './errors.js';
 import { type UsageResultItem, usageQueryParams } from './schemas.js';
-
-const PROFILE = 'opper';
-
-const WINDOWS: Record<string, WindowSize> = {
-  minute: 'MINUTE',
-  hour: 'HOUR',
-  day: 'DAY',
-  month: 'MONTH',
-  year: 'YEAR',
-};
+import { fieldMeter, namesProblem, WINDOWS } from './usage-mapping.js';
 
 function currentMonth(now: number): { from: number; to: number } {
   const d = new Date(now);
@@ -36,64 +26,18 @@ function currentMonth(now: number): { from: number; to: number } {
   };
 }
 
-/** A metadata field or tag name: keys of letters, digits, `_` and `-`, dots between levels. */
-const NAME = /^[A-Za-z0-9_-]{1,64}(?:\.[A-Za-z0-9_-]{1,64}){0,7}$/;
-const MAX_FIELDS = 32;
-
-/** A dotted name as a JSONPath under `root` (bracket keys, so digits and `-` need no care). */
-const pathOf = (root: string, name: string) =>
-  `$['${root}']${name
-    .split('.')
-    .map((k) => `['${k}']`)
-    .join('')}`;
-
-/** The sum of one metadata field per tag group: a stored meter answers it when one matches. */
-function fieldMeter(field: string, groupBy: readonly string[]): InlineMeter {
-  return {
-    aggregation: 'SUM',
-    eventType: OPPER_EVENT_TYPE,
-    valueProperty: pathOf('event_metadata', field),
-    groupBy: Object.fromEntries(groupBy.map((g) => [g, pathOf('tags', g)])),
-  };
-}
-
-/** Why the names cannot be used, or undefined. */
-function namesProblem(fields: readonly string[], groupBy: readonly string[]): string | undefined {
-  const bad = [...fields, ...groupBy].find((n) => !NAME.test(n));
-  if (bad !== undefined) {
-    return `Invalid name ${JSON.stringify(bad)}: use letters, digits, "_" and "-", with "." between nested keys`;
-  }
-  if (fields.length > MAX_FIELDS) return `At most ${MAX_FIELDS} fields`;
-  if (groupBy.length > MAX_DIMENSIONS) return `At most ${MAX_DIMENSIONS} group_by tags`;
-  const clash = groupBy.find((g) => g === 'time_bucket' || g === 'cost' || fields.includes(g));
-  if (clash) return `group_by ${clash} would overwrite a reported value`;
-  return undefined;
-}
-
-async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
-  const a = await authorize(deps, bearerKey(c.req.header('authorization')), PROFILE);
-  if (!a.ok) return opperError(c, a.status, AUTH_MESSAGES[a.reason]);
-  const accountId = a.key.accountId;
-
-  const parsed = usageQueryParams.safeParse(queryObject(c.req.url));
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => ({
-      loc: ['query', ...i.path.map(String)],
-      msg: i.message,
-      type: i.code,
-    }));
-    return opperError(c, 422, 'The request is invalid', detail);
-  }
-  const q = parsed.data;
+async function handleUsage(c: Context<CompatEnv>, deps: CompatDeps): Promise<Response> {
+  const key = verifiedKey(c);
+  const q = parseQuery(c, usageQueryParams);
+  // An inverted range is refused by the planner, as from_date (errors.ts names it).
   const month = currentMonth((deps.now ?? Date.now)());
   const from = q.from_date ?? month.from;
   const to = q.to_date ?? month.to;
-  if (from >= to) return opperError(c, 400, 'from_date must be before to_date');
 
   const groupBy = [...new Set(q.group_by ?? [])];
   const fields = [...new Set(q.fields ?? [])].filter((f) => f !== 'cost');
   const problem = namesProblem(fields, groupBy);
-  if (problem) return opperError(c, 400, problem);
+  if (problem) throw invalidRequest(problem);
 
   // Each reported number is an ad-hoc meter over the events: no set-up step for any field or tag.
   const slug = (f: string) => `opper:${f}`;
@@ -107,7 +51,7 @@ async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
   }
   const windowSize = q.granularity ? WINDOWS[q.granularity] : undefined;
   const { rows } = await deps.usage.queryMetrics(
-    accountId,
+    key.accountId,
     metricsQuery({
       metrics,
       inlineMeters,
@@ -115,7 +59,7 @@ async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
       to,
       ...(windowSize ? { windowSize } : {}),
       groupBy,
-      ...(a.key.subject ? { subjects: [a.key.subject] } : {}),
+      subjects: keySubjects(key),
     }),
   );
   const items: UsageResultItem[] = rows.map((r) => {
@@ -131,9 +75,12 @@ async function handleUsage(c: Context, deps: CompatDeps): Promise<Response> {
   return c.json(items);
 }
 
-export function opperRoutes(deps: CompatDeps): Hono {
-  const app = new Hono();
-  app.onError((err, c) => opperDomainError(c, err));
-  app.get('/analytics/usage', (c) => handleUsage(c, deps));
+export function opperRoutes(deps: CompatDeps) {
+  const { app, get } = compatKit(deps, {
+    profile: 'opper',
+    rawKey: authorizationBearer,
+    errors: opperErrors,
+  });
+  get('/analytics/usage', (c) => handleUsage(c, deps));
   return app;
 }

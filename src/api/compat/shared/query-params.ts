@@ -16,12 +16,3 @@ export function asList(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }
-
-/** zod issues -> one readable line per issue, "path: message". */
-export function issueLines(
-  issues: readonly { path: readonly PropertyKey[]; message: string }[],
-): string[] {
-  return issues.map((i) =>
-    i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message,
-  );
-}

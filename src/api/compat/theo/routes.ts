@@ -3,17 +3,19 @@
 // Buckets are calendar windows of `resolution` in the `utcOffset` zone, zero-filled, one record
 // per group (or one per bucket, for the channel, without groupBy).
 
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { FilterString, WindowSize } from '../../../query/usage-query.js';
+import { compatKit } from '../kit/compat-app.js';
+import { bearerKey, type CompatEnv, keySubjects, verifiedKey } from '../kit/key-auth.js';
+import { parseQuery } from '../kit/parse-query.js';
+import { invalidRequest } from '../kit/request-errors.js';
 import type { CompatDeps } from '../profile.js';
-import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
-import { issueLines, queryObject } from '../shared/query-params.js';
 import { usageQuery } from '../shared/usage-query-defaults.js';
 import { THEO_ENDPOINTS, type TheoEndpoint } from './endpoints.js';
-import { theoDomainError, theoError } from './errors.js';
+import { theoErrors } from './errors.js';
 import { type AnalyticsResponse, analyticsParams } from './schemas.js';
+import { offsetZone, parseInstant } from './time-params.js';
 
-const PROFILE = 'theo';
 const WINDOWS: Record<string, WindowSize> = {
   '15min': 'FIFTEEN_MINUTES',
   hour: 'HOUR',
@@ -40,53 +42,29 @@ function theoKey(header: string | undefined): string | undefined {
   return user || pass || undefined;
 }
 
-function offsetZone(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
-  const mm = String(abs % 60).padStart(2, '0');
-  return `${sign}${hh}:${mm}`;
-}
-
-/** A date (midnight in the offset zone), or a date-time (its own zone, else the offset zone). */
-function parseInstant(raw: string, offsetMin: number, endOfDay: boolean): number | undefined {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-  if (day) {
-    const ms = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) - offsetMin * 60_000;
-    // An end date covers its whole day: end=2025-01-31 includes January 31st.
-    return endOfDay ? ms + 86_400_000 : ms;
-  }
-  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(raw) ? raw : `${raw}${offsetZone(offsetMin)}`;
-  const ms = Date.parse(zoned);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 const csv = (v: string | undefined) =>
   (v ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
 
-async function handle(c: Context, deps: CompatDeps, ep: TheoEndpoint): Promise<Response> {
-  const a = await authorize(deps, theoKey(c.req.header('authorization')), PROFILE);
-  if (!a.ok) return theoError(c, a.status, AUTH_MESSAGES[a.reason]);
-  const parsed = analyticsParams.safeParse(queryObject(c.req.url));
-  if (!parsed.success) return theoError(c, 400, issueLines(parsed.error.issues).join('; '));
-  const q = parsed.data;
+async function handle(c: Context<CompatEnv>, deps: CompatDeps, ep: TheoEndpoint) {
+  const key = verifiedKey(c);
+  const q = parseQuery(c, analyticsParams);
   const offset = q.utcOffset ?? 0;
   const from = parseInstant(q.start, offset, false);
   const to = parseInstant(q.end, offset, true);
-  if (from === undefined) return theoError(c, 400, 'start must be a date or date-time');
-  if (to === undefined) return theoError(c, 400, 'end must be a date or date-time');
-  if (from >= to) return theoError(c, 400, 'start must be before end');
+  if (from === undefined) throw invalidRequest('start must be a date or date-time');
+  if (to === undefined) throw invalidRequest('end must be a date or date-time');
+  // An inverted range is refused by the planner, as `start` (errors.ts names it).
   if ((to - from) / (WINDOW_MS[q.resolution] ?? 1) > MAX_BUCKETS) {
-    return theoError(c, 400, `too many ${q.resolution} buckets; use a coarser resolution`);
+    throw invalidRequest(`too many ${q.resolution} buckets; use a coarser resolution`);
   }
   let groupDim: string | undefined;
   if (q.groupBy !== undefined) {
     groupDim = ep.groupBy[q.groupBy];
     if (!groupDim) {
-      return theoError(c, 400, `groupBy must be one of: ${Object.keys(ep.groupBy).join(', ')}`);
+      throw invalidRequest(`groupBy must be one of: ${Object.keys(ep.groupBy).join(', ')}`);
     }
   }
   const channelId = c.req.param('channelId') ?? '';
@@ -96,7 +74,7 @@ async function handle(c: Context, deps: CompatDeps, ep: TheoEndpoint): Promise<R
     if (ids.length > 0) filters[dim] = { $in: ids };
   }
   const result = await deps.usage.query(
-    a.key.accountId,
+    key.accountId,
     usageQuery({
       meterSlug: ep.meter,
       from,
@@ -104,7 +82,7 @@ async function handle(c: Context, deps: CompatDeps, ep: TheoEndpoint): Promise<R
       windowSize: WINDOWS[q.resolution] ?? 'DAY',
       timeZone: offsetZone(offset),
       groupBy: groupDim ? [groupDim] : [],
-      subjects: a.key.subject ? [a.key.subject] : [],
+      subjects: keySubjects(key),
       filters,
       fillZero: true,
     }),
@@ -126,11 +104,14 @@ async function handle(c: Context, deps: CompatDeps, ep: TheoEndpoint): Promise<R
   return c.json(body);
 }
 
-export function theoRoutes(deps: CompatDeps): Hono {
-  const app = new Hono();
-  app.onError((err, c) => theoDomainError(c, err));
+export function theoRoutes(deps: CompatDeps) {
+  const { app, get } = compatKit(deps, {
+    profile: 'theo',
+    rawKey: (c) => theoKey(c.req.header('authorization')),
+    errors: theoErrors,
+  });
   for (const ep of THEO_ENDPOINTS) {
-    app.get(`/channels/:channelId/analytics/${ep.path}`, (c) => handle(c, deps, ep));
+    get(`/channels/:channelId/analytics/${ep.path}`, (c) => handle(c, deps, ep));
   }
   return app;
 }

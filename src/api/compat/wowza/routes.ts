@@ -3,21 +3,23 @@
 // and at most 90 days apart; list pagination as in the seed (payload_version 2.0 with a
 // next_page_key, transcoders 1.0 with page numbers).
 
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { z } from 'zod';
+import { NotFoundError } from '../../../errors/domain-errors.js';
 import type { MetricSet } from '../../../query/metric-expr.js';
+import { compatKit } from '../kit/compat-app.js';
+import { authorizationBearer, type CompatEnv, verifiedKey } from '../kit/key-auth.js';
+import { parseQuery } from '../kit/parse-query.js';
+import { invalidRequest } from '../kit/request-errors.js';
 import type { CompatDeps } from '../profile.js';
-import { AUTH_MESSAGES, authorize, bearerKey } from '../shared/auth.js';
-import { issueLines, queryObject } from '../shared/query-params.js';
 import { metricsQuery, totalsQuery } from '../shared/usage-query-defaults.js';
 import { ACCOUNT_METRICS, TREND_METRICS } from './account-metrics.js';
 import { ENTITY_KINDS, type EntityKind, entityMetrics, TREND_WINDOW } from './entities.js';
 import { type EntityRecord, entityUsage } from './entity-usage.js';
-import { wowzaDomainError, wowzaError } from './errors.js';
+import { wowzaErrors } from './errors.js';
 import { listParams, rangeParams } from './schemas.js';
 import { LEVEL_AT_START, levelAtStartRange, peakMetrics } from './storage-peak.js';
 
-const PROFILE = 'wowza';
 const DAY = 86_400_000;
 const MAX_RANGE_MS = 90 * DAY;
 const MAX_PER_PAGE = 1000;
@@ -38,28 +40,18 @@ const limits = (x: Ctx) => ({
   to: new Date(x.to).toISOString(),
 });
 
-async function begin<S extends z.ZodType<{ from: number; to: number }>>(
-  c: Context,
-  deps: CompatDeps,
+/** The account and range of a request, at most 90 days; an inverted range is the planner's. */
+function scope<S extends z.ZodType<{ from: number; to: number }>>(
+  c: Context<CompatEnv>,
   schema: S,
-): Promise<{ ok: true; ctx: Ctx; params: z.infer<S> } | { ok: false; res: Response }> {
-  // Wowza Video sends a JWT as Bearer; legacy clients send wsc-access-key.
-  const raw = bearerKey(c.req.header('authorization')) ?? c.req.header('wsc-access-key');
-  const a = await authorize(deps, raw, PROFILE);
-  if (!a.ok) return { ok: false, res: wowzaError(c, a.status, AUTH_MESSAGES[a.reason]) };
-  const parsed = schema.safeParse(queryObject(c.req.url));
-  if (!parsed.success) {
-    return { ok: false, res: wowzaError(c, 400, issueLines(parsed.error.issues).join('; ')) };
-  }
-  const { from, to } = parsed.data;
-  if (from >= to) return { ok: false, res: wowzaError(c, 400, 'from must be before to') };
+): { ctx: Ctx; params: z.output<S> } {
+  const { accountId } = verifiedKey(c);
+  const params = parseQuery(c, schema);
+  const { from, to } = params;
   if (to - from > MAX_RANGE_MS) {
-    return {
-      ok: false,
-      res: wowzaError(c, 400, 'The maximum difference between from and to is 90 days'),
-    };
+    throw invalidRequest('The maximum difference between from and to is 90 days');
   }
-  return { ok: true, ctx: { accountId: a.key.accountId, from, to }, params: parsed.data };
+  return { ctx: { accountId, from, to }, params };
 }
 
 function paginate(
@@ -106,9 +98,13 @@ function paginate(
   };
 }
 
-export function wowzaRoutes(deps: CompatDeps): Hono {
-  const app = new Hono();
-  app.onError((err, c) => wowzaDomainError(c, err));
+export function wowzaRoutes(deps: CompatDeps) {
+  const { app, get } = compatKit(deps, {
+    profile: 'wowza',
+    // Wowza Video sends a JWT as Bearer; legacy clients send wsc-access-key.
+    rawKey: (c) => authorizationBearer(c) ?? c.req.header('wsc-access-key'),
+    errors: wowzaErrors,
+  });
   const totals = (x: Ctx, metrics: MetricSet) =>
     deps.usage.queryTotals(x.accountId, totalsQuery({ metrics, from: x.from, to: x.to }));
 
@@ -122,10 +118,8 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
     return t.bytes ?? 0;
   };
 
-  const account = async (c: Context) => {
-    const b = await begin(c, deps, rangeParams);
-    if (!b.ok) return b.res;
-    const x = b.ctx;
+  const account = async (c: Context<CompatEnv>) => {
+    const x = scope(c, rangeParams).ctx;
     const [t, trend] = await Promise.all([
       totals(x, ACCOUNT_METRICS),
       deps.usage.queryMetrics(
@@ -161,22 +155,19 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
     });
   };
   // The guide shows /usage/accounts in its sample and /usage/account in its text: serve both.
-  app.get('/usage/account', account);
-  app.get('/usage/accounts', account);
+  get('/usage/account', account);
+  get('/usage/accounts', account);
 
-  app.get('/usage/storage/peak', async (c) => {
-    const b = await begin(c, deps, rangeParams);
-    if (!b.ok) return b.res;
-    const x = b.ctx;
+  get('/usage/storage/peak', async (c) => {
+    const x = scope(c, rangeParams).ctx;
     const { bytes } = await totals(x, peakMetrics(await levelAtStart(x)));
     return wowzaJson(c, { bytes, limits: limits(x) });
   });
 
   const vod = ENTITY_KINDS.find((k) => k.plural === 'vod_streams');
-  app.get('/usage/vod_streams/summary', async (c) => {
-    const b = await begin(c, deps, rangeParams);
-    if (!b.ok || !vod) return b.ok ? wowzaError(c, 404, 'not found') : b.res;
-    const x = b.ctx;
+  get('/usage/vod_streams/summary', async (c) => {
+    const x = scope(c, rangeParams).ctx;
+    if (!vod) throw new NotFoundError('not found');
     const [t, records] = await Promise.all([
       totals(x, entityMetrics(vod)),
       entityUsage(vod, { usage: deps.usage, ...x }),
@@ -193,20 +184,18 @@ export function wowzaRoutes(deps: CompatDeps): Hono {
   });
 
   for (const kind of ENTITY_KINDS) {
-    app.get(`/usage/${kind.plural}`, async (c) => {
-      const b = await begin(c, deps, listParams);
-      if (!b.ok) return b.res;
-      const records = await entityUsage(kind, { usage: deps.usage, ...b.ctx });
-      const { page, pagination } = paginate(kind, records, b.params);
-      return wowzaJson(c, { [kind.plural]: page, pagination, limits: limits(b.ctx) });
+    get(`/usage/${kind.plural}`, async (c) => {
+      const { ctx, params } = scope(c, listParams);
+      const records = await entityUsage(kind, { usage: deps.usage, ...ctx });
+      const { page, pagination } = paginate(kind, records, params);
+      return wowzaJson(c, { [kind.plural]: page, pagination, limits: limits(ctx) });
     });
-    app.get(`/usage/${kind.plural}/:id`, async (c) => {
-      const b = await begin(c, deps, rangeParams);
-      if (!b.ok) return b.res;
-      const id = c.req.param('id');
-      const [record] = await entityUsage(kind, { usage: deps.usage, ...b.ctx, id });
-      if (!record) return wowzaError(c, 404, `${kind.single} ${id} has no usage in this range`);
-      return wowzaJson(c, { [kind.single]: record, limits: limits(b.ctx) });
+    get(`/usage/${kind.plural}/:id`, async (c) => {
+      const { ctx } = scope(c, rangeParams);
+      const id = c.req.param('id') ?? '';
+      const [record] = await entityUsage(kind, { usage: deps.usage, ...ctx, id });
+      if (!record) throw new NotFoundError(`${kind.single} ${id} has no usage in this range`);
+      return wowzaJson(c, { [kind.single]: record, limits: limits(ctx) });
     });
   }
   return app;

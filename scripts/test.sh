@@ -26,6 +26,12 @@ npx vitest run
 step "ClickHouse: single server and two-shard cluster"
 bash scripts/clickhouse/test.sh
 
+step "release package: npm pack, installed without dev dependencies into an empty folder, served"
+npx tsx scripts/release/check-package.ts
+
+step "container image and compose file (podman, a base made from Debian packages)"
+bash scripts/container/test.sh
+
 step "dashboard in headless Chromium"
 bash scripts/install-chromium.sh
 npx vite build web --logLevel warn

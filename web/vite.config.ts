@@ -13,9 +13,18 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    chunkSizeWarningLimit: 400,
-    // Two pages: the dashboard (index.html, also the fallback) and the embeddable number (/embed).
-    rollupOptions: { input: { index: resolve(root, 'index.html'), embed: resolve(root, 'embed.html') } },
+    // The dashboard's chunks stay small; the API reference page carries Swagger UI (about 1.6 MB),
+    // loaded only at /docs, so the limit is set above it rather than silenced.
+    chunkSizeWarningLimit: 1800,
+    // Three pages: the dashboard (index.html, also the fallback), the embeddable number (/embed)
+    // and the API reference (/docs).
+    rollupOptions: {
+      input: {
+        index: resolve(root, 'index.html'),
+        embed: resolve(root, 'embed.html'),
+        'api-docs': resolve(root, 'api-docs.html'),
+      },
+    },
   },
   server: { proxy: { '/api': apiTarget, '/admin': apiTarget } },
 });

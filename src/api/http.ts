@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin.routes.js';
+import { registerApiDocsRoutes } from './api-docs.routes.js';
 import { compatProfiles } from './compat/index.js';
+import { registerDashboardRoutes } from './dashboard.routes.js';
 import { registerEventRoutes } from './native/events.routes.js';
 import { registerMeRoutes } from './native/me.routes.js';
 import { registerMeterQueryRoutes } from './native/meter-query.routes.js';
@@ -93,12 +93,8 @@ export function createHttpApp(s: Services, logger: Logger, ready: () => boolean 
 
   app.doc31('/openapi.json', OPENAPI_INFO);
 
-  if (existsSync(WEB_ROOT)) {
-    app.use('/assets/*', serveStatic({ root: WEB_ROOT }));
-    app.get('/embed', serveStatic({ path: join(WEB_ROOT, 'embed.html') }));
-    app.get('/', serveStatic({ path: join(WEB_ROOT, 'index.html') }));
-    app.get('*', serveStatic({ root: WEB_ROOT }));
-  }
+  registerApiDocsRoutes(app, WEB_ROOT);
+  registerDashboardRoutes(app, WEB_ROOT, logger);
   app.notFound((c) =>
     c.body(
       JSON.stringify({

@@ -1,5 +1,41 @@
 import { type Command, Option } from 'commander';
 import { call, expectOk, type Target } from './http-client.js';
+import { outputOption } from './options.js';
+import type { Column } from './table.js';
+
+interface AccountWire {
+  id: string;
+  name: string;
+  createdAt: string;
+  profiles: string[];
+}
+
+interface KeyWire {
+  id: string;
+  accountId: string;
+  kind: string;
+  subject: string | null;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+const accountColumns: Column<AccountWire>[] = [
+  { header: 'id', value: (a) => a.id },
+  { header: 'name', value: (a) => a.name },
+  { header: 'created', value: (a) => a.createdAt },
+  { header: 'profiles', value: (a) => a.profiles },
+];
+
+const keyColumns: Column<KeyWire>[] = [
+  { header: 'id', value: (k) => k.id },
+  { header: 'account', value: (k) => k.accountId },
+  { header: 'kind', value: (k) => k.kind },
+  { header: 'subject', value: (k) => k.subject },
+  { header: 'prefix', value: (k) => k.prefix },
+  { header: 'created', value: (k) => k.createdAt },
+  { header: 'revoked', value: (k) => k.revokedAt },
+];
 
 function admin(program: Command, cmd: Command): Target {
   const url = program.opts<{ url: string }>().url;
@@ -11,15 +47,33 @@ function admin(program: Command, cmd: Command): Target {
 const tokenOption = () =>
   new Option('--admin-token <token>', 'admin token').env('TALLY_ADMIN_TOKEN');
 
+async function getJson<T>(t: Target, path: string): Promise<T> {
+  return (await (await expectOk(await call(t, 'GET', path))).json()) as T;
+}
+
+const keysPath = (accountId: string) => `/admin/v1/accounts/${encodeURIComponent(accountId)}/keys`;
+
+/** Every key of every account: the admin API lists keys per account. */
+async function allKeys(t: Target): Promise<KeyWire[]> {
+  const accounts = await getJson<AccountWire[]>(t, '/admin/v1/accounts');
+  const keys: KeyWire[] = [];
+  for (const a of accounts) keys.push(...(await getJson<KeyWire[]>(t, keysPath(a.id))));
+  return keys;
+}
+
 export function registerAdminCommands(program: Command): void {
   const accounts = program
     .command('accounts')
     .description('manage accounts (admin token)')
     .addOption(tokenOption());
-  accounts.command('list').action(async () => {
-    const res = await expectOk(await call(admin(program, accounts), 'GET', '/admin/v1/accounts'));
-    console.table(await res.json());
-  });
+  accounts
+    .command('list')
+    .addOption(outputOption(['table', 'json']))
+    .action(async (o: { output: string }) => {
+      const list = await getJson<AccountWire[]>(admin(program, accounts), '/admin/v1/accounts');
+      const { printList } = await import('./table.js');
+      printList(o.output, list, accountColumns);
+    });
   accounts
     .command('create <name>')
     .option('--profiles <names...>', 'compat profiles to enable')
@@ -52,35 +106,44 @@ export function registerAdminCommands(program: Command): void {
         );
       }
       const res = await expectOk(
-        await call(
-          admin(program, keys),
-          'POST',
-          `/admin/v1/accounts/${encodeURIComponent(accountId)}/keys`,
-          { kind, ...(o.subject ? { subject: o.subject } : {}) },
-        ),
+        await call(admin(program, keys), 'POST', keysPath(accountId), {
+          kind,
+          ...(o.subject ? { subject: o.subject } : {}),
+        }),
       );
       const k = (await res.json()) as { key: string };
       console.log(JSON.stringify(k, null, 2));
       console.log('\nThe key is shown only once: store it now.');
     });
-  keys.command('list <accountId>').action(async (accountId: string) => {
-    const res = await expectOk(
-      await call(
-        admin(program, keys),
-        'GET',
-        `/admin/v1/accounts/${encodeURIComponent(accountId)}/keys`,
-      ),
-    );
-    console.table(await res.json());
-  });
-  keys.command('revoke <accountId> <keyId>').action(async (accountId: string, keyId: string) => {
-    await expectOk(
-      await call(
-        admin(program, keys),
-        'DELETE',
-        `/admin/v1/accounts/${encodeURIComponent(accountId)}/keys/${encodeURIComponent(keyId)}`,
-      ),
-    );
-    console.log(`revoked ${keyId}`);
-  });
+  keys
+    .command('list [accountId]')
+    .description('list the keys of one account, or of every account (never the keys themselves)')
+    .addOption(outputOption(['table', 'json']))
+    .action(async (accountId: string | undefined, o: { output: string }) => {
+      const t = admin(program, keys);
+      const list = accountId ? await getJson<KeyWire[]>(t, keysPath(accountId)) : await allKeys(t);
+      const { printList } = await import('./table.js');
+      printList(o.output, list, keyColumns);
+    });
+  keys
+    .command('revoke <id> [keyId]')
+    .description('revoke the key <id> (its account is looked up), or: revoke <accountId> <keyId>')
+    .action(async (first: string, second: string | undefined) => {
+      const t = admin(program, keys);
+      let accountId: string;
+      let keyId: string;
+      if (second !== undefined) {
+        accountId = first;
+        keyId = second;
+      } else {
+        keyId = first;
+        const key = (await allKeys(t)).find((k) => k.id === keyId);
+        if (!key) throw new Error(`no key with id ${keyId} in any account (see tally keys list)`);
+        accountId = key.accountId;
+      }
+      await expectOk(
+        await call(t, 'DELETE', `${keysPath(accountId)}/${encodeURIComponent(keyId)}`),
+      );
+      console.log(`revoked ${keyId}`);
+    });
 }

@@ -1,61 +1,80 @@
-import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
-import type { IngestSummary } from '../contract/event.js';
+import { type Command, Option } from 'commander';
+import type { MeterWire } from '../contract/meter.js';
 import type { MeterQueryResult } from '../contract/meter-query.js';
-import { readEventFile } from './event-file.js';
-import { call, expectOk, type Target } from './http-client.js';
+import { FILE_FORMATS } from './event-source.js';
+import { call, expectOk, jsonArgument, type Target } from './http-client.js';
+import { integerAtLeast, outputOption } from './options.js';
+import type { Column } from './table.js';
 
 function target(program: Command): Target {
   const o = program.opts<{ url: string; key?: string }>();
   return { url: o.url, ...(o.key ? { key: o.key } : {}) };
 }
 
+/** A meter in a list: the columns that tell meters apart (the full JSON is one --output away). */
+const meterColumns: Column<MeterWire>[] = [
+  { header: 'slug', value: (m) => m.slug },
+  { header: 'aggregation', value: (m) => m.aggregation },
+  { header: 'event type', value: (m) => m.eventType },
+  { header: 'value property', value: (m) => m.valueProperty },
+  { header: 'group by', value: (m) => Object.keys(m.groupBy ?? {}) },
+];
+
+function queryColumns(r: MeterQueryResult): Column<MeterQueryResult['data'][number]>[] {
+  const dims = [...new Set(r.data.flatMap((row) => Object.keys(row.groupBy ?? {})))].sort();
+  return [
+    { header: 'windowStart', value: (row) => row.windowStart },
+    { header: 'windowEnd', value: (row) => row.windowEnd },
+    ...(r.data.some((row) => row.subject !== null)
+      ? [{ header: 'subject', value: (row: MeterQueryResult['data'][number]) => row.subject }]
+      : []),
+    ...dims.map((d) => ({
+      header: d,
+      value: (row: MeterQueryResult['data'][number]) => row.groupBy?.[d],
+    })),
+    { header: 'value', value: (row) => row.value, align: 'right' },
+  ];
+}
+
 export function registerDataCommands(program: Command): void {
   program
     .command('ingest <file>')
-    .description('send events from an NDJSON, JSON or CSV file')
-    .option('--format <format>', 'ndjson | json | csv (default: from the file extension)')
-    .option('--batch <n>', 'events per request', '1000')
-    .action(async (file: string, opts: { format?: string; batch: string }) => {
-      const t = target(program);
-      const events = readEventFile(file, opts.format);
-      const size = Math.max(1, Number(opts.batch));
-      const bar = new SingleBar({ format: 'ingest [{bar}] {value}/{total} events | {eta}s left' });
-      bar.start(events.length, 0);
-      const total = { accepted: 0, duplicates: 0, rejected: [] as IngestSummary['rejected'] };
-      for (let i = 0; i < events.length; i += size) {
-        const chunk = events.slice(i, i + size);
-        let res: Response;
-        for (;;) {
-          res = await call(t, 'POST', '/api/v1/events', chunk, { Prefer: 'return=representation' });
-          if (res.status !== 429 && res.status !== 503) break;
-          await new Promise((r) =>
-            setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)),
-          );
-        }
-        const body = (await res.json().catch(() => ({}))) as Partial<IngestSummary> & {
-          extensions?: Partial<IngestSummary>;
-          detail?: string;
-        };
-        const summary = res.status === 400 ? body.extensions : body;
-        if (!res.ok && res.status !== 400)
-          throw new Error(`HTTP ${res.status}: ${body.detail ?? ''}`);
-        if (res.status === 400 && !summary?.rejected)
-          throw new Error(`HTTP 400: ${body.detail ?? ''}`);
-        total.accepted += summary?.accepted ?? 0;
-        total.duplicates += summary?.duplicates ?? 0;
-        for (const r of summary?.rejected ?? []) total.rejected.push({ ...r, index: r.index + i });
-        bar.update(Math.min(events.length, i + size));
-      }
-      bar.stop();
-      console.log(
-        `accepted ${total.accepted}, duplicates ${total.duplicates}, rejected ${total.rejected.length}`,
-      );
-      for (const r of total.rejected.slice(0, 50))
-        console.log(`  #${r.index} ${r.id ?? '(no id)'}: ${r.reason}`);
-      if (total.rejected.length > 50) console.log(`  ... and ${total.rejected.length - 50} more`);
-      if (total.rejected.length > 0) process.exitCode = 1;
-    });
+    .description(
+      'send events from an NDJSON, JSON or CSV file, streamed in batches (see docs/cli.md)',
+    )
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the extension)').choices(
+        FILE_FORMATS as string[],
+      ),
+    )
+    .option('--batch <n>', 'events per request', integerAtLeast(1), 1000)
+    .option(
+      '--from-line <n>',
+      'skip the lines before line n (1-based), to resume after a failure',
+      integerAtLeast(1),
+      1,
+    )
+    .option(
+      '--numbers <columns>',
+      'CSV: data columns to send as numbers, comma-separated (besides meter value columns)',
+      (v: string, previous: string[]) => [
+        ...previous,
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ],
+      [] as string[],
+    )
+    .action(
+      async (
+        file: string,
+        o: { format?: string; batch: number; fromLine: number; numbers: string[] },
+      ) => {
+        const { runIngest } = await import('./ingest.js');
+        await runIngest(target(program), file, o);
+      },
+    );
 
   program
     .command('query <meter>')
@@ -69,7 +88,7 @@ export function registerDataCommands(program: Command): void {
     .option('--filter <dim=value...>', 'dimension filters')
     .option('--mode <mode>', 'incremental | cumulative | rolling')
     .option('--rolling-span <span>', 'e.g. P30D')
-    .option('--output <format>', 'table | json | csv', 'table')
+    .addOption(outputOption(['table', 'json', 'csv']))
     .action(async (meter: string, o: Record<string, string | string[] | undefined>) => {
       const p = new URLSearchParams();
       const set = (k: string, v: string | string[] | undefined) => {
@@ -102,42 +121,37 @@ export function registerDataCommands(program: Command): void {
       if (csv) return void process.stdout.write(await res.text());
       const r = (await res.json()) as MeterQueryResult;
       if (o.output === 'json') return void console.log(JSON.stringify(r, null, 2));
-      console.table(
-        r.data.map((row) => ({
-          windowStart: row.windowStart,
-          windowEnd: row.windowEnd,
-          ...(row.subject === null ? {} : { subject: row.subject }),
-          ...row.groupBy,
-          value: row.value,
-        })),
-      );
+      const { renderTable } = await import('./table.js');
+      console.log(renderTable(r.data, queryColumns(r)));
     });
 
   const meters = program.command('meters').description('manage meters');
-  meters.command('list').action(async () => {
-    const res = await expectOk(await call(target(program), 'GET', '/api/v1/meters'));
-    const list = (await res.json()) as {
-      slug: string;
-      aggregation: string;
-      eventType: string;
-      valueProperty?: string;
-      groupBy: Record<string, string>;
-    }[];
-    console.table(
-      list.map((m) => ({
-        slug: m.slug,
-        aggregation: m.aggregation,
-        eventType: m.eventType,
-        valueProperty: m.valueProperty ?? '',
-        groupBy: Object.keys(m.groupBy).join(','),
-      })),
-    );
-  });
+  meters
+    .command('list')
+    .addOption(outputOption(['table', 'json']))
+    .action(async (o: { output: string }) => {
+      const res = await expectOk(await call(target(program), 'GET', '/api/v1/meters'));
+      const { printList } = await import('./table.js');
+      printList(o.output, (await res.json()) as MeterWire[], meterColumns);
+    });
   meters
     .command('create <json>')
     .description('create a meter from a JSON MeterCreate body')
     .action(async (json: string) => {
-      const res = await expectOk(await call(target(program), 'POST', '/api/v1/meters', json));
+      const body = jsonArgument('<json>', json);
+      const res = await expectOk(await call(target(program), 'POST', '/api/v1/meters', body));
+      console.log(JSON.stringify(await res.json(), null, 2));
+    });
+  meters
+    .command('update <slug> <json>')
+    .description(
+      'update a meter from a JSON MeterUpdate body: name, description, metadata, groupBy (a groupBy change re-extracts stored events)',
+    )
+    .action(async (slug: string, json: string) => {
+      const body = jsonArgument('<json>', json);
+      const res = await expectOk(
+        await call(target(program), 'PUT', `/api/v1/meters/${encodeURIComponent(slug)}`, body),
+      );
       console.log(JSON.stringify(await res.json(), null, 2));
     });
   meters.command('get <slug>').action(async (slug: string) => {

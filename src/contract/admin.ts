@@ -61,3 +61,45 @@ export const WhoAmISchema = z
     subject: z.string().nullable(),
   })
   .openapi('WhoAmI');
+
+export const BackupRequestSchema = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .max(4096)
+      .describe(
+        'Absolute directory on the server to write the backup into: it must not exist or be empty, and must not be inside the data directory.',
+      ),
+  })
+  .openapi('BackupRequest');
+
+export const BackupSchema = z
+  .object({
+    path: z.string().describe('The backup directory.'),
+    createdAt: z.string().describe('When the backup started.'),
+    events: z
+      .number()
+      .int()
+      .describe('Events the backup holds: a restore gives back exactly these, each once.'),
+    bytes: z.number().int().describe('Bytes written.'),
+    ingestLogSeq: z
+      .number()
+      .int()
+      .describe(
+        'Ingest-log position of the backup: every event acknowledged up to this record, which includes every event acknowledged before the request arrived.',
+      ),
+    snapshotSeq: z
+      .number()
+      .int()
+      .describe('Last record in the database snapshot; later ones are replayed at restore.'),
+    tailEvents: z.number().int().describe('Events of the records after snapshotSeq.'),
+    writerBlockedMs: z
+      .number()
+      .describe('Milliseconds ingest and its folds into the database waited for the backup.'),
+    durationMs: z.number().describe('Milliseconds the backup took.'),
+    files: z
+      .array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() }))
+      .describe('Files written besides backup.json (the manifest); restore checks them.'),
+  })
+  .openapi('Backup');

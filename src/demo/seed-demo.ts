@@ -65,3 +65,16 @@ export async function seedDemo(
   await Promise.all(inFlight);
   return { accountId: account.id, secret, ingest, publishable, publishableSubject, events };
 }
+
+/**
+ * Makes the fixed demo secret key (TALLY_DEMO_SECRET_KEY) valid on a data directory seeded without
+ * it: added to the demo account, or left alone when it already works. Returns whether it added it.
+ */
+export async function ensureDemoSecretKey(app: App, secretKey: string): Promise<boolean> {
+  const s = app.services;
+  if (await s.keys.verify(secretKey)) return false;
+  const demo = (await s.keys.listAccounts()).find((a) => a.name === 'Demo');
+  if (!demo) return false;
+  await s.keys.createKey(demo.id, 'secret', undefined, secretKey);
+  return true;
+}

@@ -101,6 +101,30 @@ export interface StoreStats {
   dedupeCache?: { residentDays: number; residentBytes: number; loads: number };
 }
 
+/**
+ * What an online backup wrote (embedded store: src/store/embedded/backup.ts; docs/operations.md,
+ * "Backup and restore").
+ */
+export interface BackupInfo {
+  /** The backup directory. */
+  path: string;
+  createdAt: string;
+  /** Events the backup holds: those in its database snapshot plus its ingest-log tail. */
+  events: number;
+  /** Bytes of the files written. */
+  bytes: number;
+  /** The last acknowledged ingest-log record the backup holds: every event acknowledged up to it. */
+  ingestLogSeq: number;
+  /** The last record folded into the database snapshot; the rest are replayed at restore. */
+  snapshotSeq: number;
+  /** Events of the records after `snapshotSeq`, kept in the backup's ingest log. */
+  tailEvents: number;
+  /** Time the write path (acknowledgements and folds) waited for the backup. */
+  writerBlockedMs: number;
+  durationMs: number;
+  files: { name: string; bytes: number; sha256: string }[];
+}
+
 /** Everything a store provides. */
 export interface Store
   extends EventWriter,
@@ -115,5 +139,11 @@ export interface Store
   ping(): Promise<void>;
   /** Why the store cannot take writes now (e.g. its disk is full), or undefined; /readyz reports it. */
   writeProblem?(): Promise<string | undefined>;
+  /**
+   * A consistent copy of the store into `targetDir` (absolute; missing or empty; not inside the
+   * data directory) while it keeps serving. Stores backed up by their own tools (ClickHouse) leave
+   * it out.
+   */
+  backup?(targetDir: string): Promise<BackupInfo>;
   close(): Promise<void>;
 }

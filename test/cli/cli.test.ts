@@ -56,7 +56,8 @@ describe('tally CLI', () => {
     );
     const ingest = await cli('ingest', csv).catch((e: { stdout: string; code: number }) => e);
     expect(ingest.stdout).toContain('accepted 3, duplicates 0, rejected 1');
-    expect(ingest.stdout).toMatch(/#2 e3: .*subject/);
+    // Line 1 is the header: e3 is on line 4.
+    expect(ingest.stdout).toMatch(/line 4 \(id e3\): .*subject/);
     expect((ingest as { code?: number }).code).toBe(1);
 
     const json = await cli(
@@ -108,6 +109,8 @@ describe('tally CLI', () => {
       'model=gpt-4',
     );
     expect(table.stdout).toContain('17');
+    expect(table.stdout).not.toContain('(index)');
+    expect(table.stdout).toMatch(/windowStart.*windowEnd.*value/);
     const again = await cli('ingest', csv).catch((e: { stdout: string }) => e);
     expect(again.stdout).toContain('accepted 0, duplicates 3, rejected 1');
   });

@@ -4,7 +4,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { seriesColor, seriesDash } from './palette';
 import { type ChartData, formatValue } from './series';
-import type { ChartKind } from './view-state';
+import { formatWindowStart } from './time-range';
+import type { ChartKind, WindowSize } from './view-state';
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 2 });
 
@@ -32,6 +33,24 @@ function stack(series: ChartData['series']): (number | null)[][] {
   );
 }
 
+/** What the legend shows while the pointer is not over the chart: one value per series. */
+export interface RestingLegend {
+  /** Shown beside "Window", e.g. "whole range". */
+  window: string;
+  /** Per series (in ChartData order): its exact value over the whole range. */
+  values: (number | null)[];
+  /** The chart's window, for the hovered window's start as a person reads it. */
+  windowSize: WindowSize;
+}
+
+/** What uPlot was actually given, for the page's debug surface and the browser tests. */
+export interface Plotted {
+  /** Points on the x axis, i.e. per series. */
+  points: number;
+  /** Data points per drawn series. */
+  perSeries: number[];
+}
+
 export class ChartView {
   private plot: uPlot | null = null;
   private readonly resize = new ResizeObserver(() => this.fit());
@@ -40,7 +59,13 @@ export class ChartView {
     this.resize.observe(host);
   }
 
-  render(data: ChartData, kind: ChartKind, zone: Zone, title: string): void {
+  render(
+    data: ChartData,
+    kind: ChartKind,
+    zone: Zone,
+    title: string,
+    resting: RestingLegend,
+  ): void {
     this.destroy();
     const bars = kind === 'bars';
     const stacked = bars ? stack(data.series) : data.series.map((s) => s.values);
@@ -59,7 +84,11 @@ export class ChartView {
         spanGaps: false,
         points: { show: !bars && data.x.length < 60 },
         paths: bars ? uPlot.paths.bars?.({ size: [0.8, 120] }) : undefined,
-        value: (_u, _v, _s, idx) => (idx == null || raw[idx] == null ? '–' : formatValue(raw[idx])),
+        // Not hovering: the series' value over the whole range, so the legend is never blank.
+        value: (_u, _v, _s, idx) => {
+          const v = idx == null ? resting.values[i] : raw[idx];
+          return v == null ? '–' : formatValue(v);
+        },
       };
     });
     const opts: uPlot.Options = {
@@ -67,7 +96,16 @@ export class ChartView {
       width: this.width(),
       height: this.height(),
       tzDate: zonedDate(zone),
-      series: [{ label: 'Window' }, ...seriesOpts],
+      series: [
+        {
+          label: 'Window',
+          value: (_u, ts, _s, idx) =>
+            idx == null || ts == null
+              ? resting.window
+              : formatWindowStart(DateTime.fromSeconds(ts).toISO() ?? '', zone, resting.windowSize),
+        },
+        ...seriesOpts,
+      ],
       scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
       axes: [{}, { values: (_u, ticks) => ticks.map(formatTick), size: 64 }],
       // Lines: hovering near one dims the others; bars are read as whole stacks.
@@ -77,6 +115,14 @@ export class ChartView {
     };
     const aligned = [data.x, ...order.map((i) => stacked[i] ?? [])] as uPlot.AlignedData;
     this.plot = new uPlot(opts, aligned, this.host);
+  }
+
+  plotted(): Plotted {
+    const data = this.plot?.data ?? [];
+    return {
+      points: data[0]?.length ?? 0,
+      perSeries: data.slice(1).map((d) => d.length),
+    };
   }
 
   destroy(): void {

@@ -40,6 +40,10 @@ export interface ControlsProps {
   customTo: string;
   /** The window auto resolves to, shown beside "Auto". */
   autoWindowLabel: string;
+  /** Windows that would draw too many points over the current range: offered disabled. */
+  tooFineWindows: readonly string[];
+  /** What group-by and filters offer: "subject" and the meter's dimensions the key can use. */
+  dims: readonly string[];
   tzError: string;
   rangeError: string;
   onChange: (patch: Partial<ViewState>) => void;
@@ -82,7 +86,7 @@ function field(
 export function renderControls(host: HTMLElement, p: ControlsProps): void {
   const { state } = p;
   const meter = p.meters.find((m) => m.slug === state.meter);
-  const dims = ['subject', ...Object.keys(meter?.groupBy ?? {})];
+  const dims = p.dims;
 
   const meterSelect = h('select', { id: 'meter' }, ...meterOptions(p.meters, state.meter));
   meterSelect.addEventListener('change', () =>
@@ -127,13 +131,13 @@ export function renderControls(host: HTMLElement, p: ControlsProps): void {
   const windowSelect = h(
     'select',
     { id: 'window' },
-    ...WINDOW_CHOICES.map((w) =>
-      option(
-        w,
-        w === 'auto' ? `Auto (${p.autoWindowLabel})` : (WINDOW_LABELS[w] ?? w),
-        w === state.window,
-      ),
-    ),
+    ...WINDOW_CHOICES.map((w) => {
+      const tooFine = p.tooFineWindows.includes(w);
+      const label = w === 'auto' ? `Auto (${p.autoWindowLabel})` : (WINDOW_LABELS[w] ?? w);
+      const opt = option(w, tooFine ? `${label} (too many points)` : label, w === state.window);
+      opt.disabled = tooFine;
+      return opt;
+    }),
   );
   windowSelect.addEventListener('change', () =>
     p.onChange({ window: windowSelect.value as WindowChoice }),

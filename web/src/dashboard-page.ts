@@ -3,13 +3,14 @@ import type { Zone } from 'luxon';
 import { DateTime } from 'luxon';
 import { type ApiClient, describeError, type Me, type Meter, type UsageRow } from './api-client';
 import { renderBreakdownTable } from './breakdown-table';
-import { ChartView } from './chart-view';
+import { ChartView, type Plotted } from './chart-view';
 import { renderControls } from './controls-view';
 import { breakdownCsv, downloadText, timeSeriesCsv } from './csv-export';
 import { h } from './dom';
 import { activeFilters, type QuerySpec, toQueryParams } from './query-params';
 import { RealtimeTile } from './realtime-tile';
 import { type BreakdownRow, type ChartData, formatValue, toBreakdown, toChartData } from './series';
+import { dimensionsWithValues } from './subject-scope';
 import {
   autoWindow,
   effectiveTimeZone,
@@ -18,10 +19,13 @@ import {
   resolveRange,
   toApiTime,
   toLocalInput,
+  tooManyPoints,
   toZone,
   WINDOW_LABELS,
+  WINDOW_SIZES,
 } from './time-range';
 import { parseViewState, serializeViewState, type ViewState, type WindowSize } from './view-state';
+import { decideWindow } from './window-choice';
 
 /** What is on screen, for people who script the page and for the browser tests. */
 export interface ShownView {
@@ -33,6 +37,12 @@ export interface ShownView {
   chart: ChartData;
   table: { group: Record<string, string | null>; value: number }[];
   total: number | null;
+  /** What uPlot was given (zero points when nothing is drawn). */
+  plotted: Plotted;
+  /** The window drawn, and the note shown when it stands in for a too-fine choice. */
+  window: { size: WindowSize; note: string };
+  /** Dimensions offered for group-by and filters (a subject-bound key: only those it can use). */
+  dims: string[];
 }
 
 declare global {
@@ -57,12 +67,22 @@ export class DashboardPage {
   private readonly totalCaption = h('p', { className: 'muted', id: 'total-caption' });
   private readonly chartTitle = h('h2', { id: 'chart-title' }, 'Usage');
   private readonly downloads = h('div', { className: 'downloads' });
+  private readonly windowNote = h('p', { id: 'window-note', className: 'note', role: 'status' });
+  private readonly controlsToggle = h('button', {
+    type: 'button',
+    id: 'controls-toggle',
+    'aria-expanded': 'false',
+    'aria-controls': 'controls',
+  });
   private readonly chart: ChartView;
   private readonly realtime: RealtimeTile;
   private abort: AbortController | null = null;
   private realtimeKey = '';
   private rangeError = '';
   private shown: { rows: UsageRow[]; table: BreakdownRow[]; groupBy: string[] } | null = null;
+  /** Subject-bound keys: per meter, the dimensions the subject has values for (looked up once). */
+  private readonly subjectDims = new Map<string, Promise<string[]>>();
+  private readonly usableDims = new Map<string, string[]>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -83,6 +103,12 @@ export class DashboardPage {
     this.chart = new ChartView(this.chartHost);
     // Enter in a text field applies it (change event); it never submits the form.
     this.controls.addEventListener('submit', (ev) => ev.preventDefault());
+    // Phones: the settings fold away behind one button so that the first screen shows the chart.
+    this.controlsToggle.addEventListener('click', () => {
+      const open = this.controlsToggle.getAttribute('aria-expanded') !== 'true';
+      this.controlsToggle.setAttribute('aria-expanded', String(open));
+      this.controls.classList.toggle('open', open);
+    });
     window.addEventListener('popstate', () => {
       this.state = parseViewState(location.search);
       this.apply(false);
@@ -136,12 +162,14 @@ export class DashboardPage {
     return h(
       'main',
       { id: 'main' },
+      this.controlsToggle,
       this.controls,
       h('div', { className: 'tiles' }, totalTile, realtimeHost),
       h(
         'section',
         { id: 'chart-section', className: 'card', tabindex: -1, 'aria-labelledby': 'chart-title' },
         this.chartTitle,
+        this.windowNote,
         this.status,
         this.chartHost,
         this.downloads,
@@ -169,33 +197,88 @@ export class DashboardPage {
 
   /** Writes the URL, redraws the form, re-queries. */
   private apply(writeUrl: boolean): void {
-    if (writeUrl) {
-      const search = `?${serializeViewState(this.state)}`;
-      if (search !== location.search) history.pushState(null, '', search);
-    }
+    // Whatever is in flight answered an earlier view: it must not draw over this one.
+    this.abort?.abort();
+    this.abort = null;
     const zone = toZone(this.state.tz);
     const range = zone ? resolveRange(this.state, zone) : null;
-    this.renderForm(zone, range);
+    const decision = range ? decideWindow(this.state.window, range) : null;
+    if (decision?.ok && decision.replaced) this.state = { ...this.state, window: decision.size };
+    this.windowNote.textContent = decision?.note ?? '';
+    if (writeUrl || decision?.ok === false || (decision?.ok && decision.replaced)) {
+      const search = `?${serializeViewState(this.state)}`;
+      if (search !== location.search) {
+        if (writeUrl) history.pushState(null, '', search);
+        else history.replaceState(null, '', search);
+      }
+    }
+    const meter = this.meters.find((m) => m.slug === this.state.meter);
+    const dims = meter ? this.offeredDims(meter) : [];
+    if (meter && !dims) {
+      // A subject-bound key: which dimensions it can use is still being looked up.
+      this.renderForm(zone, range, []);
+      this.clearView('loading', `Loading ${meter.slug}…`);
+      return;
+    }
+    this.renderForm(zone, range, dims ?? []);
     const problem = !zone
       ? `“${this.state.tz}” is not a time zone. Use an IANA name such as Europe/Berlin or an offset such as +05:45.`
       : !range
         ? 'Pick a custom range whose end is after its start.'
-        : '';
-    if (problem || !zone || !range) {
-      this.setStatus('error', problem);
+        : decision && !decision.ok
+          ? decision.note
+          : '';
+    if (problem || !zone || !range || !decision?.ok) {
+      this.windowNote.textContent = '';
+      this.clearView('error', problem);
       return;
     }
-    if (!this.state.meter) {
-      this.setStatus(
+    if (!meter) {
+      this.clearView(
         'empty',
-        'This account has no meters yet. Create one with the API or the CLI.',
+        this.me.subject
+          ? `No usage recorded for subject ${this.me.subject} yet: there is nothing to show.`
+          : 'This account has no meters yet. Create one with the API or the CLI.',
       );
       return;
     }
-    void this.load(zone, range);
+    void this.load(zone, range, decision.size, dims ?? []);
   }
 
-  private renderForm(zone: Zone | null, range: ResolvedRange | null): void {
+  /**
+   * Group-by and filter dimensions offered for a meter; null while a subject-bound key's are
+   * looked up (apply runs again when they are known).
+   */
+  private offeredDims(meter: Meter): string[] | null {
+    const own = Object.keys(meter.groupBy ?? {});
+    if (!this.me.subject) return ['subject', ...own];
+    const known = this.usableDims.get(meter.slug);
+    if (known) return known;
+    if (!this.subjectDims.has(meter.slug)) {
+      const lookup = dimensionsWithValues(this.client, meter);
+      this.subjectDims.set(meter.slug, lookup);
+      void lookup.then((dims) => {
+        this.usableDims.set(meter.slug, dims);
+        if (this.state.meter === meter.slug) this.apply(false);
+      });
+    }
+    return null;
+  }
+
+  /** Nothing stale under a message: chart, table, total and downloads go with the old view. */
+  private clearView(status: ViewStatus, message: string): void {
+    this.chart.destroy();
+    this.tableHost.replaceChildren();
+    this.totalValue.textContent = '–';
+    this.totalValue.dataset.value = '';
+    this.totalCaption.textContent = '';
+    this.shown = null;
+    window.__tally = undefined;
+    this.renderDownloads();
+    this.setStatus(status, message);
+  }
+
+  private renderForm(zone: Zone | null, range: ResolvedRange | null, dims: string[]): void {
     const focused = document.activeElement?.id ?? '';
     const shown = range ?? (zone ? resolveRange({ ...this.state, range: 'last7d' }, zone) : null);
     renderControls(this.controls, {
@@ -204,6 +287,8 @@ export class DashboardPage {
       customFrom: shown ? toLocalInput(shown.from) : '',
       customTo: shown ? toLocalInput(shown.to) : '',
       autoWindowLabel: range ? (WINDOW_LABELS[autoWindow(range)] ?? '') : '–',
+      tooFineWindows: range ? WINDOW_SIZES.filter((w) => tooManyPoints(range, w)) : [],
+      dims,
       tzError: zone ? '' : `Unknown time zone “${this.state.tz}”.`,
       rangeError: this.rangeError,
       onChange: (patch) => {
@@ -220,26 +305,37 @@ export class DashboardPage {
         const to = DateTime.fromISO(toLocal, { zone });
         if (!from.isValid || !to.isValid || to <= from) {
           this.rangeError = 'The end must be after the start.';
-          this.renderForm(zone, range);
+          this.renderForm(zone, range, dims);
           return;
         }
         this.rangeError = '';
         this.update({ range: 'custom', from: toApiTime(from), to: toApiTime(to) });
       },
     });
+    const decided = range ? decideWindow(this.state.window, range) : null;
+    const windowLabel = decided?.ok ? ` · by ${WINDOW_LABELS[decided.size]?.toLowerCase()}` : '';
+    this.controlsToggle.textContent = `Settings: ${this.state.meter || 'no meter'} · ${RANGE_LABELS[this.state.range]}${windowLabel}`;
     if (focused) document.getElementById(focused)?.focus();
   }
 
-  private async load(zone: Zone, range: ResolvedRange): Promise<void> {
-    this.abort?.abort();
+  private async load(
+    zone: Zone,
+    range: ResolvedRange,
+    windowSize: WindowSize,
+    dims: string[],
+  ): Promise<void> {
     const abort = new AbortController();
     this.abort = abort;
     const s = this.state;
     const meter = this.meters.find((m) => m.slug === s.meter);
-    const dims = Object.keys(meter?.groupBy ?? {});
-    const groupBy = s.groupBy.filter((g) => g === 'subject' || dims.includes(g));
-    const filters = activeFilters(s, dims);
-    const windowSize: WindowSize = s.window === 'auto' ? autoWindow(range) : s.window;
+    const groupBy = s.groupBy.filter((g) => dims.includes(g));
+    const filters = activeFilters(
+      {
+        ...s,
+        filters: Object.fromEntries(Object.entries(s.filters).filter(([d]) => dims.includes(d))),
+      },
+      dims,
+    );
     const base: QuerySpec = {
       from: toApiTime(range.from),
       to: toApiTime(range.to),
@@ -270,8 +366,17 @@ export class DashboardPage {
         groupBy.length > 0 ? this.client.query(s.meter, totalQ, abort.signal) : null,
       ]);
       if (abort.signal.aborted) return;
+      // The window-less query has a row for every group with usage: none means nothing happened
+      // (the series query alone cannot tell: with fill=zero it has a zero for every window).
+      if (breakdown.data.length === 0) {
+        this.clearView(
+          'empty',
+          `No usage recorded for ${s.meter}${this.me.subject ? ` (subject ${this.me.subject})` : ''} in this range${Object.keys(filters).length ? ' with these filters' : ''}. Try a longer range or remove filters.`,
+        );
+        return;
+      }
       const totalRows = total ? total.data : breakdown.data;
-      const totalValue = totalRows.length > 0 ? totalRows.reduce((a, r) => a + r.value, 0) : null;
+      const totalValue = totalRows.reduce((a, r) => a + r.value, 0);
       const chartData = toChartData(series.data, groupBy);
       const table = renderBreakdownTable(
         this.tableHost,
@@ -280,10 +385,18 @@ export class DashboardPage {
         { column: s.sort, dir: s.dir },
         (next) => this.update({ sort: next.column, dir: next.dir }),
       );
-      this.totalValue.textContent = totalValue === null ? '–' : formatValue(totalValue);
-      this.totalValue.dataset.value = totalValue === null ? '' : String(totalValue);
+      this.totalValue.textContent = formatValue(totalValue);
+      this.totalValue.dataset.value = String(totalValue);
       this.totalCaption.textContent = `${meter?.aggregation ?? ''} over ${RANGE_LABELS[s.range].toLowerCase()}`;
       this.shown = { rows: series.data, table, groupBy };
+      this.renderDownloads();
+      // The legend at rest: each group's exact value over the range (from the window-less query).
+      const byGroup = new Map(table.map((r) => [r.key.id, r.value]));
+      this.chart.render(chartData, s.chart, zone, '', {
+        window: 'whole range',
+        values: chartData.series.map((c) => byGroup.get(c.id) ?? null),
+        windowSize,
+      });
       window.__tally = {
         meter: s.meter,
         queries: {
@@ -296,17 +409,10 @@ export class DashboardPage {
         chart: chartData,
         table: table.map((r) => ({ group: r.key.values, value: r.value })),
         total: totalValue,
+        plotted: this.chart.plotted(),
+        window: { size: windowSize, note: this.windowNote.textContent ?? '' },
+        dims,
       };
-      this.renderDownloads();
-      if (series.data.length === 0 && breakdown.data.length === 0) {
-        this.chart.destroy();
-        this.setStatus(
-          'empty',
-          `No usage recorded for ${s.meter} in this range${Object.keys(filters).length ? ' with these filters' : ''}. Try a longer range or remove filters.`,
-        );
-        return;
-      }
-      this.chart.render(chartData, s.chart, zone, '');
       this.chartHost.setAttribute(
         'aria-label',
         `${s.chart === 'bars' ? 'Stacked bar' : 'Line'} chart of ${chartData.series.length} series over ${chartData.x.length} windows; the breakdown table below lists the totals.`,
@@ -317,13 +423,7 @@ export class DashboardPage {
       );
     } catch (err) {
       if (abort.signal.aborted) return;
-      this.chart.destroy();
-      this.tableHost.replaceChildren();
-      this.totalValue.textContent = '–';
-      this.shown = null;
-      window.__tally = undefined;
-      this.renderDownloads();
-      this.setStatus('error', describeError(err, `Loading ${s.meter}`));
+      this.clearView('error', describeError(err, `Loading ${s.meter}`));
     }
   }
 

@@ -37,8 +37,12 @@ export function renderEmbed(root: HTMLElement, search: string): void {
       const total = res.data.reduce((sum, r) => sum + r.value, 0);
       value.textContent = formatValue(total);
       value.dataset.value = String(total);
-      status.textContent = '';
-      document.body.dataset.state = 'ready';
+      // No rows is not a measured zero: say so, or a wrong meter or key looks like a quiet day.
+      status.textContent =
+        res.data.length === 0
+          ? `No usage recorded for ${meter} with this key${query.has('from') || query.has('to') ? ' in this range' : ''}.`
+          : '';
+      document.body.dataset.state = res.data.length === 0 ? 'empty' : 'ready';
     } catch (err) {
       value.textContent = '–';
       status.textContent = describeError(err, 'Loading');

@@ -6,6 +6,7 @@ import { h } from './dom';
 import { renderEmbed } from './embed-page';
 import { clearKey, loadKey } from './session-key';
 import { renderSignIn } from './sign-in-view';
+import { metersWithUsage } from './subject-scope';
 
 const root = document.getElementById('app') ?? document.body;
 
@@ -13,7 +14,9 @@ async function openDashboard(client: ApiClient, me: Me): Promise<void> {
   document.body.dataset.state = 'loading';
   root.replaceChildren(h('main', { id: 'main' }, h('p', { role: 'status' }, 'Loading meters…')));
   try {
-    const meters = await client.meters();
+    const all = await client.meters();
+    // A subject-bound key lists every meter; offer only those its subject has usage on.
+    const meters = me.subject ? await metersWithUsage(client, all) : all;
     new DashboardPage(root, client, me, meters, signOut);
   } catch (err) {
     showSignIn(describeError(err, 'Loading meters'));

@@ -9,6 +9,8 @@ export interface GroupKey {
 }
 
 export interface ChartSeries {
+  /** The group's identity (GroupKey.id), to find its row in the breakdown. */
+  id: string;
   label: string;
   values: (number | null)[];
 }
@@ -58,7 +60,11 @@ export function toChartData(rows: readonly UsageRow[], groupBy: readonly string[
   return {
     windowStarts: starts,
     x: starts.map((s) => Date.parse(s) / 1000),
-    series: sorted.map((g) => ({ label: groupLabel(g.key, groupBy), values: g.values })),
+    series: sorted.map((g) => ({
+      id: g.key.id,
+      label: groupLabel(g.key, groupBy),
+      values: g.values,
+    })),
   };
 }
 

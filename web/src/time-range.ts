@@ -68,6 +68,49 @@ export function autoWindow(range: ResolvedRange): WindowSize {
   return 'MONTH';
 }
 
+/** No chart draws more points per series than this: more than a screen has pixels for, and slow. */
+export const MAX_POINTS_PER_SERIES = 2000;
+
+/** Window sizes from finest to coarsest. */
+export const WINDOW_SIZES: readonly WindowSize[] = [
+  'MINUTE',
+  'PT15M',
+  'HOUR',
+  'DAY',
+  'WEEK',
+  'MONTH',
+];
+
+const FIXED_MS: Partial<Record<WindowSize, number>> = {
+  MINUTE: 60_000,
+  PT15M: 15 * 60_000,
+  HOUR: HOUR_MS,
+};
+const CALENDAR_UNIT = { DAY: 'day', WEEK: 'week', MONTH: 'month' } as const;
+
+/** How many windows of `size` the range touches (windows start on calendar boundaries in its zone). */
+export function windowCount(range: ResolvedRange, size: WindowSize): number {
+  const fixed = FIXED_MS[size];
+  if (fixed) {
+    const start = Math.floor(range.from.toMillis() / fixed) * fixed;
+    return Math.max(1, Math.ceil((range.to.toMillis() - start) / fixed));
+  }
+  const unit = CALENDAR_UNIT[size as keyof typeof CALENDAR_UNIT];
+  const span = range.to.diff(range.from.startOf(unit), `${unit}s`).as(`${unit}s`);
+  return Math.max(1, Math.ceil(span - 1e-9));
+}
+
+/** True when `size` over the range would draw more than the per-series cap. */
+export function tooManyPoints(range: ResolvedRange, size: WindowSize): boolean {
+  return windowCount(range, size) > MAX_POINTS_PER_SERIES;
+}
+
+/** The finest window at least as coarse as `size` that fits the cap; null when none does. */
+export function fittingWindow(range: ResolvedRange, size: WindowSize): WindowSize | null {
+  const from = WINDOW_SIZES.indexOf(size);
+  return WINDOW_SIZES.slice(from).find((w) => !tooManyPoints(range, w)) ?? null;
+}
+
 export const WINDOW_LABELS: Record<string, string> = {
   auto: 'Auto',
   MINUTE: 'Minute',

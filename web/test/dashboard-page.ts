@@ -19,6 +19,13 @@ export interface Shown {
   };
   table: { group: Record<string, string | null>; value: number }[];
   total: number | null;
+  plotted: Plotted;
+}
+
+/** What uPlot was given: points on the x axis and the length of every drawn series. */
+export interface Plotted {
+  points: number;
+  perSeries: number[];
 }
 
 const SETTLED = ['ready', 'empty', 'error'];

@@ -12,6 +12,8 @@ export interface RunningTally {
   url: string;
   secretKey: string;
   adminToken: string;
+  /** The publishable key the demo printed at start ('' when pointed at a running server). */
+  printedPublishableKey: string;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startTally(): Promise<RunningTally> {
       url: process.env.TALLY_E2E_URL,
       secretKey: process.env.TALLY_E2E_SECRET_KEY ?? '',
       adminToken: process.env.TALLY_E2E_ADMIN_TOKEN ?? '',
+      printedPublishableKey: process.env.TALLY_E2E_PUBLISHABLE_KEY ?? '',
       stop: async () => undefined,
     };
   }
@@ -62,6 +65,7 @@ export async function startTally(): Promise<RunningTally> {
   const secretKey = 'sk_e2e_dashboard_secret_key_0123456789';
   const adminToken = 'admin-e2e-token-0123456789';
   let output = '';
+  let printed = '';
   const child = spawn(process.execPath, ['bin/tally.js', 'serve', '--demo'], {
     cwd: repo,
     env: {
@@ -77,6 +81,7 @@ export async function startTally(): Promise<RunningTally> {
   });
   const keep = (b: Buffer): void => {
     output = (output + b.toString()).slice(-8000);
+    printed ||= /publishable key:\s+(pk_\S+)\s/.exec(output)?.[1] ?? '';
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -91,6 +96,7 @@ export async function startTally(): Promise<RunningTally> {
     url,
     secretKey,
     adminToken,
+    printedPublishableKey: printed,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { breakdownCsv, timeSeriesCsv } from '../src/csv-export';
 import { toQueryParams } from '../src/query-params';
 import { toBreakdown, toChartData } from '../src/series';
-import { autoWindow, resolveRange, toZone } from '../src/time-range';
+import { autoWindow, resolveRange, toZone, windowCount } from '../src/time-range';
 import {
   defaultViewState,
   parseViewState,
   serializeViewState,
   type ViewState,
 } from '../src/view-state';
+import { decideWindow } from '../src/window-choice';
 
 describe('view state in the URL', () => {
   it('round-trips every field', () => {
@@ -116,8 +117,8 @@ describe('chart, table and CSV from API rows', () => {
     const c = toChartData(rows, ['subject']);
     expect(c.windowStarts).toEqual(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z']);
     expect(c.series).toEqual([
-      { label: 'subject: a', values: [1, 3] },
-      { label: 'subject: b', values: [2, null] },
+      { id: 'subject=a', label: 'subject: a', values: [1, 3] },
+      { id: 'subject=b', label: 'subject: b', values: [2, null] },
     ]);
   });
 
@@ -130,5 +131,42 @@ describe('chart, table and CSV from API rows', () => {
       ['subject'],
     );
     expect(breakdownCsv(table, ['subject'])).toBe('subject,value\r\n"a,""b""",1\r\n');
+  });
+});
+
+describe('at most 2,000 points per series', () => {
+  const zone = toZone('America/New_York');
+  if (!zone) throw new Error('zone');
+  // November 2026 in New York: 30 days and the hour DST gives back on Nov 1 = 721 hours.
+  const november = {
+    from: DateTime.fromISO('2026-11-01T00:00', { zone }),
+    to: DateTime.fromISO('2026-12-01T00:00', { zone }),
+  };
+
+  it('counts the windows a range touches', () => {
+    expect(windowCount(november, 'MINUTE')).toBe(721 * 60);
+    expect(windowCount(november, 'PT15M')).toBe(721 * 4);
+    expect(windowCount(november, 'HOUR')).toBe(721);
+    expect(windowCount(november, 'DAY')).toBe(30);
+    expect(windowCount(november, 'MONTH')).toBe(1);
+  });
+
+  it('replaces a too-fine choice with the finest that fits, and says so', () => {
+    const d = decideWindow('MINUTE', november);
+    expect(d).toMatchObject({ ok: true, size: 'HOUR', replaced: 'MINUTE' });
+    expect(d.note).toContain('43,260');
+    expect(decideWindow('HOUR', november)).toMatchObject({
+      ok: true,
+      size: 'HOUR',
+      replaced: null,
+    });
+    expect(decideWindow('auto', november)).toMatchObject({ ok: true, size: 'DAY', note: '' });
+  });
+
+  it('refuses a range too long even for months', () => {
+    const from = DateTime.fromISO('1800-01-01T00:00', { zone });
+    const d = decideWindow('auto', { from, to: from.plus({ years: 200 }) });
+    expect(d.ok).toBe(false);
+    expect(d.note).toContain('2,400');
   });
 });

@@ -14,6 +14,7 @@ import { UnauthorizedError, UnavailableError } from '../../errors/domain-errors.
 import { bearerKey } from '../auth-middleware.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
+import { registerBackupRoutes } from './backup.routes.js';
 
 const problem = { 'application/problem+json': { schema: ProblemSchema } };
 const errors = {
@@ -186,4 +187,6 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       return c.body(null, 204);
     },
   );
+
+  registerBackupRoutes(app, s, admin);
 }

@@ -1,8 +1,8 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Account, ApiKeyRecord } from '../../auth/account-and-key.js';
-import { UnavailableError } from '../../errors/domain-errors.js';
+import { ConflictError, UnavailableError } from '../../errors/domain-errors.js';
 import type {
   AppendResult,
   EventListQuery,
@@ -20,7 +20,8 @@ import type {
   NumericRow,
   UniqueRow,
 } from '../../query/planned-query.js';
-import type { Store, StoreStats } from '../ports.js';
+import type { BackupInfo, Store, StoreStats } from '../ports.js';
+import { copyBackup, writeBackup } from './backup.js';
 import type { Chunk } from './compaction-policy.js';
 import { Compactor, type CompactorOptions } from './compactor.js';
 import type { DayDedupeStats } from './day-dedupe.js';
@@ -90,6 +91,8 @@ export class DuckDbStore implements Store {
   private readonly meta: MetadataRepo;
   /** Settles when the rollups found missing at start are rebuilt. */
   private rebuilt: Promise<void> = Promise.resolve();
+  /** The backup under way (one at a time) and its connection, interrupted by close(). */
+  private backingUp: { interrupt: () => void; done: Promise<unknown> } | undefined;
 
   private constructor(
     private readonly conns: Connections,
@@ -368,6 +371,53 @@ export class DuckDbStore implements Store {
     return this.pipeline.writeProblem();
   }
 
+  /**
+   * Copies the store into `targetDir` while it keeps serving (backup.ts): a DuckDB snapshot plus
+   * the acknowledged records it lacks, without holding the write path.
+   */
+  backup(targetDir: string): Promise<BackupInfo> {
+    if (this.closed) return Promise.reject(new UnavailableError('the store is shutting down'));
+    if (this.backingUp) return Promise.reject(new ConflictError('a backup is already running'));
+    let conn: DuckDBConnection | undefined;
+    const run = (async () => {
+      conn = await this.conns.instance.connect();
+      if (this.closed) throw new UnavailableError('the store is shutting down');
+      return writeBackup(conn, dirname(this.file), targetDir);
+    })();
+    const done = run
+      .catch(() => undefined)
+      .finally(() => {
+        conn?.closeSync();
+        this.backingUp = undefined;
+      });
+    this.backingUp = { interrupt: () => conn?.interrupt(), done };
+    return run;
+  }
+
+  /**
+   * Copies a backup into an empty `dataDir` and opens it once (offline): the backup's ingest log
+   * is folded, and the store must then hold exactly the events the backup claims.
+   */
+  static async restore(
+    backupDir: string,
+    dataDir: string,
+  ): Promise<{ dataDir: string; events: number; ingestLogSeq: number; replayedEvents: number }> {
+    const manifest = await copyBackup(backupDir, dataDir);
+    const store = await DuckDbStore.open({ dataDir, compaction: { intervalMs: 0 } });
+    try {
+      const { events } = await store.stats();
+      const seq = await readAppliedSeq(store.reader());
+      if (events !== manifest.events || seq !== manifest.ingestLogSeq) {
+        throw new Error(
+          `the restored store holds ${events} events up to record ${seq}; the backup says ${manifest.events} up to ${manifest.ingestLogSeq}`,
+        );
+      }
+      return { dataDir, events, ingestLogSeq: seq, replayedEvents: manifest.tailEvents };
+    } finally {
+      await store.close();
+    }
+  }
+
   /** Forces a checkpoint (folds the WAL into the database file), between rewrites. */
   checkpoint(): Promise<void> {
     return this.compactor.exclusive(() => this.pipeline.write('CHECKPOINT'));
@@ -376,6 +426,9 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const backup = this.backingUp;
+    backup?.interrupt();
+    await backup?.done;
     await this.compactor.stop();
     await this.pipeline.drain();
     this.pipeline.close();

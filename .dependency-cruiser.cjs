@@ -79,8 +79,8 @@ module.exports = {
     {
       name: 'source-does-not-import-tests',
       severity: 'error',
-      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^test/|\\.test\\.ts$' },
+      from: { path: '^src/', pathNot: '\\.test(-support)?\\.ts$' },
+      to: { path: '^test/|\\.test(-support)?\\.ts$' },
     },
     {
       name: 'web-reads-the-contract-as-types',

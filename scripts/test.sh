@@ -27,6 +27,7 @@ step "ClickHouse: single server and two-shard cluster"
 bash scripts/clickhouse/test.sh
 
 step "release package: npm pack, installed without dev dependencies into an empty folder, served"
+command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq systemd >/dev/null; }
 npx tsx scripts/release/check-package.ts
 
 step "container image and compose file (podman, a base made from Debian packages)"

@@ -64,6 +64,18 @@ async function main(): Promise<void> {
     check(existsSync(join(installed, 'web/dist/index.html')), 'the package ships the dashboard');
 
     const bin = join(modules, '.bin/tally');
+    // The systemd unit as shipped, pointed at this installation: systemd's own checker reads it.
+    const unit = readFileSync(join(REPO, 'deploy/systemd/tally.service'), 'utf8');
+    const unitDir = join(work, 'unit');
+    execFileSync('mkdir', ['-p', unitDir]);
+    await writeFile(
+      join(unitDir, 'tally.service'),
+      unit.replaceAll('/opt/tally/node_modules/.bin/tally', bin),
+    );
+    execFileSync('systemd-analyze', ['verify', join(unitDir, 'tally.service')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    check(true, 'systemd-analyze verify accepts deploy/systemd/tally.service');
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = process.hrtime.bigint();

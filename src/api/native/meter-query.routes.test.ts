@@ -4,43 +4,16 @@
 // Expected windows are written by hand from Berlin's clock change on 29 March 2026 (01:00 UTC).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../auth/key-service.js';
-import { NotFoundError } from '../../errors/domain-errors.js';
-import type { MeterDefinition } from '../../meter/meter-definition.js';
-import type { MeterService } from '../../meter/meter-service.js';
 import type { BaseUsageQuery, NumericRow } from '../../query/planned-query.js';
-import { UsageService } from '../../query/usage-service.js';
 import type { UsageReader } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
-import { problemResponse } from '../problem.js';
-import { routesApp } from '../routes-app.js';
-import type { Services } from '../services.js';
 import { registerMeterQueryRoutes } from './meter-query.routes.js';
+import { routesOver } from './routes.test-support.js';
 
 const NOW = Date.parse('2026-04-01T00:00:00Z');
 
-const meter: MeterDefinition = {
-  id: 'm1',
-  accountId: 'acct',
-  slug: 'tokens',
-  name: 'tokens',
-  aggregation: 'SUM',
-  eventType: 'completion',
-  valueProperty: '$.tokens',
-  dimensions: [['region', '$.region']],
-  createdAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-};
-
 function setup(rows: NumericRow[] = []) {
   const asked: BaseUsageQuery[] = [];
-  const meters = {
-    get: async (accountId: string, slug: string) => {
-      if (accountId === meter.accountId && (slug === meter.slug || slug === meter.id)) return meter;
-      throw new NotFoundError(`meter ${slug} not found`);
-    },
-    live: async () => [meter],
-  } as unknown as MeterService;
   const reader: Partial<UsageReader> = {
     readsRawEvents: true,
     aggregateNumeric: async (q) => {
@@ -49,20 +22,7 @@ function setup(rows: NumericRow[] = []) {
     },
     estimateGroups: async () => 2,
   };
-  const principal: Principal = { accountId: 'acct', kind: 'secret', keyId: 'k1' };
-  const s = {
-    meters,
-    usage: new UsageService(meters, reader as UsageReader),
-    now: () => NOW,
-    auth: () => async (c, next) => {
-      c.set('principal', principal);
-      await next();
-    },
-  } as Partial<Services> as Services;
-  const app = routesApp();
-  app.onError((err, c) => problemResponse(c, err, 'req-1'));
-  registerMeterQueryRoutes(app, s);
-  return { app, asked };
+  return { app: routesOver(registerMeterQueryRoutes, reader, NOW), asked };
 }
 
 interface ProblemBody {

@@ -2,66 +2,24 @@
 // real UsageService with an in-memory meter list and a fake store reader. Their range is read by
 // the contract's instant schema and, since these lists are never planned, checked here.
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../auth/key-service.js';
-import { NotFoundError } from '../../errors/domain-errors.js';
 import { INSTANT_GRAMMAR } from '../../lib/time/instant.js';
-import type { MeterDefinition } from '../../meter/meter-definition.js';
-import type { MeterService } from '../../meter/meter-service.js';
 import type { DistinctValuesQuery } from '../../query/planned-query.js';
-import { UsageService } from '../../query/usage-service.js';
 import type { UsageReader } from '../../store/ports.js';
-import { problemResponse } from '../problem.js';
-import { routesApp } from '../routes-app.js';
-import type { Services } from '../services.js';
 import { registerMeterRoutes } from './meters.routes.js';
+import { routesOver } from './routes.test-support.js';
 
 const NOW = Date.parse('2026-04-01T12:00:00Z');
 const HOUR = 3_600_000;
 
-const meter: MeterDefinition = {
-  id: 'm1',
-  accountId: 'acct',
-  slug: 'tokens',
-  name: 'tokens',
-  aggregation: 'SUM',
-  eventType: 'completion',
-  valueProperty: '$.tokens',
-  dimensions: [
-    ['region', '$.region'],
-    ['model', '$.model'],
-  ],
-  createdAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-};
-
 function setup() {
   const asked: DistinctValuesQuery[] = [];
-  const meters = {
-    get: async (accountId: string, slug: string) => {
-      if (accountId === meter.accountId && (slug === meter.slug || slug === meter.id)) return meter;
-      throw new NotFoundError(`meter ${slug} not found`);
-    },
-  } as unknown as MeterService;
   const reader: Partial<UsageReader> = {
     distinctValues: async (q) => {
       asked.push(q);
       return ['eu', 'us'];
     },
   };
-  const principal: Principal = { accountId: 'acct', kind: 'secret', keyId: 'k1' };
-  const s = {
-    meters,
-    usage: new UsageService(meters, reader as UsageReader),
-    now: () => NOW,
-    auth: () => async (c, next) => {
-      c.set('principal', principal);
-      await next();
-    },
-  } as Partial<Services> as Services;
-  const app = routesApp();
-  app.onError((err, c) => problemResponse(c, err, 'req-1'));
-  registerMeterRoutes(app, s);
-  return { app, asked };
+  return { app: routesOver(registerMeterRoutes, reader, NOW), asked };
 }
 
 interface ProblemBody {

@@ -7,17 +7,21 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { type DemoKeys, ensureDemoSecretKey, seedDemo } from '../demo/seed-demo.js';
 import { startServer, stopOnSignals } from '../server.js';
 
-function printKeys(k: DemoKeys & { events: number }, url: string, adminToken?: string): void {
+function printKeys(k: DemoKeys & { events: number }, url: string, admin?: AdminToken): void {
   console.log(
     `\nDemo account ${k.accountId} with ${k.events} events (90 days, every compat profile).`,
   );
   console.log(`  secret key:       ${k.secret}`);
   console.log(`  ingest key:       ${k.ingest}`);
   console.log(`  publishable key:  ${k.publishable}  (bound to subject "${k.publishableSubject}")`);
-  if (adminToken) console.log(`  admin token:      ${adminToken}`);
+  // The token itself is shown once, when it is made (above); here only where it is.
+  if (admin) {
+    const where = admin.file ? `kept in ${admin.file}` : 'from TALLY_ADMIN_TOKEN';
+    console.log(`  admin token:      ${where}`);
+  }
   console.log(`  dashboard:        ${url}/`);
   console.log(
-    `  try:              curl -H "Authorization: Bearer ${k.secret}" "${url}/api/v1/meters/ai_tokens/query?windowSize=DAY&from=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}T00:00:00Z"\n`,
+    `  try:              curl -H "Authorization: Bearer ${k.secret}" "${url}/api/v1/meters/ai_tokens/query?windowSize=DAY&from=-P7D"\n`,
   );
 }
 
@@ -55,7 +59,7 @@ export async function serve(opts: { demo?: boolean }): Promise<void> {
   }
   const running = await startServer(config, app);
   stopOnSignals(running);
-  if (keys) printKeys(keys, `http://localhost:${running.port}`, admin.token);
+  if (keys) printKeys(keys, `http://localhost:${running.port}`, admin);
   app.logger.info(
     {
       port: running.port,

@@ -104,5 +104,16 @@ describe('tally serve at start', () => {
     expect(meters.status).toBe(200);
     const slugs = ((await meters.json()) as { slug: string }[]).map((m) => m.slug);
     expect(slugs).toContain('ai_tokens');
+    // The README's example query, relative dates included, answers with the demo's usage.
+    const readme = await fetch(
+      `${demo.url}/api/v1/meters/ai_tokens/query?windowSize=DAY&windowTimeZone=Europe/Berlin&groupBy=model&from=-P7D`,
+      { headers: { authorization: `Bearer ${key}` } },
+    );
+    expect(readme.status).toBe(200);
+    const rows = (
+      (await readme.json()) as { data: { value: number; groupBy: { model: string } }[] }
+    ).data;
+    expect(rows.reduce((sum, r) => sum + r.value, 0)).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.groupBy.model)).size).toBeGreaterThan(1);
   });
 });

@@ -3,9 +3,16 @@
 #   single  - one server                       (HTTP 18123, TCP 19000)
 #   shard1  - first shard of `tally_cluster`   (HTTP 18124, TCP 19001)
 #   shard2  - second shard of `tally_cluster`  (HTTP 18125, TCP 19002)
-# Each gets its own generated config.xml/users.xml and data/tmp/logs under
+# and the replicated cluster `tally_replicated`: 2 shards x 2 replicas of ReplicatedMergeTree,
+# coordinated by one ZooKeeper (zookeeper.sh, client port 12181):
+#   s1r1, s1r2 - shard 01, replicas 1 and 2    (HTTP 18126, 18127; TCP 19003, 19004)
+#   s2r1, s2r2 - shard 02, replicas 1 and 2    (HTTP 18128, 18129; TCP 19005, 19006)
+# The unreplicated servers have no ZooKeeper configured, so they keep testing that Tally needs
+# none there. Each gets its own generated config.xml/users.xml and data/tmp/logs under
 # $TALLY_CH_DIR (default: <repo>/.tmp/clickhouse). Idempotent: a server that already answers
 # `SELECT 1` is reused. Writes the URLs to $TALLY_CH_DIR/env for the tests.
+# TALLY_CH_REPLICATED_ONLY=1 starts only ZooKeeper and the replicated cluster (the fault tests run
+# their own, so that their kills never reach the servers other suites share).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -13,6 +20,10 @@ DIR="${TALLY_CH_DIR:-$REPO/.tmp/clickhouse}"
 HTTP_BASE="${TALLY_CH_HTTP_BASE:-18123}"
 TCP_BASE="${TALLY_CH_TCP_BASE:-19000}"
 INTER_BASE="${TALLY_CH_INTERSERVER_BASE:-19100}"
+ZK_PORT="${TALLY_ZK_PORT:-12181}"
+# How long ZooKeeper keeps a vanished server's session (and so its replicas "active"): the fault
+# tests shorten it so that a killed replica is noticed sooner.
+ZK_SESSION_MS="${TALLY_ZK_SESSION_TIMEOUT_MS:-30000}"
 mkdir -p "$DIR"
 
 # Concurrent callers (several vitest workers) serialise here instead of racing for the ports.
@@ -25,8 +36,30 @@ answers() {
   curl -fsS --max-time 2 "http://127.0.0.1:$1/?query=SELECT%201" 2>/dev/null | grep -q '^1$'
 }
 
-write_config() { # name http tcp interserver
-  local name=$1 http=$2 tcp=$3 inter=$4 home="$DIR/$1"
+# The replicated servers' extra config: ZooKeeper, the ON CLUSTER DDL queue, and macros that
+# ReplicatedMergeTree paths use ({shard} names the shard's ZooKeeper path, {replica} this copy).
+replication_xml() { # shard replica
+  cat <<XML
+  <zookeeper>
+    <node><host>127.0.0.1</host><port>$ZK_PORT</port></node>
+    <session_timeout_ms>$ZK_SESSION_MS</session_timeout_ms>
+  </zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  <macros><shard>$1</shard><replica>$2</replica></macros>
+XML
+}
+
+replica_xml() { # tcp port
+  echo "<replica><host>127.0.0.1</host><port>$1</port></replica>"
+}
+
+write_config() { # name http tcp interserver [shard replica]
+  local name=$1 http=$2 tcp=$3 inter=$4 home="$DIR/$1" extra
+  if [ $# -ge 6 ]; then
+    extra="$(replication_xml "$5" "$6")"
+  else
+    extra="  <macros><shard>$name</shard><replica>$name</replica></macros>"
+  fi
   mkdir -p "$home/data" "$home/tmp" "$home/user_files" "$home/log"
   cat >"$home/config.xml" <<XML
 <?xml version="1.0"?>
@@ -66,8 +99,20 @@ write_config() { # name http tcp interserver
         <replica><host>127.0.0.1</host><port>$((TCP_BASE + 2))</port></replica>
       </shard>
     </tally_cluster>
+    <tally_replicated>
+      <shard>
+        <internal_replication>true</internal_replication>
+        $(replica_xml $((TCP_BASE + 3)))
+        $(replica_xml $((TCP_BASE + 4)))
+      </shard>
+      <shard>
+        <internal_replication>true</internal_replication>
+        $(replica_xml $((TCP_BASE + 5)))
+        $(replica_xml $((TCP_BASE + 6)))
+      </shard>
+    </tally_replicated>
   </remote_servers>
-  <macros><shard>$name</shard><replica>$name</replica></macros>
+$extra
 </yandex>
 XML
   cat >"$home/users.xml" <<XML
@@ -95,7 +140,7 @@ XML
 XML
 }
 
-start_one() { # name http tcp interserver
+start_one() { # name http tcp interserver [shard replica]
   local name=$1 http=$2 home="$DIR/$1"
   if answers "$http"; then
     echo "clickhouse $name: reusing the server on port $http"
@@ -103,7 +148,7 @@ start_one() { # name http tcp interserver
   fi
   write_config "$@"
   setsid nohup clickhouse-server --config-file="$home/config.xml" \
-    >"$home/log/stdout.log" 2>&1 </dev/null &
+    >"$home/log/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$home/pid"
 }
 
@@ -125,16 +170,40 @@ wait_one() { # name http
   return 1
 }
 
-start_one single "$HTTP_BASE" "$TCP_BASE" "$INTER_BASE"
-start_one shard1 "$((HTTP_BASE + 1))" "$((TCP_BASE + 1))" "$((INTER_BASE + 1))"
-start_one shard2 "$((HTTP_BASE + 2))" "$((TCP_BASE + 2))" "$((INTER_BASE + 2))"
-wait_one single "$HTTP_BASE"
-wait_one shard1 "$((HTTP_BASE + 1))"
-wait_one shard2 "$((HTTP_BASE + 2))"
+# Name and shard of the replicated servers (the name is also the {replica} macro); server i uses
+# base + 3 + i.
+REPLICATED=("s1r1 01" "s1r2 01" "s2r1 02" "s2r2 02")
 
+ONLY_REPLICATED="${TALLY_CH_REPLICATED_ONLY:-0}"
+if [ "$ONLY_REPLICATED" != "1" ]; then
+  start_one single "$HTTP_BASE" "$TCP_BASE" "$INTER_BASE"
+  start_one shard1 "$((HTTP_BASE + 1))" "$((TCP_BASE + 1))" "$((INTER_BASE + 1))"
+  start_one shard2 "$((HTTP_BASE + 2))" "$((TCP_BASE + 2))" "$((INTER_BASE + 2))"
+fi
+# ZooKeeper first: a replicated server that starts without it leaves its tables read-only.
+TALLY_CH_DIR="$DIR" TALLY_ZK_PORT="$ZK_PORT" bash "$REPO/scripts/clickhouse/zookeeper.sh"
+for i in "${!REPLICATED[@]}"; do
+  read -r name shard <<<"${REPLICATED[$i]}"
+  start_one "$name" "$((HTTP_BASE + 3 + i))" "$((TCP_BASE + 3 + i))" "$((INTER_BASE + 3 + i))" \
+    "$shard" "$name"
+done
+if [ "$ONLY_REPLICATED" != "1" ]; then
+  wait_one single "$HTTP_BASE"
+  wait_one shard1 "$((HTTP_BASE + 1))"
+  wait_one shard2 "$((HTTP_BASE + 2))"
+fi
+for i in "${!REPLICATED[@]}"; do
+  read -r name _ <<<"${REPLICATED[$i]}"
+  wait_one "$name" "$((HTTP_BASE + 3 + i))"
+done
+
+url() { echo "http://127.0.0.1:$((HTTP_BASE + $1))"; }
+# TALLY_CH_REPLICA_URLS: every replicated server, shard by shard (s1r1,s1r2,s2r1,s2r2).
 cat >"$DIR/env" <<ENV
-TALLY_CH_SINGLE_URL=http://127.0.0.1:$HTTP_BASE
-TALLY_CH_SHARD_URLS=http://127.0.0.1:$((HTTP_BASE + 1)),http://127.0.0.1:$((HTTP_BASE + 2))
+TALLY_CH_SINGLE_URL=$(url 0)
+TALLY_CH_SHARD_URLS=$(url 1),$(url 2)
 TALLY_CH_CLUSTER=tally_cluster
+TALLY_CH_REPLICA_URLS=$(url 3),$(url 4),$(url 5),$(url 6)
+TALLY_CH_REPLICATED_CLUSTER=tally_replicated
 ENV
 echo "clickhouse: URLs written to $DIR/env"

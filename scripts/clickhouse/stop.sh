@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Stops the servers start.sh started (by their recorded pids only). `--clean` also removes
-# their data directory.
+# Stops the servers start.sh started (by their recorded pids only): the ClickHouse servers first,
+# then ZooKeeper, which the replicated ones use until they exit. `--clean` also removes their data
+# directory.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 DIR="${TALLY_CH_DIR:-$REPO/.tmp/clickhouse}"
 
-for name in single shard1 shard2; do
+for name in single shard1 shard2 s1r1 s1r2 s2r1 s2r2 zookeeper; do
   pidfile="$DIR/$name/pid"
   [ -f "$pidfile" ] || continue
   pid="$(cat "$pidfile")"
@@ -19,7 +20,7 @@ for name in single shard1 shard2; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -9 "$pid" 2>/dev/null || true
     fi
-    echo "clickhouse $name: stopped"
+    echo "$name: stopped"
   fi
   rm -f "$pidfile"
 done

@@ -11,4 +11,5 @@ bash scripts/clickhouse/start.sh
 if [ "${TALLY_CH_KEEP:-0}" != "1" ]; then
   trap 'bash scripts/clickhouse/stop.sh' EXIT
 fi
-npx vitest run --config test/clickhouse/vitest.config.ts "$@"
+# TALLY_CH_VITEST_CONFIG picks another suite (npm run test:clickhouse-faults).
+npx vitest run --config "${TALLY_CH_VITEST_CONFIG:-test/clickhouse/vitest.config.ts}" "$@"

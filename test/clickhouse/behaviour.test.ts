@@ -1,4 +1,5 @@
-// The shared store behaviour suite against a single ClickHouse server and the two-shard cluster.
+// The shared store behaviour suite against a single ClickHouse server, the two-shard cluster, and
+// the 2 x 2 replicated cluster on ZooKeeper (ON CLUSTER migrations, insert_quorum=2).
 import { afterAll } from 'vitest';
 import type { Store } from '../../src/store/ports.js';
 import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
@@ -7,7 +8,7 @@ import { dropDatabase, openStore, type Topology } from './stores.js';
 
 const skip = skipClickHouse();
 
-for (const topology of ['single', 'cluster'] as Topology[]) {
+for (const topology of ['single', 'cluster', 'replicated'] as Topology[]) {
   if (skip) break;
   const databases = new Map<Store, string>();
   runStoreBehaviour(`clickhouse ${topology}`, {

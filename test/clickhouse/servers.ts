@@ -1,4 +1,5 @@
-// Test access to the ClickHouse servers of scripts/clickhouse/start.sh. `clickHouseServers()`
+// Test access to the ClickHouse servers of scripts/clickhouse/start.sh (single, two-shard cluster,
+// and the 2 x 2 replicated cluster with its ZooKeeper). `clickHouseServers()`
 // runs install.sh + start.sh once per worker (they are idempotent and lock against each other)
 // and returns the URLs. Without ClickHouse the suites are skipped locally, but under CI=true they
 // fail: a CI run must never pass by not testing ClickHouse.
@@ -13,6 +14,9 @@ export interface ClickHouseServers {
   singleUrl: string;
   shardUrls: string[];
   cluster: string;
+  /** The replicated cluster's servers, shard by shard: s1r1, s1r2, s2r1, s2r2. */
+  replicaUrls: string[];
+  replicatedCluster: string;
 }
 
 let cached: ClickHouseServers | Error | undefined;
@@ -27,11 +31,14 @@ function readEnvFile(path: string): Record<string, string> {
 }
 
 function start(): ClickHouseServers {
-  if (process.env.TALLY_CH_SINGLE_URL && process.env.TALLY_CH_SHARD_URLS) {
+  const e = process.env;
+  if (e.TALLY_CH_SINGLE_URL && e.TALLY_CH_SHARD_URLS && e.TALLY_CH_REPLICA_URLS) {
     return {
-      singleUrl: process.env.TALLY_CH_SINGLE_URL,
-      shardUrls: process.env.TALLY_CH_SHARD_URLS.split(','),
-      cluster: process.env.TALLY_CH_CLUSTER ?? 'tally_cluster',
+      singleUrl: e.TALLY_CH_SINGLE_URL,
+      shardUrls: e.TALLY_CH_SHARD_URLS.split(','),
+      cluster: e.TALLY_CH_CLUSTER ?? 'tally_cluster',
+      replicaUrls: e.TALLY_CH_REPLICA_URLS.split(','),
+      replicatedCluster: e.TALLY_CH_REPLICATED_CLUSTER ?? 'tally_replicated',
     };
   }
   const dir = process.env.TALLY_CH_DIR ?? join(REPO, '.tmp', 'clickhouse');
@@ -44,8 +51,15 @@ function start(): ClickHouseServers {
   const env = readEnvFile(envPath);
   const single = env.TALLY_CH_SINGLE_URL;
   const shards = env.TALLY_CH_SHARD_URLS;
-  if (!single || !shards) throw new Error(`incomplete ${envPath}`);
-  return { singleUrl: single, shardUrls: shards.split(','), cluster: env.TALLY_CH_CLUSTER ?? '' };
+  const replicas = env.TALLY_CH_REPLICA_URLS;
+  if (!single || !shards || !replicas) throw new Error(`incomplete ${envPath}`);
+  return {
+    singleUrl: single,
+    shardUrls: shards.split(','),
+    cluster: env.TALLY_CH_CLUSTER ?? '',
+    replicaUrls: replicas.split(','),
+    replicatedCluster: env.TALLY_CH_REPLICATED_CLUSTER ?? '',
+  };
 }
 
 /** The servers, or an Error when they cannot be started. */

@@ -1,12 +1,12 @@
-// Store factories for the ClickHouse suites: a single server or the two-shard cluster, each on
-// a fresh database that is dropped when the store closes.
+// Store factories for the ClickHouse suites: a single server, the two-shard cluster or the 2 x 2
+// replicated cluster, each on a fresh database that is dropped when the store closes.
 import { connect } from '../../src/store/clickhouse/client.js';
 import type { WritersMode } from '../../src/store/clickhouse/dedupe.js';
 import { createClickHouseStore } from '../../src/store/clickhouse/store.js';
 import type { Store } from '../../src/store/ports.js';
 import { freshDatabase, servers } from './servers.js';
 
-export type Topology = 'single' | 'cluster';
+export type Topology = 'single' | 'cluster' | 'replicated';
 
 /**
  * A store on `topology`. `writers` defaults to the store's own default ('single': the one Tally
@@ -20,24 +20,45 @@ export async function openStore(
 ): Promise<Store> {
   const s = servers();
   const mode = writers ? { writers } : {};
-  const store =
-    topology === 'single'
-      ? await createClickHouseStore({ url: s.singleUrl, database, claimGraceMs, ...mode })
-      : await createClickHouseStore({
-          url: s.shardUrls[0] ?? '',
-          database,
-          cluster: s.cluster,
-          shards: s.shardUrls,
-          claimGraceMs,
-          ...mode,
-        });
-  return store;
+  switch (topology) {
+    case 'single':
+      return createClickHouseStore({ url: s.singleUrl, database, claimGraceMs, ...mode });
+    case 'cluster':
+      return createClickHouseStore({
+        url: s.shardUrls[0] ?? '',
+        database,
+        cluster: s.cluster,
+        shards: s.shardUrls,
+        claimGraceMs,
+        ...mode,
+      });
+    case 'replicated':
+      // Configured as docs/clickhouse.md recommends: one node, the cluster name, no shard URLs, so
+      // migrations and cleanup mutations go ON CLUSTER through ZooKeeper.
+      return createClickHouseStore({
+        url: s.replicaUrls[0] ?? '',
+        database,
+        cluster: s.replicatedCluster,
+        replicated: true,
+        claimGraceMs,
+        ...mode,
+      });
+  }
 }
 
-/** Drops a test database on every node of a topology. */
-export async function dropDatabase(topology: Topology, database: string): Promise<void> {
+/** Every node of a topology (on the replicated cluster: every replica). */
+export function nodeUrls(topology: Topology): string[] {
   const s = servers();
-  const urls = topology === 'single' ? [s.singleUrl] : s.shardUrls;
+  if (topology === 'single') return [s.singleUrl];
+  return topology === 'cluster' ? s.shardUrls : s.replicaUrls;
+}
+
+/**
+ * Drops a test database on every node of a topology. Dropping a replicated table also removes its
+ * replica from ZooKeeper, so nothing of the test is left there either.
+ */
+export async function dropDatabase(topology: Topology, database: string): Promise<void> {
+  const urls = nodeUrls(topology);
   for (const url of urls) {
     const c = connect(url);
     await c.exec(`DROP DATABASE IF EXISTS ${database}`);

@@ -80,12 +80,14 @@ export function connect(url: string, database?: string, inject?: ConnectionFacto
     async insert(table: string, rows: readonly object[], settings?: ClickHouseSettings) {
       if (rows.length === 0) return;
       try {
-        await client.insert({
-          table: target(table),
-          values: rows as object[],
-          format: 'JSONEachRow',
-          clickhouse_settings: settings,
-        });
+        await retryQuorumBusy(settings, () =>
+          client.insert({
+            table: target(table),
+            values: rows as object[],
+            format: 'JSONEachRow',
+            clickhouse_settings: settings,
+          }),
+        );
       } catch (err) {
         throw classify(err, `INSERT INTO ${table}`);
       }
@@ -93,14 +95,16 @@ export function connect(url: string, database?: string, inject?: ConnectionFacto
     async insertTsv(table, columns, body, settings) {
       if (body.length === 0) return;
       try {
-        await client.insert({
-          table: target(table),
-          // A byte stream (not object mode) is passed through as the request body unchanged.
-          values: Readable.from([Buffer.from(body)], { objectMode: false }),
-          format: 'TabSeparated',
-          columns: columns as [string, ...string[]],
-          clickhouse_settings: settings,
-        });
+        await retryQuorumBusy(settings, () =>
+          client.insert({
+            table: target(table),
+            // A byte stream (not object mode) is passed through as the request body unchanged.
+            values: Readable.from([Buffer.from(body)], { objectMode: false }),
+            format: 'TabSeparated',
+            columns: columns as [string, ...string[]],
+            clickhouse_settings: settings,
+          }),
+        );
       } catch (err) {
         throw classify(err, `INSERT INTO ${table}`);
       }
@@ -111,14 +115,24 @@ export function connect(url: string, database?: string, inject?: ConnectionFacto
 
 /** Codes that mean "the cluster cannot serve now" (worth a retry) rather than a bad statement. */
 const TRANSIENT_CODES = new Set([
+  // ATTEMPT_TO_READ_AFTER_EOF: 18.16's answer to a Distributed insert whose remote replica died
+  // mid-insert ("while receiving packet from <host>"). Tally's own TSV never ends early, so here it
+  // means a lost server, not a bad statement.
+  '32',
   '159', // TIMEOUT_EXCEEDED
   '202', // TOO_MANY_SIMULTANEOUS_QUERIES
   '203', // NO_FREE_CONNECTION
   '209', // SOCKET_TIMEOUT
   '210', // NETWORK_ERROR
+  '225', // NO_ZOOKEEPER: "ZooKeeper session has been expired" while ZooKeeper is away
   '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY: a replicated table without its ZooKeeper session (ZooKeeper away)
   '252', // TOO_MANY_PARTS
   '279', // ALL_CONNECTION_TRIES_FAILED
+  '285', // TOO_FEW_LIVE_REPLICAS: insert_quorum cannot be met while a replica is down
+  '286', // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE: see retryQuorumBusy
+  '319', // UNKNOWN_STATUS_OF_INSERT: the quorum wait timed out
+  '999', // KEEPER_EXCEPTION: ZooKeeper connection lost during a replicated insert or its quorum wait
 ]);
 
 const NETWORK_ERRORS = new Set([
@@ -135,12 +149,52 @@ const NETWORK_ERRORS = new Set([
  */
 export function classify(err: unknown, sql: string): Error {
   const e = err instanceof Error ? err : new Error(String(err));
-  const code = (e as { code?: unknown }).code;
-  const codeText = typeof code === 'string' || typeof code === 'number' ? String(code) : '';
+  const codeText = serverCode(e);
   if (NETWORK_ERRORS.has(codeText) || TRANSIENT_CODES.has(codeText) || /timeout/i.test(e.message)) {
     return new UnavailableError(`ClickHouse unavailable: ${e.message}`, 1);
   }
   const wrapped = new Error(`ClickHouse rejected a statement: ${e.message} [${sql.slice(0, 200)}]`);
   wrapped.cause = e;
   return wrapped;
+}
+
+/**
+ * The error's code: the client's parsed one (network errors, current servers), else the number in
+ * 18.16's `Code: N, e.displayText() = ...` text, which the client's parser does not recognise.
+ */
+function serverCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' || typeof code === 'number') return String(code);
+  const m = /^Code: (\d+)\b/.exec(err instanceof Error ? err.message : String(err));
+  return m?.[1] ?? '';
+}
+
+const QUORUM_BUSY_TRIES = 200;
+
+/**
+ * Sends a quorum insert again while the server answers 286: before `insert_quorum_parallel`
+ * (ClickHouse 20.10) a table takes one quorum insert at a time per shard and refuses the others
+ * instead of queueing them. Sending the same rows again is safe whatever part of the block was
+ * stored: a Distributed insert splits the same rows into the same per-shard blocks, and a
+ * replicated table ignores a block it already holds (block dedupe), so every shard ends with the
+ * block exactly once. The pause only spaces the attempts; nothing depends on its length.
+ */
+async function retryQuorumBusy(
+  settings: ClickHouseSettings | undefined,
+  send: () => Promise<unknown>,
+): Promise<void> {
+  if (!settings?.insert_quorum) {
+    await send();
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (err) {
+      if (serverCode(err) !== '286' || attempt >= QUORUM_BUSY_TRIES) throw err;
+      const pauseMs = Math.min(100, 2 ** Math.min(attempt, 7)) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
 }

@@ -1,6 +1,8 @@
 // Where each table lives. Single server: every table is a plain MergeTree table. Cluster: every
 // table exists as `<name>_local` on each shard plus a Distributed table `<name>` over them, so any
-// node answers any query and the store always reads and writes `<name>`.
+// node answers any query and the store always reads and writes `<name>`. Replicated cluster: the
+// local tables are ReplicatedMergeTree, every replica of a shard holds them, and ZooKeeper/Keeper
+// keeps the replicas in step.
 import { checkIdentifier } from './quote.js';
 
 /** The closed set of table names; nothing else is ever interpolated as a table identifier. */
@@ -22,6 +24,11 @@ export interface Layout {
 }
 
 export function makeLayout(database: string, cluster?: string, replicated = false): Layout {
+  // Replicated tables are created ON CLUSTER so that every replica gets them; without a cluster
+  // only the node Tally talks to would, and its peers would never hold the data.
+  if (replicated && !cluster) {
+    throw new Error('replicated ClickHouse tables need a cluster (TALLY_CLICKHOUSE_CLUSTER)');
+  }
   return {
     database: checkIdentifier(database, 'database'),
     ...(cluster ? { cluster: checkIdentifier(cluster, 'cluster') } : {}),
@@ -69,4 +76,19 @@ export function engine(
   if (!layout.replicated) return `${family}(${args})`;
   const path = `'/clickhouse/tables/{shard}/${layout.database}/${localTable(layout, name)}'`;
   return `Replicated${family}(${[path, "'{replica}'", args].filter((a) => a !== '').join(', ')})`;
+}
+
+/**
+ * Settings every insert carries, sent as URL parameters (18.16 rejects `INSERT ... SETTINGS`).
+ * Cluster: `insert_distributed_sync=1`, so an insert returns only after every shard stored its
+ * part of the block. Replicated: also `insert_quorum=2`, so it returns only after two replicas of
+ * each shard hold it; an acknowledged event then survives the loss of any one replica, and every
+ * replica a later read may be routed to already has it. The quorum wait is bounded
+ * (`insert_quorum_timeout`, 18.16's default is 10 minutes) so that a stuck replica fails the flush
+ * within the writer's own deadline instead of holding it.
+ */
+export function insertSettings(layout: Layout): Record<string, number> {
+  if (!layout.cluster) return {};
+  if (!layout.replicated) return { insert_distributed_sync: 1 };
+  return { insert_distributed_sync: 1, insert_quorum: 2, insert_quorum_timeout: 60_000 };
 }

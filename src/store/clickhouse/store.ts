@@ -22,7 +22,12 @@ import { listEventsSql, scanEventsSql } from './compile/list-events.js';
 import { uniqueCoverageSql } from './compile/unique-coverage.js';
 import { uniqueFirstSeenSql } from './compile/unique-first-seen.js';
 import type { Dedupe, WritersMode } from './dedupe.js';
-import { type Layout, localTable, makeLayout } from './layout.js';
+import {
+  insertSettings as insertSettingsFor,
+  type Layout,
+  localTable,
+  makeLayout,
+} from './layout.js';
 import { LocalDedupe } from './local-dedupe.js';
 import { Metadata } from './metadata.js';
 import { MeterGens } from './meter-gens.js';
@@ -84,10 +89,9 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
   }
   const conn = connect(config.url, layout.database, inject);
   const admin = nodeUrls.map((u) => connect(u, layout.database, inject));
-  // On a cluster an insert returns only after every shard stored its part of the block.
-  const insertSettings: Record<string, number> = layout.cluster
-    ? { insert_distributed_sync: 1 }
-    : {};
+  // On a cluster an insert returns only after every shard stored its part of the block, and on a
+  // replicated cluster after two replicas of each shard did (layout.ts insertSettings).
+  const insertSettings = insertSettingsFor(layout);
   const claimDeadlineMs = config.claimDeadlineMs ?? 120_000;
   const dedupe: Dedupe =
     (config.writers ?? 'single') === 'shared'

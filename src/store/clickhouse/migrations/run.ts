@@ -10,16 +10,23 @@ import { MIGRATIONS } from './index.js';
 /**
  * Migrates every node in `nodes`. With several nodes (one per shard) each gets the local and
  * Distributed tables; with one node on a cluster the DDL goes ON CLUSTER.
+ *
+ * A replicated layout always migrates ON CLUSTER, through the first node only: the nodes given
+ * are one per shard, but every replica of every shard needs the tables, and the servers' DDL queue
+ * (in ZooKeeper/Keeper, which replication needs anyway) reaches them all. A statement returns once
+ * every host ran it; a host that is down runs it from the queue when it is back, but the statement
+ * fails first (distributed_ddl_task_timeout), so a migration needs every replica up.
  */
 export async function migrate(nodes: readonly ChConnection[], layout: Layout): Promise<number[]> {
-  const perShard = nodes.length > 1 || !layout.cluster;
+  const perShard = !layout.cluster || (nodes.length > 1 && !layout.replicated);
+  const targets = layout.replicated ? nodes.slice(0, 1) : nodes;
   const applied: number[] = [];
-  for (const node of nodes) {
+  for (const node of targets) {
     const db = layout.database;
     const on = onCluster(layout, perShard);
     await node.exec(`CREATE DATABASE IF NOT EXISTS ${db}${on}`);
     await node.exec(
-      `CREATE TABLE IF NOT EXISTS ${db}.tally_migrations${on} (version UInt32, name String, applied_at Int64) ENGINE = MergeTree() ORDER BY version`,
+      `CREATE TABLE IF NOT EXISTS ${db}.tally_migrations${on} (version UInt32, name String, applied_at Int64) ENGINE = ${ledgerEngine(layout)} ORDER BY version`,
     );
     const done = await node.exec<{ version: number }>(
       `SELECT DISTINCT version FROM ${db}.tally_migrations`,
@@ -35,4 +42,14 @@ export async function migrate(nodes: readonly ChConnection[], layout: Layout): P
     }
   }
   return applied;
+}
+
+/**
+ * The ledger's engine. Replicated: one ZooKeeper path for the whole cluster (not per shard) and
+ * every node a replica of it, so a Tally process that talks to any node sees what was applied
+ * through any other, instead of applying everything again ON CLUSTER.
+ */
+function ledgerEngine(layout: Layout): string {
+  if (!layout.replicated) return 'MergeTree()';
+  return `ReplicatedMergeTree('/clickhouse/tables/all/${layout.database}/tally_migrations', '{shard}-{replica}')`;
 }

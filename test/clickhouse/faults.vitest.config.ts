@@ -1,0 +1,18 @@
+// The ClickHouse fault tests (kill -9 of a replica, of ZooKeeper) on a cluster of their own:
+//   npm run test:clickhouse-faults Not part of `npm test` yet: their exactly-once checks fail on
+// a known double count under these faults (docs/clickhouse.md, "Not exactly-once yet under these
+// faults"), which the writer must fix first; their availability checks pass.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// biome-ignore lint/style/noDefaultExport: vitest loads a config file's default export.
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('../..', import.meta.url)),
+    include: ['test/clickhouse/faults.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});

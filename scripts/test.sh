@@ -23,7 +23,7 @@ npx tsx scripts/generate-openapi.ts --check
 step "unit, store, API, conformance and compat tests (embedded store)"
 npx vitest run
 
-step "ClickHouse: single server and two-shard cluster"
+step "ClickHouse: single server, two-shard cluster, replicated cluster on ZooKeeper, chDB"
 bash scripts/clickhouse/test.sh
 
 step "release package: npm pack, installed without dev dependencies into an empty folder, served"

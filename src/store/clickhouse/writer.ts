@@ -38,6 +38,12 @@ export interface WriterOptions {
   insertSettings: Record<string, number>;
 }
 
+/**
+ * Rounds of sending a failed write again before its identities are released: with pauses growing
+ * to 2 s, about an hour, longer than a replica restart or a ZooKeeper election.
+ */
+const MAX_WRITE_ROUNDS = 1_800;
+
 /** A write skipped because its claim expired: the flush claims again (not an error to callers). */
 const CLAIM_EXPIRED = new Error('event-id claim expired before its write');
 
@@ -275,27 +281,73 @@ export class Writer {
       return false;
     });
     if (live.length === 0) return;
+    const rows = live.map((d) => d.rows).join('');
+    const events = live.map((d) => d.events).join('');
+    let answered = false;
+    // A write that fails with a transient error may still have landed in part (a Distributed
+    // insert is not atomic across shards; rows and events are two statements), so its identities
+    // stay held and what failed is sent again unchanged until it lands: a replicated table drops a
+    // block it already holds, and a client's resend waits behind the hold and is then answered as
+    // a duplicate. The callers get the error at once, so that they retry instead of waiting.
+    const answer = (err: unknown) => {
+      if (answered) return;
+      answered = true;
+      for (const d of live) d.done(err);
+    };
     try {
-      // Rows first, then events, then the commit: a crash in between leaves an uncommitted
-      // claim that goes stale, and the client (never acknowledged) retries.
-      await Promise.all([
-        this.conn.insertTsv(
-          'meter_rows',
-          METER_ROW_COLUMNS,
-          live.map((d) => d.rows).join(''),
-          this.opts.insertSettings,
-        ),
-        this.conn.insertTsv(
-          'events',
-          EVENT_COLUMNS,
-          live.map((d) => d.events).join(''),
-          this.opts.insertSettings,
-        ),
-      ]);
-      await this.dedupe.commitMany(live.map((d) => ({ keys: d.ownedKeys, token: d.claim.token })));
-      for (const d of live) d.done();
+      // Rows and events first, then the commit: a crash in between leaves an uncommitted claim,
+      // and the client (never acknowledged) retries.
+      await this.untilLanded(
+        [
+          () =>
+            this.conn.insertTsv('meter_rows', METER_ROW_COLUMNS, rows, this.opts.insertSettings),
+          () => this.conn.insertTsv('events', EVENT_COLUMNS, events, this.opts.insertSettings),
+        ],
+        live,
+        answer,
+      );
+      await this.untilLanded(
+        [
+          () =>
+            this.dedupe.commitMany(live.map((d) => ({ keys: d.ownedKeys, token: d.claim.token }))),
+        ],
+        live,
+        answer,
+      );
+      if (!answered) for (const d of live) d.done();
     } catch (err) {
-      for (const d of live) this.fail(d, err);
+      if (answered) {
+        for (const d of live)
+          this.dedupe.release(d.ownedKeys, d.claim.token).catch(() => undefined);
+      } else {
+        for (const d of live) this.fail(d, err);
+      }
+    }
+  }
+
+  /**
+   * Runs every send, then sends again those that failed with a transient error (UnavailableError)
+   * while the flushes still own their identities, pausing between rounds; `onTransient` hears the
+   * first such error. Throws any other error, or the transient one once ownership lapsed (shared
+   * mode) or after MAX_WRITE_ROUNDS.
+   */
+  private async untilLanded(
+    sends: (() => Promise<unknown>)[],
+    live: Decided[],
+    onTransient: (err: unknown) => void,
+  ): Promise<void> {
+    let pending = sends;
+    for (let round = 1; ; round++) {
+      const results = await Promise.allSettled(pending.map((send) => send()));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+      if (failed.length === 0) return;
+      const first = results[failed[0] ?? 0];
+      const err = first?.status === 'rejected' ? first.reason : undefined;
+      const owned = live.every((d) => this.dedupe.stillOwner(d.claim));
+      if (!(err instanceof UnavailableError) || !owned || round >= MAX_WRITE_ROUNDS) throw err;
+      onTransient(err);
+      pending = failed.map((i) => pending[i] as () => Promise<unknown>);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * round)));
     }
   }
 

@@ -163,17 +163,40 @@ describe.skipIf(skip)('faults on the replicated cluster (one Tally process)', ()
     });
   }
 
-  it('a replica killed with SIGKILL during ingest: ingest and queries go on, it catches up, totals exact', async () => {
-    const type = 'replica_kill';
+  /**
+   * Streams batches until ingest is steady, runs `fault` (which must end with ingest resumed), lets
+   * the stream finish, and checks that every acknowledged event was stored exactly once.
+   */
+  async function underStream(
+    type: string,
+    fault: (client: StreamingClient, key: string) => Promise<void>,
+  ): Promise<void> {
     const acct = await account(type);
-    const key = acct.key;
-    const client = new StreamingClient(server.url, key, type);
+    const client = new StreamingClient(server.url, acct.key, type);
     const stream = client.run(LANES, BATCH);
     try {
       await until('steady ingest', async () => {
         client.check();
         return client.acked.length >= STEADY_BATCHES * BATCH;
       });
+      await fault(client, acct.key);
+      const resumed = client.mark();
+      await until('ingest to resume', async () => {
+        const ok = client.since(resumed).filter((a) => a.status === 204);
+        return ok.length >= STEADY_BATCHES;
+      });
+    } catch (err) {
+      client.abort();
+      await stream.catch(() => undefined);
+      throw err;
+    }
+    client.finish();
+    await stream;
+    await expectExactlyOnce(acct, client.acked);
+  }
+
+  it('a replica killed with SIGKILL during ingest: ingest and queries go on, it catches up, totals exact', async () => {
+    await underStream('replica_kill', async (client, key) => {
       // s2r1 is the replica Distributed reads and writes shard 2 through first (in_order), so
       // both paths have to fail over to s2r2, and shard 2 has one live replica: no quorum.
       const beforeKill = client.mark();
@@ -190,36 +213,14 @@ describe.skipIf(skip)('faults on the replicated cluster (one Tally process)', ()
       expect((await query(key, 'events')).status).toBe(200);
       const refused = client.since(beforeKill).filter((a) => a.status !== 204);
       expect(refused.every((a) => a.status === 503 && Number(a.retryAfter) > 0)).toBe(true);
-
       await startCluster();
-      const afterRestart = client.mark();
-      await until('ingest to resume', async () => {
-        const ok = client.since(afterRestart).filter((a) => a.status === 204);
-        return ok.length >= STEADY_BATCHES;
-      });
-    } catch (err) {
-      client.abort();
-      await stream.catch(() => undefined);
-      throw err;
-    }
-    client.finish();
-    await stream;
-    await expectExactlyOnce(acct, client.acked);
+    });
   }, 240_000);
 
   it('ZooKeeper killed and started again: ingest answers 503 with Retry-After, then resumes; nothing lost', async () => {
-    const type = 'zookeeper_restart';
     // Every server up (they are after the test above; this only matters when it failed midway).
     await startCluster();
-    const acct = await account(type);
-    const key = acct.key;
-    const client = new StreamingClient(server.url, key, type);
-    const stream = client.run(LANES, BATCH);
-    try {
-      await until('steady ingest', async () => {
-        client.check();
-        return client.acked.length >= STEADY_BATCHES * BATCH;
-      });
+    await underStream('zookeeper_restart', async (client, key) => {
       const beforeStop = client.mark();
       await stopZooKeeper();
       await until('a 503 while ZooKeeper is down', async () =>
@@ -232,20 +233,7 @@ describe.skipIf(skip)('faults on the replicated cluster (one Tally process)', ()
       }
       // Reads need no ZooKeeper.
       expect((await query(key, 'total')).status).toBe(200);
-
       await startZooKeeper();
-      const afterStart = client.mark();
-      await until('ingest to resume', async () => {
-        const ok = client.since(afterStart).filter((a) => a.status === 204);
-        return ok.length >= STEADY_BATCHES;
-      });
-    } catch (err) {
-      client.abort();
-      await stream.catch(() => undefined);
-      throw err;
-    }
-    client.finish();
-    await stream;
-    await expectExactlyOnce(acct, client.acked);
+    });
   }, 240_000);
 });

@@ -105,12 +105,14 @@ export async function createApp(config: Config, now: () => number = Date.now): P
  */
 async function addNewPresets(s: Services, logger: Logger): Promise<void> {
   for (const account of await s.keys.listAccounts()) {
-    for (const cp of compatProfiles) {
-      if (!account.profiles.includes(cp.name)) continue;
-      const created = await s.meters.ensurePresets(account.id, cp.presets, true);
-      if (created.length > 0) {
-        logger.info({ account: account.id, profile: cp.name, created }, 'added new preset meters');
-      }
+    const presets = compatProfiles
+      .filter((cp) => account.profiles.includes(cp.name))
+      .flatMap((cp) => cp.presets);
+    if (presets.length === 0) continue;
+    // One meter list read per account, whatever the number of profiles it enabled.
+    const created = await s.meters.ensurePresets(account.id, presets, true);
+    if (created.length > 0) {
+      logger.info({ account: account.id, created }, 'added new preset meters');
     }
   }
 }

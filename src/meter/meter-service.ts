@@ -150,6 +150,7 @@ export class MeterService {
     for (const p of presets) {
       if (have.has(p.slug)) continue;
       await this.create(accountId, p);
+      have.add(p.slug);
       created.push(p.slug);
     }
     return created;

@@ -3,32 +3,11 @@
 // identical, text for text and number for number.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { TRICKY_VALUES } from '../../../test/behaviour/tricky-values.js';
-import type { Aggregation } from '../../contract/vocabulary.js';
-import { compileMeter, extractRow } from '../../meter/extract.js';
-import type { MeterDefinition } from '../../meter/meter-definition.js';
+import { rawReadCase, rawReadRow, sampleDoubles } from '../../../test/behaviour/tricky-values.js';
 import type { EventSource } from '../../query/planned-query.js';
 import { eventRowsRelation, jsNumberText } from './compile-event-source.js';
 import { readRows } from './row-decoding.js';
 import { lit } from './sql-quote.js';
-
-function meterOf(aggregation: Aggregation): MeterDefinition {
-  return {
-    id: 'm',
-    accountId: 'acc',
-    slug: 'm',
-    name: 'm',
-    aggregation,
-    eventType: 't',
-    ...(aggregation === 'COUNT' ? {} : { valueProperty: '$.v.x' }),
-    dimensions: [
-      ['d', '$.v.x'],
-      ['e', '$.tags.env'],
-    ],
-    createdAt: '',
-    updatedAt: '',
-  };
-}
 
 async function rawRows(source: EventSource, datas: unknown[]) {
   const db = await DuckDBInstance.create(':memory:');
@@ -46,56 +25,19 @@ async function rawRows(source: EventSource, datas: unknown[]) {
   return rows;
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
 describe('ad-hoc meter over raw events (DuckDB) = ingest extraction', () => {
   for (const aggregation of ['SUM', 'UNIQUE_COUNT', 'COUNT'] as const) {
     it(`${aggregation}: value and dimensions of every tricky value`, async () => {
-      const datas: unknown[] = [
-        ...TRICKY_VALUES.map((x) => ({ v: { x }, tags: { env: x } })),
-        { v: 5 },
-        { tags: null },
-        null,
-        [1],
-      ];
-      const source: EventSource = {
-        eventType: 't',
-        aggregation,
-        ...(aggregation === 'COUNT' ? {} : { value: ['v', 'x'] }),
-        dims: [
-          ['v', 'x'],
-          ['tags', 'env'],
-        ],
-      };
+      const { datas, source, want } = rawReadCase(aggregation);
       const rows = await rawRows(source, datas);
-      const cm = compileMeter(meterOf(aggregation));
-      const got = rows.map((r) => ({
-        value: num(r.value),
-        valueText: r.value_text ?? null,
-        dims: [r.g0 ?? null, r.g1 ?? null],
-      }));
-      const want = datas.map((d) => {
-        const row = extractRow(cm, 0, JSON.parse(JSON.stringify(d) ?? 'null'));
-        return { value: row?.value ?? null, valueText: row?.valueText ?? null, dims: row?.dims };
-      });
       for (const [i, w] of want.entries()) {
-        expect(got[i], JSON.stringify(datas[i])).toEqual(w);
+        expect(rawReadRow(rows[i] ?? {}), JSON.stringify(datas[i])).toEqual(w);
       }
     });
   }
 
   it('formats every double as String() does', async () => {
-    const xs: number[] = [];
-    let seed = 11;
-    const r = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    for (let i = 0; i < 3000; i++) {
-      const e = Math.floor(r() * 50) - 25;
-      xs.push((r() * 2 - 1) * 10 ** e);
-      xs.push((Math.round(r() * 1e6) / 1000) * 10 ** Math.floor(r() * 44 - 22));
-    }
+    const xs = sampleDoubles();
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     const sql = `SELECT i, ${jsNumberText('x')} AS s FROM (SELECT unnest(range(${xs.length})) AS i, unnest([${xs.map((x) => lit(String(x))).join(', ')}]::DOUBLE[]) AS x) ORDER BY i`;

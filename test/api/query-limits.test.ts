@@ -224,6 +224,47 @@ describe('customer filters are refused, not ignored', () => {
       expect(p.detail).toContain('filter by subject');
     }
   });
+
+  it('under the names client libraries give arrays, and customerId on a GET query', async () => {
+    const bound = (await app.services.keys.createKey(accountId, 'publishable', 'subject-1')).key;
+    const responses = [
+      await call(`/api/v1/meters/calls/query?${range}&filterCustomerId%5B%5D=c1`),
+      await call(`/api/v1/meters/calls/query?${range}&filterCustomerId%5B0%5D=c1`),
+      await call(`/api/v1/meters/calls/query?${range}&customerId=c1`),
+      await call(`/api/v1/meters/calls/query?${range}&customerId%5B%5D=c1`),
+      await call(`/api/v1/portal/meters/calls/query?${range}&filterCustomerId%5B%5D=c1`, {
+        key: bound,
+      }),
+      await call('/api/v1/events?customerId%5B%5D=c1'),
+    ];
+    for (const res of responses) {
+      const p = await problem(res);
+      expect(p.status).toBe(400);
+      expect(p.detail).toMatch(/[cC]ustomerId/);
+      expect(p.detail).toContain('filter by subject');
+    }
+  });
+
+  it('any other unknown parameter names the parameter instead of widening the answer', async () => {
+    for (const name of ['subject%5B%5D', 'filtergroupby%5Bendpoint%5D', 'subjects', 'windowsize']) {
+      for (const path of ['/api/v1/meters/calls/query', '/api/v1/portal/meters/calls/query']) {
+        const bound = (await app.services.keys.createKey(accountId, 'publishable', 'subject-1'))
+          .key;
+        const res = await call(
+          `${path}?${range}&${name}=x`,
+          path.includes('portal') ? { key: bound } : {},
+        );
+        const p = await problem(res);
+        expect(p.status, `${path} ${name}`).toBe(400);
+        expect(p.detail).toContain(decodeURIComponent(name));
+      }
+    }
+    // The parameters it knows still work, deepObject filters included.
+    const ok = await call(
+      `/api/v1/meters/calls/query?${range}&subject=subject-1&filterGroupBy%5Bendpoint%5D=x`,
+    );
+    expect(ok.status).toBe(200);
+  });
 });
 
 describe('bad parameters answer 400, not 500', () => {

@@ -93,13 +93,15 @@ describe('graceful shutdown', () => {
       subject: 's',
       time: '2024-01-01T00:00:00Z',
     }));
+    // Stop once the server has the request (not after a guessed delay, which a busy machine can
+    // overrun): the server must still answer it.
+    const received = new Promise((r) => running.server.once('request', r));
     const ingest = fetch(`${running.url}/api/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(events),
     });
-    // Stop as soon as the request is on its way: the server must still answer it.
-    await new Promise((r) => setTimeout(r, 20));
+    await received;
     const stopped = running.stop();
     const res = await ingest;
     await stopped;

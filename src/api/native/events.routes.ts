@@ -7,7 +7,6 @@ import {
   IngestedEventSchema,
   IngestSummarySchema,
 } from '../../contract/event.js';
-import { CUSTOMERS_REFUSED } from '../../contract/meter-query.js';
 import { ProblemSchema } from '../../contract/problem.js';
 import { ValidationError } from '../../errors/domain-errors.js';
 import { BodyTooLargeError, parseIngestBody } from '../../ingest/parse-body.js';
@@ -16,7 +15,7 @@ import { type CompiledMeter, valueProblems } from '../../meter/extract.js';
 import type { AppEnv } from '../context.js';
 import { problemBody } from '../problem.js';
 import type { Services } from '../services.js';
-import { iso, parseInstant } from './query-mapping.js';
+import { iso, parseInstant, refuseCustomerParams } from './query-mapping.js';
 
 const problem = { 'application/problem+json': { schema: ProblemSchema } };
 
@@ -174,14 +173,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     }),
     async (c) => {
       const q = c.req.valid('query');
-      if (q.customerId !== undefined) {
-        throw new ValidationError([
-          {
-            path: 'customerId',
-            message: CUSTOMERS_REFUSED,
-          },
-        ]);
-      }
+      refuseCustomerParams(c.req.url);
       const now = s.now();
       const principal = c.get('principal');
       const events = await s.store.listEvents({

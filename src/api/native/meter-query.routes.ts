@@ -16,7 +16,13 @@ import type { UsageResult } from '../../query/usage-query.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
 import { toCsv } from './csv.js';
-import { deepObjectFilters, iso, type MeterQueryInput, toUsageQuery } from './query-mapping.js';
+import {
+  deepObjectFilters,
+  iso,
+  type MeterQueryInput,
+  refuseCustomerParams,
+  toUsageQuery,
+} from './query-mapping.js';
 
 const slugParam = z.object({ meterIdOrSlug: z.string().max(64) });
 const errors = {
@@ -110,10 +116,15 @@ async function scope(c: Context<AppEnv>, s: Services, slug: string, portal: bool
 export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   const handleGet = (portal: boolean) => async (c: Context<AppEnv>) => {
     const slug = c.req.param('meterIdOrSlug') ?? c.req.param('meterSlug') ?? '';
+    refuseCustomerParams(c.req.url);
+    // Unknown names are refused, not dropped: a misspelt or array-style filter (`subject[]`,
+    // `filtergroupby[x]`) dropped in silence would answer the whole account's usage.
     const raw = Object.fromEntries(
-      Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+      Object.entries(c.req.queries())
+        .filter(([k]) => !k.startsWith('filterGroupBy['))
+        .map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
     );
-    const parsed = MeterQueryParamsSchema.safeParse(raw);
+    const parsed = MeterQueryParamsSchema.strict().safeParse(raw);
     if (!parsed.success) throw validationErrorFromZod(parsed.error.issues);
     const { advancedMeterGroupByFilters, ...rest } = parsed.data;
     const input: MeterQueryInput = { ...rest };

@@ -102,6 +102,22 @@ function instantAt(
   return ms;
 }
 
+/**
+ * Customer filters under any name a client library gives them (`filterCustomerId[]`,
+ * `customerId[0]`, `customerId` on a GET query): the schemas only know the plain names, and a
+ * filter dropped as an unknown parameter would answer the whole account's usage.
+ */
+export function refuseCustomerParams(url: string): void {
+  const issues: Issue[] = [];
+  for (const name of new Set(new URL(url).searchParams.keys())) {
+    const base = name.replace(/\[.*$/s, '');
+    if (base === 'filterCustomerId' || base === 'customerId') {
+      issues.push({ path: name, message: CUSTOMERS_REFUSED });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
 /** Collects deepObject `filterGroupBy[dim]=value` parameters from a URL (null prototype: the
  * dimension names are the client's, "__proto__" included). */
 export function deepObjectFilters(url: string): Record<string, string[]> {

@@ -84,7 +84,7 @@ function ingestRows(r: RunResults): Row[] {
       typed: typed ? `${((typed.ingestMs * 1000) / opts.events).toFixed(2)} µs (one core)` : NM,
       vsRaw: raw ? ratio(allUs, raw.durable.cpuUsPerEvent) : '',
       checks: [lower('', allUs, TARGET.serverCpuUsPerEvent)],
-      why: `the main thread (JS: parsing, validation, extraction, appender calls, GC) used ${us(mainUs)} per event and the other threads (DuckDB's own threads: fold, checkpoints, compaction; libuv) ${us(allUs - mainUs)}; JSON.parse alone of the same bodies in one thread runs at ${fmtRate(typed?.jsonParsePerSecond ?? Number.NaN)}`,
+      why: `the main thread (JS: parsing, validation, extraction, ${opts.store === 'clickhouse' ? 'rendering the insert bodies' : 'appender calls'}, GC) used ${us(mainUs)} per event and the other threads (${opts.store === 'clickhouse' ? 'libuv and the HTTP client; the ClickHouse server is counted apart' : "DuckDB's own threads: fold, checkpoints, compaction; libuv"}) ${us(allUs - mainUs)}; JSON.parse alone of the same bodies in one thread runs at ${fmtRate(typed?.jsonParsePerSecond ?? Number.NaN)}`,
     },
   ];
 }

@@ -5,7 +5,7 @@
 //     which is what a fleet of clients does and shows ack latency at a given load.
 // An append resolves after the events, their meter rows and the dedupe commit are stored, so its
 // latency is the ack -> visible latency. Usage:
-//   TOPOLOGY=single|cluster EVENTS=200000 BATCH=1000 CONCURRENCY=16 [RATE=20000] [GRACE=400] \
+//   TOPOLOGY=single|cluster EVENTS=200000 BATCH=1000 CONCURRENCY=16 [RATE=20000] \
 //     npx tsx scripts/clickhouse/ingest-latency.ts
 // URLs come from TALLY_CH_SINGLE_URL / TALLY_CH_SHARD_URLS or $TALLY_CH_DIR/env (start.sh). CPU per
 // event (this process, and the servers when start.sh's pid files are there) is printed too: on a
@@ -36,7 +36,6 @@ const events = Number(process.env.EVENTS ?? 200_000);
 const batch = Number(process.env.BATCH ?? 1000);
 const lanes = Number(process.env.CONCURRENCY ?? 16);
 const rate = process.env.RATE ? Number(process.env.RATE) : undefined;
-const grace = process.env.GRACE ? Number(process.env.GRACE) : undefined;
 const database = `tally_lat_${Date.now().toString(36)}`;
 
 function item(i: number): IngestItem {
@@ -84,7 +83,6 @@ async function main(): Promise<void> {
     url,
     database,
     ...(topology === 'cluster' ? { cluster: 'tally_cluster', shards } : {}),
-    ...(grace !== undefined ? { claimGraceMs: grace } : {}),
   });
   const latencies: number[] = [];
   let duplicates = 0;
@@ -150,7 +148,6 @@ async function main(): Promise<void> {
       events,
       batch,
       load: rate === undefined ? `closed ${lanes} lanes` : `open ${rate}/s`,
-      grace: grace ?? 'default',
       eventsPerSecond: Math.round(events / seconds),
       appendMs: {
         p50: Math.round(pct(sorted, 50)),

@@ -11,5 +11,4 @@ bash scripts/clickhouse/start.sh
 if [ "${TALLY_CH_KEEP:-0}" != "1" ]; then
   trap 'bash scripts/clickhouse/stop.sh' EXIT
 fi
-# TALLY_CH_VITEST_CONFIG picks another suite (npm run test:clickhouse-faults).
-npx vitest run --config "${TALLY_CH_VITEST_CONFIG:-test/clickhouse/vitest.config.ts}" "$@"
+npx vitest run --config test/clickhouse/vitest.config.ts "$@"

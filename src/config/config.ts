@@ -18,8 +18,12 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional(),
-    // 'shared' when several Tally processes write to one ClickHouse database (dedupe by timed claims).
-    TALLY_CLICKHOUSE_WRITERS: z.enum(['single', 'shared']).default('single'),
+    // 'coordinated' when several Tally processes write to one replicated ClickHouse cluster: each
+    // account is written by the owner of its slot in ZooKeeper (docs/clickhouse.md).
+    TALLY_CLICKHOUSE_WRITERS: z.enum(['single', 'coordinated']).default('single'),
+    TALLY_ZOOKEEPER: z.string().min(1).optional(),
+    TALLY_ZOOKEEPER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(2000).max(60_000).optional(),
+    TALLY_ADVERTISE_URL: z.url().optional(),
     TALLY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     TALLY_DEMO_SECRET_KEY: z.string().min(1).optional(),
     TALLY_METERS_FILE: z.string().optional(),

@@ -22,6 +22,13 @@ import type {
   UniqueRow,
 } from '../query/planned-query.js';
 
+/**
+ * Which process writes an account's events, for stores where several processes share the writing
+ * (ClickHouse with `writers: 'coordinated'`): this one, another (its base URL, to forward the
+ * request to), or nobody at this moment (ownership is moving: answer 503 and let the client retry).
+ */
+export type Placement = { kind: 'local' } | { kind: 'remote'; url: string } | { kind: 'moving' };
+
 export interface EventWriter {
   /**
    * Stores the batch durably and atomically: when the promise resolves every new event and its
@@ -29,6 +36,8 @@ export interface EventWriter {
    * the batch, are skipped and reported.
    */
   append(items: IngestItem[]): Promise<AppendResult>;
+  /** Where an account's events are written; a store without it writes every account itself. */
+  placement?(accountId: string): Placement;
 }
 
 export interface EventReader {

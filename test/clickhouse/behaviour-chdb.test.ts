@@ -36,7 +36,7 @@ describe('chdb engine', () => {
 });
 
 async function open(database: string): Promise<Store> {
-  return createClickHouseStore({ url: 'chdb:', database, claimGraceMs: 50, connection });
+  return createClickHouseStore({ url: 'chdb:', database, connection });
 }
 
 const databases = new Map<Store, string>();

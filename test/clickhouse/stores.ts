@@ -1,36 +1,27 @@
 // Store factories for the ClickHouse suites: a single server, the two-shard cluster or the 2 x 2
 // replicated cluster, each on a fresh database that is dropped when the store closes.
 import { connect } from '../../src/store/clickhouse/client.js';
-import type { WritersMode } from '../../src/store/clickhouse/dedupe.js';
 import { createClickHouseStore } from '../../src/store/clickhouse/store.js';
 import type { Store } from '../../src/store/ports.js';
 import { freshDatabase, servers } from './servers.js';
 
 export type Topology = 'single' | 'cluster' | 'replicated';
 
-/**
- * A store on `topology`. `writers` defaults to the store's own default ('single': the one Tally
- * process, dedupe decided in-process); the multi-process tests pass 'shared'.
- */
+/** A store on `topology`, with the store's default writers mode ('single': the one Tally process). */
 export async function openStore(
   topology: Topology,
   database = freshDatabase('tally_test'),
-  claimGraceMs = 200,
-  writers?: WritersMode,
 ): Promise<Store> {
   const s = servers();
-  const mode = writers ? { writers } : {};
   switch (topology) {
     case 'single':
-      return createClickHouseStore({ url: s.singleUrl, database, claimGraceMs, ...mode });
+      return createClickHouseStore({ url: s.singleUrl, database });
     case 'cluster':
       return createClickHouseStore({
         url: s.shardUrls[0] ?? '',
         database,
         cluster: s.cluster,
         shards: s.shardUrls,
-        claimGraceMs,
-        ...mode,
       });
     case 'replicated':
       // Configured as docs/clickhouse.md recommends: one node, the cluster name, no shard URLs, so
@@ -40,8 +31,6 @@ export async function openStore(
         database,
         cluster: s.replicatedCluster,
         replicated: true,
-        claimGraceMs,
-        ...mode,
       });
   }
 }

@@ -1,7 +1,6 @@
 // The store a describe block's tests share: opened on a fresh database before them, closed and
 // its database dropped after them.
 import { afterAll, beforeAll } from 'vitest';
-import type { WritersMode } from '../../src/store/clickhouse/dedupe.js';
 import type { Store } from '../../src/store/ports.js';
 import { freshDatabase } from './servers.js';
 import { dropDatabase, openStore, type Topology } from './stores.js';
@@ -10,12 +9,11 @@ import { dropDatabase, openStore, type Topology } from './stores.js';
 export function suiteStore(
   topology: Topology,
   prefix: string,
-  writers?: WritersMode,
 ): { database: string; store: () => Store } {
   const database = freshDatabase(prefix);
   let opened: Store | undefined;
   beforeAll(async () => {
-    opened = await openStore(topology, database, 200, writers);
+    opened = await openStore(topology, database);
   });
   afterAll(async () => {
     await opened?.close();

@@ -1,12 +1,11 @@
-// Two Tally processes on one ClickHouse (TALLY_CLICKHOUSE_WRITERS=shared): the same events sent
-// through both concurrently are stored once; a key and a meter created by one process are honoured
-// by the other.
+// Two Tally processes on one ClickHouse: a key and a meter created by one process are honoured by
+// the other (metadata lives in ClickHouse, not in a process). Writing from several processes is
+// coordinated.test.ts and faults-multi.test.ts.
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { requestCounts } from './request-events.js';
 import { skipClickHouse } from './servers.js';
 import type { Topology } from './stores.js';
 import { suiteStore } from './suite-store.js';
@@ -14,7 +13,6 @@ import { suiteStore } from './suite-store.js';
 const skip = skipClickHouse();
 const run = promisify(execFile);
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
-const EVENTS = 1000;
 
 async function worker(env: Record<string, string>, command: string) {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', WORKER, command], {
@@ -28,31 +26,9 @@ async function worker(env: Record<string, string>, command: string) {
 describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
   'two processes (%s)',
   (topology) => {
-    const suite = suiteStore(topology, 'tally_2p', 'shared');
+    const suite = suiteStore(topology, 'tally_2p');
 
-    it('count an event sent through both processes once', async () => {
-      const store = suite.store();
-      const env = {
-        TOPOLOGY: topology,
-        DATABASE: suite.database,
-        EVENTS: String(EVENTS),
-        BATCH: '100',
-      };
-      const [a, b] = await Promise.all([
-        worker(env, 'ingest'),
-        worker({ ...env, REVERSE: '1' }, 'ingest'),
-      ]);
-      expect(Number(a?.stored) + Number(b?.stored)).toBe(EVENTS);
-      expect(Number(a?.duplicates) + Number(b?.duplicates)).toBe(EVENTS);
-      const stats = await store.stats();
-      expect(stats.events).toBe(EVENTS);
-      expect(await requestCounts(store)).toEqual([EVENTS]);
-      // Sent again later through a third process: all duplicates.
-      const again = await worker(env, 'ingest');
-      expect(again).toEqual({ stored: 0, duplicates: EVENTS });
-    }, 120_000);
-
-    it('honour a key and a meter created by the other process within seconds', async () => {
+    it('honour a key and a meter created by the other process', async () => {
       const store = suite.store();
       const now = new Date().toISOString();
       await store.putMeter({
@@ -79,7 +55,6 @@ describe.skipIf(skip).each(['single', 'cluster'] as Topology[])(
         'find',
       );
       expect(seen.keyId).toBe('key-x');
-      expect(Number(seen.ms)).toBeLessThan(2000);
       expect(seen.meters).toEqual(['meter-x']);
     }, 60_000);
   },

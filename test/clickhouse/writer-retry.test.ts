@@ -48,7 +48,6 @@ describe.skipIf(skip)('writer: a write refused part way', () => {
       concurrency: 2,
       maxFlushes: 16,
       recentKeys: 10_000,
-      claimDeadlineMs: 120_000,
       insertSettings: {},
     });
   });

@@ -12,12 +12,16 @@ import { ValidationError } from '../../errors/domain-errors.js';
 import { BodyTooLargeError, parseIngestBody } from '../../ingest/parse-body.js';
 import type { StoredEvent } from '../../ingest/stored-event.js';
 import { type CompiledMeter, valueProblems } from '../../meter/extract.js';
+import type { Placement } from '../../store/ports.js';
 import type { AppEnv } from '../context.js';
 import { problemBody } from '../problem.js';
 import type { Services } from '../services.js';
+import { type ForwardMetrics, forwardIngest, forwardMetrics } from './forward-ingest.js';
 import { iso, parseInstant, refuseCustomerParams } from './query-mapping.js';
 
 const problem = { 'application/problem+json': { schema: ProblemSchema } };
+
+const LOCAL: Placement = { kind: 'local' };
 
 /** Response header: how many value problems the request's events have (absent when none). */
 export const VALUE_PROBLEMS_HEADER = 'Tally-Value-Problems';
@@ -99,7 +103,11 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       403: { description: 'Key kind may not ingest', content: problem },
       413: { description: 'Body too large', content: problem },
       429: { description: 'Rate limited (Retry-After)', content: problem },
-      503: { description: 'Overloaded (Retry-After)', content: problem },
+      503: {
+        description:
+          "Overloaded, or the process that writes the account's events is unreachable or changing (Retry-After)",
+        content: problem,
+      },
     },
   });
   app.openAPIRegistry.registerPath(ingestRoute);
@@ -108,12 +116,26 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       'Content-Type': 'application/problem+json',
     });
   const limitText = `body larger than ${s.maxBodyBytes} bytes; split the batch`;
+  // Created on the first forward: a store that writes every account itself never shows them.
+  let forwardCounters: ForwardMetrics | undefined;
+  const forwarding = () => {
+    forwardCounters ??= forwardMetrics(s.metrics.registry);
+    return forwardCounters;
+  };
   app.post(
     ingestRoute.path,
     s.auth(['secret', 'ingest']),
     // Counts the bytes as they arrive: a chunked body has no Content-Length to check up front.
     bodyLimit({ maxSize: s.maxBodyBytes, onError: (c) => tooLarge(c, limitText) }),
     async (c: Context<AppEnv>) => {
+      const principal = c.get('principal');
+      const placement = s.store.placement?.(principal.accountId) ?? LOCAL;
+      if (placement.kind !== 'local') {
+        return forwardIngest(c, placement, {
+          answerHeaders: [VALUE_PROBLEMS_HEADER],
+          metrics: forwarding(),
+        });
+      }
       const body = Buffer.from(await c.req.arrayBuffer());
       let candidates: ReturnType<typeof parseIngestBody>;
       try {
@@ -130,7 +152,6 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       if (candidates.length === 0) {
         throw new ValidationError([{ path: 'body', message: 'no events in the body' }]);
       }
-      const principal = c.get('principal');
       const summary = await s.ingest.ingest(principal.accountId, candidates, {
         boundSubject: principal.subject,
       });

@@ -7,7 +7,7 @@ import {
   type ClickHouseSettings,
   createClient,
 } from '@clickhouse/client';
-import { StoreUnavailableError as UnavailableError } from './unavailable.js';
+import { FencedWriteError, StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 /** Output settings pinned so 18.16 and current releases print the same JSON. */
 const PINNED: ClickHouseSettings = {
@@ -131,6 +131,9 @@ const TRANSIENT_CODES = new Set([
   '279', // ALL_CONNECTION_TRIES_FAILED
   '285', // TOO_FEW_LIVE_REPLICAS: insert_quorum cannot be met while a replica is down
   '286', // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE: see retryQuorumBusy
+  // REPLICA_IS_NOT_IN_QUORUM: a replica that has not yet fetched the newest slot fence refuses a
+  // coordinated write (select_sequential_consistency) until it has
+  '289',
   '319', // UNKNOWN_STATUS_OF_INSERT: the quorum wait timed out
   '999', // KEEPER_EXCEPTION: ZooKeeper connection lost during a replicated insert or its quorum wait
 ]);
@@ -150,7 +153,20 @@ const NETWORK_ERRORS = new Set([
 export function classify(err: unknown, sql: string): Error {
   const e = err instanceof Error ? err : new Error(String(err));
   const codeText = serverCode(e);
-  if (NETWORK_ERRORS.has(codeText) || TRANSIENT_CODES.has(codeText) || /timeout/i.test(e.message)) {
+  // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO from the fence view: the only throwIf in Tally's schema.
+  if (codeText === '395' && e.message.includes('incoming_a_events')) {
+    return new FencedWriteError(`write refused by the slot fence: ${e.message.slice(0, 300)}`, 1);
+  }
+  // LOGICAL_ERROR that 18.16 raises now and then when a Distributed insert pushes into
+  // materialized views (a server bug, fixed in later releases): the statement is fine, and sending
+  // it again unchanged completes it (the views' tables drop the blocks they already hold).
+  const threadGroupBug = codeText === '49' && e.message.includes('nullptr thread group');
+  if (
+    NETWORK_ERRORS.has(codeText) ||
+    TRANSIENT_CODES.has(codeText) ||
+    threadGroupBug ||
+    /timeout/i.test(e.message)
+  ) {
     return new UnavailableError(`ClickHouse unavailable: ${e.message}`, 1);
   }
   const wrapped = new Error(`ClickHouse rejected a statement: ${e.message} [${sql.slice(0, 200)}]`);

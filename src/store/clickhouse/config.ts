@@ -1,4 +1,5 @@
 // Store configuration from the environment (the names the server's config uses).
+import { DEFAULT_SLOTS } from './coordinated-writes.js';
 import type { ClickHouseStoreConfig } from './store.js';
 
 export const CLICKHOUSE_ENV = {
@@ -7,8 +8,10 @@ export const CLICKHOUSE_ENV = {
   cluster: 'TALLY_CLICKHOUSE_CLUSTER',
   shards: 'TALLY_CLICKHOUSE_SHARD_URLS',
   replicated: 'TALLY_CLICKHOUSE_REPLICATED',
-  claimGraceMs: 'TALLY_CLICKHOUSE_CLAIM_GRACE_MS',
   writers: 'TALLY_CLICKHOUSE_WRITERS',
+  zookeeper: 'TALLY_ZOOKEEPER',
+  zookeeperSessionMs: 'TALLY_ZOOKEEPER_SESSION_TIMEOUT_MS',
+  advertiseUrl: 'TALLY_ADVERTISE_URL',
 } as const;
 
 export function clickHouseConfigFromEnv(
@@ -19,19 +22,35 @@ export function clickHouseConfigFromEnv(
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  const grace = env[CLICKHOUSE_ENV.claimGraceMs];
   const cluster = env[CLICKHOUSE_ENV.cluster];
   const writers = env[CLICKHOUSE_ENV.writers] ?? 'single';
-  if (writers !== 'single' && writers !== 'shared') {
-    throw new Error(`${CLICKHOUSE_ENV.writers} must be single or shared, got ${writers}`);
+  if (writers !== 'single' && writers !== 'coordinated') {
+    throw new Error(`${CLICKHOUSE_ENV.writers} must be single or coordinated, got ${writers}`);
   }
+  const zookeeper = env[CLICKHOUSE_ENV.zookeeper];
+  if (writers === 'coordinated' && !zookeeper) {
+    throw new Error(`${CLICKHOUSE_ENV.writers}=coordinated needs ${CLICKHOUSE_ENV.zookeeper}`);
+  }
+  const coordination =
+    writers === 'coordinated' && zookeeper
+      ? {
+          coordination: {
+            zookeeper,
+            sessionTimeoutMs: Number(env[CLICKHOUSE_ENV.zookeeperSessionMs] ?? 10_000),
+            // Where the other processes reach this one; the port the server listens on by default.
+            advertiseUrl:
+              env[CLICKHOUSE_ENV.advertiseUrl] ?? `http://127.0.0.1:${env.PORT ?? 8787}`,
+            slots: DEFAULT_SLOTS,
+          },
+        }
+      : {};
   return {
     writers,
+    ...coordination,
     url,
     database: env[CLICKHOUSE_ENV.database] ?? 'tally',
     ...(cluster ? { cluster } : {}),
     ...(shards.length ? { shards } : {}),
     replicated: env[CLICKHOUSE_ENV.replicated] === '1' || env[CLICKHOUSE_ENV.replicated] === 'true',
-    ...(grace ? { claimGraceMs: Number(grace) } : {}),
   };
 }

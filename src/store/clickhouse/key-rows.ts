@@ -1,5 +1,6 @@
-// The event_keys table as both dedupe modes use it: the row states, writing rows, and reading the
-// rows of a set of identities.
+// The event_keys table: the commit rows dedupe writes and reads for a set of identities. Its
+// `state` column also held the claims (0) and releases (2) of the clock-based protocol that
+// `coordinated` writers replaced; only commits (1) are written now, and only commits are read.
 import type { ChConnection } from './client.js';
 import { lit, litList } from './quote.js';
 import { tsvInt, tsvString } from './tsv.js';
@@ -19,9 +20,7 @@ export interface KeyRow {
   at: string;
 }
 
-export const CLAIM = 0;
 export const COMMIT = 1;
-export const RELEASE = 2;
 
 const KEY_COLUMNS = ['account_id', 'source', 'id', 'token', 'state', 'at'] as const;
 

@@ -13,7 +13,8 @@ export type TableName =
   | 'accounts'
   | 'api_keys'
   | 'meters'
-  | 'meter_gens';
+  | 'meter_gens'
+  | 'incoming';
 
 export interface Layout {
   database: string;
@@ -63,6 +64,8 @@ export function shardingKey(name: TableName): string {
       return 'cityHash64(account_id, subject)';
     case 'meter_gens':
       return 'cityHash64(meter_id)';
+    case 'incoming':
+      return 'cityHash64(shard_account)';
   }
 }
 

@@ -71,10 +71,4 @@ describe('local dedupe (one Tally process)', () => {
     expect(commits[0]).toContain('new');
     expect(commits[0]).not.toContain('old');
   });
-
-  it('never expires a claim', async () => {
-    const d = new LocalDedupe(fakeConnection().conn, {});
-    const c = await d.claim(keys('x'));
-    expect(d.stillOwner(c)).toBe(true);
-  });
 });

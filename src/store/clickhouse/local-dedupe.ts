@@ -1,6 +1,8 @@
-// Dedupe when this process is the only Tally process writing to the database (`writers:
-// 'single'`, the default). Whoever else could store an identity is inside this process, so the
-// decision needs no clock, no grace and no retries:
+// Dedupe when this process is the only one writing its identities: the only Tally process on the
+// database (`writers: 'single'`, the default), or the owner of the identities' slot
+// (`writers: 'coordinated'`, coordinated-writes.ts, whose fence keeps a former owner's writes
+// out). Whoever else could store an identity is inside this process, so the decision needs no
+// clock, no grace and no retries:
 //
 //  - claim: every identity is chained behind the flush of this process that claimed it last and
 //    has not finished (a promise on that flush's hold), so claims of one identity are serialized;
@@ -15,8 +17,8 @@
 // Correctness: an identity is owned only by the first flush of the chain whose predecessors all
 // released and whose read found no commit; every later flush of the chain reads only after that
 // owner committed or released, and a commit is acknowledged (so visible to the read) before the
-// next flush is woken. Running two processes in this mode on one database loses that argument:
-// they must use `writers: 'shared'`.
+// next flush is woken. Two processes writing one account without slots would lose that argument:
+// several processes must use `writers: 'coordinated'`.
 import type { ChConnection } from './client.js';
 import type { Claim, Decision, Dedupe } from './dedupe.js';
 import { COMMIT, type EventKey, insertKeyRows, keyOf, keyOfRow, readKeyRows } from './key-rows.js';
@@ -46,9 +48,14 @@ export class LocalDedupe implements Dedupe {
   private readonly claims = new Map<string, LocalClaim>();
   private seq = 0;
 
+  /**
+   * `commitsWithRows`: the writer stores the commits in the same insert as the rows (coordinated
+   * mode, incoming-rows.ts), so commitMany only wakes the flushes chained behind.
+   */
   constructor(
     private readonly conn: ChConnection,
     private readonly insertSettings: Record<string, number>,
+    private readonly commitsWithRows = false,
   ) {}
 
   /**
@@ -78,7 +85,7 @@ export class LocalDedupe implements Dedupe {
       this.finish(keys, token, false);
       throw err;
     }
-    return { token, at: 0, acked: 0 };
+    return { token };
   }
 
   /** Waits for the chained holders; keys they released are read again (a commit may have landed). */
@@ -108,7 +115,7 @@ export class LocalDedupe implements Dedupe {
       for (const i of reread) if (committed.has(state.holds[i]?.id ?? '')) duplicate(i);
     }
     this.forgetIfDone(claim.token, state);
-    return { claim, owned };
+    return { owned };
   }
 
   private async committed(keys: readonly EventKey[]): Promise<Set<string>> {
@@ -118,18 +125,15 @@ export class LocalDedupe implements Dedupe {
   }
 
   async commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]) {
-    await insertKeyRows(this.conn, claims, COMMIT, Date.now(), this.insertSettings);
+    if (!this.commitsWithRows) {
+      await insertKeyRows(this.conn, claims, COMMIT, Date.now(), this.insertSettings);
+    }
     for (const c of claims) this.finish(c.keys, c.token, true);
   }
 
   release(keys: readonly EventKey[], token: string): Promise<void> {
     this.finish(keys, token, false);
     return Promise.resolve();
-  }
-
-  /** Local claims never expire: nobody outside this process can take an identity over. */
-  stillOwner(_claim: Claim): boolean {
-    return true;
   }
 
   private finish(keys: readonly EventKey[], token: string, committed: boolean): void {

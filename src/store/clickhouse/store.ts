@@ -21,7 +21,9 @@ import { estimateGroupsSql, withRowLimit } from './compile/estimate-groups.js';
 import { listEventsSql, scanEventsSql } from './compile/list-events.js';
 import { uniqueCoverageSql } from './compile/unique-coverage.js';
 import { uniqueFirstSeenSql } from './compile/unique-first-seen.js';
-import type { Dedupe, WritersMode } from './dedupe.js';
+import { CoordinatedWrites, type CoordinationConfig } from './coordinated-writes.js';
+import type { WritersMode } from './dedupe.js';
+import type { Fence } from './incoming-rows.js';
 import {
   insertSettings as insertSettingsFor,
   type Layout,
@@ -35,7 +37,6 @@ import { onCluster } from './migrations/ddl.js';
 import { migrate } from './migrations/run.js';
 import { lit } from './quote.js';
 import { type EventJson, eventFromJson, keysOf, meterRowToJson, num, numOrNull } from './rows.js';
-import { SharedDedupe } from './shared-dedupe.js';
 import { Writer } from './writer.js';
 
 export interface ClickHouseStoreConfig {
@@ -53,16 +54,12 @@ export interface ClickHouseStoreConfig {
   replicated?: boolean;
   /**
    * 'single' (default): this is the only Tally process writing to the database, and dedupe is
-   * decided inside it without clocks (local-dedupe.ts). 'shared': several processes write, and
-   * dedupe follows the clock-ordered claim protocol (shared-dedupe.ts).
+   * decided inside it without clocks (local-dedupe.ts). 'coordinated': several processes on a
+   * replicated cluster, each account written by the owner of its slot in ZooKeeper
+   * (coordinated-writes.ts); needs `coordination`.
    */
   writers?: WritersMode;
-  /** Shared mode: claim grace in ms (default 250), the floor of ingest latency; see shared-dedupe.ts. */
-  claimGraceMs?: number;
-  /** Shared mode: how long a flush keeps claiming again under contention or slowness (120 000). */
-  claimDeadlineMs?: number;
-  /** After this long an uncommitted dedupe claim is abandoned (default 30 000). */
-  claimStaleMs?: number;
+  coordination?: CoordinationConfig;
   /** Most events per insert flush (default 50 000). */
   maxBatchEvents?: number;
   /** Committed event identities remembered per process to answer resends at once (200 000). */
@@ -92,17 +89,17 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
   // On a cluster an insert returns only after every shard stored its part of the block, and on a
   // replicated cluster after two replicas of each shard did (layout.ts insertSettings).
   const insertSettings = insertSettingsFor(layout);
-  const claimDeadlineMs = config.claimDeadlineMs ?? 120_000;
-  const dedupe: Dedupe =
-    (config.writers ?? 'single') === 'shared'
-      ? new SharedDedupe(conn, {
-          graceMs: config.claimGraceMs ?? 250,
-          staleMs: config.claimStaleMs ?? 30_000,
-          pollMs: 50,
-          deadlineMs: claimDeadlineMs,
-          insertSettings,
-        })
-      : new LocalDedupe(conn, insertSettings);
+  const coordinated = config.writers === 'coordinated';
+  if (coordinated && (!layout.replicated || !config.coordination)) {
+    throw new Error(
+      "writers 'coordinated' needs a replicated cluster and a ZooKeeper (TALLY_CLICKHOUSE_REPLICATED, TALLY_ZOOKEEPER)",
+    );
+  }
+  const coordination =
+    coordinated && config.coordination
+      ? await CoordinatedWrites.start(conn, layout, config.coordination, insertSettings)
+      : undefined;
+  const dedupe = new LocalDedupe(conn, insertSettings, coordination !== undefined);
   const gens = new MeterGens(conn, insertSettings);
   const meta = new Metadata(conn, insertSettings);
   const writer = new Writer(conn, dedupe, (ids) => gens.current(ids), {
@@ -110,11 +107,39 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
     concurrency: 4,
     maxFlushes: 16,
     recentKeys: config.recentKeys ?? 200_000,
-    claimDeadlineMs,
-    insertSettings,
+    // A coordinated write is refused by a replica that lacks the newest quorum-written fence,
+    // instead of being judged against an older one (coordinated-writes.ts). One thread: 18.16
+    // reading the fence view's IN subquery on pool threads while it pushes into the views failed
+    // 3-6 times per test run with "Attempt to attach to nullptr thread group" (a server bug);
+    // with max_threads=1, 0 times in 4 runs. The subquery reads a table of at most one row per
+    // slot and epoch.
+    insertSettings: coordination
+      ? { ...insertSettings, select_sequential_consistency: 1, max_threads: 1 }
+      : insertSettings,
+    ...(coordination
+      ? {
+          fenceOf: (account: string) => coordination.fenceOf(account),
+          holds: (fence: Fence) => coordination.holds(fence),
+        }
+      : {}),
   });
   const readsRawEvents = await hasJsonFunctions(conn);
-  return buildStore(layout, conn, admin, insertSettings, gens, meta, writer, readsRawEvents);
+  const store = buildStore(layout, conn, admin, insertSettings, gens, meta, writer, readsRawEvents);
+  if (!coordination) return store;
+  return {
+    ...store,
+    append: (items) => {
+      const account = items[0]?.event.accountId;
+      return account === undefined
+        ? store.append(items)
+        : coordination.track(account, () => store.append(items));
+    },
+    placement: (accountId) => coordination.placement(accountId),
+    async close() {
+      await coordination.close();
+      await store.close();
+    },
+  };
 }
 
 /** ClickHouse gained JSONType/JSONExtract* in 19.x; 18.16 answers "Unknown function". */

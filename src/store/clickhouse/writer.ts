@@ -2,11 +2,13 @@
 // is what MergeTree wants), dedupes through `Dedupe`, and resolves each caller only after
 // ClickHouse acknowledged the events, their meter rows and the dedupe commit.
 //
-// Flushes are pipelined in three stages so that the dedupe grace wait costs latency once, not
+// Flushes are pipelined in three stages so that the dedupe read costs latency once, not
 // throughput:
-//   1. claim insert: one flush at a time. While it runs, new appends queue up, and the next
-//      flush takes all of them (group commit), so under load flushes grow instead of multiplying;
-//   2. grace wait and decision: any number of flushes at once (it is only a timer and a read);
+//   1. claim (the read of the flush's identities): one flush at a time. While it runs, new appends
+//      queue up, and the next flush takes all of them (group commit), so under load flushes grow
+//      instead of multiplying;
+//   2. decision: any number of flushes at once (it waits only for earlier holders of the same
+//      identities);
 //   3. event and meter-row inserts and the commit: decided flushes wait in `ready`, and each write
 //      takes all of them (group commit again), with at most `concurrency` writes at once. Every
 //      insert makes a part with a file per column, so few large inserts beat many small ones.
@@ -14,9 +16,16 @@
 import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
 import type { ChConnection } from './client.js';
 import { type Claim, type Dedupe, type EventKey, keyOf } from './dedupe.js';
+import {
+  type Fence,
+  INCOMING_COLUMNS,
+  incomingEvent,
+  incomingKey,
+  incomingMeterRow,
+} from './incoming-rows.js';
 import { RecentKeys } from './recent-keys.js';
 import { EVENT_COLUMNS, eventTsv, METER_ROW_COLUMNS, meterRowHead, meterRowTsv } from './rows.js';
-import { StoreUnavailableError as UnavailableError } from './unavailable.js';
+import { FencedWriteError, StoreUnavailableError as UnavailableError } from './unavailable.js';
 
 interface Pending {
   items: IngestItem[];
@@ -33,9 +42,19 @@ export interface WriterOptions {
   maxFlushes: number;
   /** Committed identities remembered in this process (0 turns the shortcut off). */
   recentKeys: number;
-  /** How long a flush may keep claiming again after its claims expired unwritten (shared mode). */
-  claimDeadlineMs: number;
   insertSettings: Record<string, number>;
+  /**
+   * Coordinated mode (several Tally processes, slots owned through ZooKeeper): the fence an
+   * account's rows are written under, or undefined while this process does not own its slot. Each
+   * write is then one insert into `incoming` (events, meter rows and dedupe commits together),
+   * which the cluster refuses whole once a newer owner fenced the slot.
+   */
+  fenceOf?: (accountId: string) => Fence | undefined;
+  /**
+   * Coordinated mode: whether this process still holds a slot at the epoch a write was rendered
+   * under (also while it hands the slot over: a write in flight is finished first).
+   */
+  holds?: (fence: Fence) => boolean;
 }
 
 /**
@@ -43,9 +62,6 @@ export interface WriterOptions {
  * to 2 s, about an hour, longer than a replica restart or a ZooKeeper election.
  */
 const MAX_WRITE_ROUNDS = 1_800;
-
-/** A write skipped because its claim expired: the flush claims again (not an error to callers). */
-const CLAIM_EXPIRED = new Error('event-id claim expired before its write');
 
 /** A decided flush waiting for stage 3. */
 interface Decided {
@@ -55,6 +71,8 @@ interface Decided {
   events: string;
   eventCount: number;
   rows: string;
+  /** Coordinated mode: the fences the rows were written under (by account). */
+  fences?: Map<string, Fence>;
   done: (err?: unknown) => void;
 }
 
@@ -129,7 +147,8 @@ export class Writer {
     });
   }
 
-  private async flush(batch: Pending[], claimed: () => void): Promise<void> {
+  private async flush(all: Pending[], claimed: () => void): Promise<void> {
+    const { batch, fences } = this.fenced(all);
     // Repeats inside the flush, and identities known committed: duplicates without a claim. The
     // first occurrence of every other identity is a candidate.
     const seen = new Set<string>();
@@ -164,43 +183,28 @@ export class Writer {
       } finally {
         claimed();
       }
-      const deadline = Date.now() + this.opts.claimDeadlineMs;
-      while (claim) {
+      if (claim) {
         const decision = await this.dedupe.decide(keys, claim);
-        claim = decision.claim;
         const gens = await gensRead;
-        const rendered = this.render(batch, candidates, decision.owned, gens);
+        const rendered = this.render(batch, candidates, decision.owned, gens, fences, claim.token);
         dupes = repeats.map((r, p) => [...r, ...(rendered.dupes[p] ?? [])]);
-        if (rendered.eventCount === 0) break;
-        const c = claim;
-        handedOver = true;
-        const outcome = await new Promise<'written' | 'expired'>((resolve, reject) => {
-          this.ready.push({
-            claim: c,
-            ownedKeys: keys.filter((_, j) => decision.owned[j]),
-            events: rendered.events,
-            eventCount: rendered.eventCount,
-            rows: rendered.rows,
-            done: (err) => {
-              if (err === undefined) resolve('written');
-              else if (err === CLAIM_EXPIRED) resolve('expired');
-              else reject(err);
-            },
+        if (rendered.eventCount > 0) {
+          const c = claim;
+          handedOver = true;
+          await new Promise<void>((resolve, reject) => {
+            this.ready.push({
+              claim: c,
+              ownedKeys: keys.filter((_, j) => decision.owned[j]),
+              events: rendered.events,
+              eventCount: rendered.eventCount,
+              rows: rendered.rows,
+              ...(fences ? { fences } : {}),
+              done: (err) => (err === undefined ? resolve() : reject(err)),
+            });
+            this.drainWrites();
           });
-          this.drainWrites();
-        });
-        if (outcome === 'written') {
           for (const cand of candidates) this.recent.add(cand.id);
-          break;
         }
-        // The claim aged past what its owner may write under (shared mode) and was released
-        // unwritten: claim again, however long the machine is slow, up to the deadline.
-        handedOver = false;
-        claim = undefined;
-        if (Date.now() > deadline) {
-          throw new UnavailableError('ingest too slow to keep its event-id claims', 1);
-        }
-        claim = await this.dedupe.claim(keys);
       }
       batch.forEach((p, idx) => {
         p.resolve({ duplicates: (dupes[idx] ?? []).sort((a, b) => a - b) });
@@ -215,12 +219,49 @@ export class Writer {
     }
   }
 
-  /** The owned candidates as event and meter-row lines; the others are duplicates. */
+  /**
+   * Coordinated mode: the appends whose accounts this process owns now, with their fences; the
+   * others are answered 503 at once (their slot is moving; the client's retry finds the owner).
+   */
+  private fenced(all: Pending[]): { batch: Pending[]; fences?: Map<string, Fence> } {
+    const fenceOf = this.opts.fenceOf;
+    if (!fenceOf) return { batch: all };
+    const fences = new Map<string, Fence>();
+    const batch = all.filter((p) => {
+      for (const item of p.items) {
+        const account = item.event.accountId;
+        if (fences.has(account)) continue;
+        const fence = fenceOf(account);
+        if (!fence) {
+          p.reject(new UnavailableError('the account is moving to another Tally process', 1));
+          return false;
+        }
+        fences.set(account, fence);
+      }
+      return true;
+    });
+    return { batch, fences };
+  }
+
+  /** Whether every fence a write was rendered under is still this process's. */
+  private stillFenced(d: Decided): boolean {
+    const holds = this.opts.holds;
+    if (!d.fences || !holds) return true;
+    for (const f of d.fences.values()) if (!holds(f)) return false;
+    return true;
+  }
+
+  /**
+   * The owned candidates as event and meter-row lines; the others are duplicates. Coordinated
+   * mode: as rows of `incoming`, with the dedupe commits, in `events` (and `rows` empty).
+   */
   private render(
     batch: Pending[],
     candidates: Candidate[],
     owned: boolean[],
     gens: Map<string, number>,
+    fences: Map<string, Fence> | undefined,
+    token: string,
   ) {
     const dupes: number[][] = batch.map(() => []);
     let events = '';
@@ -236,8 +277,14 @@ export class Writer {
       const item = batch[c.p]?.items[c.i];
       if (!item) return;
       const e = item.event;
-      events += eventTsv(e);
       eventCount++;
+      const fence = fences?.get(e.accountId);
+      if (fence) {
+        events += incomingEvent(fence, e.accountId, eventTsv(e));
+        events += incomingKey(fence, c.key, token);
+      } else {
+        events += eventTsv(e);
+      }
       for (const r of item.rows) {
         const head = meterRowHead(
           e.accountId,
@@ -246,7 +293,9 @@ export class Writer {
           e.time,
           e.subject,
         );
-        rows += meterRowTsv(head, r);
+        const line = meterRowTsv(head, r);
+        if (fence) events += incomingMeterRow(fence, e.accountId, line);
+        else rows += line;
       }
     });
     return { dupes, events, eventCount, rows };
@@ -273,14 +322,7 @@ export class Writer {
   }
 
   private async write(group: Decided[]): Promise<void> {
-    // An owner that cannot write well within the stale limit claims again instead of writing:
-    // by then another process may take its ids over (shared mode only).
-    const live = group.filter((d) => {
-      if (this.dedupe.stillOwner(d.claim)) return true;
-      this.fail(d, CLAIM_EXPIRED);
-      return false;
-    });
-    if (live.length === 0) return;
+    const live = group;
     const rows = live.map((d) => d.rows).join('');
     const events = live.map((d) => d.events).join('');
     let answered = false;
@@ -295,17 +337,30 @@ export class Writer {
       for (const d of live) d.done(err);
     };
     try {
-      // Rows and events first, then the commit: a crash in between leaves an uncommitted claim,
-      // and the client (never acknowledged) retries.
-      await this.untilLanded(
-        [
-          () =>
-            this.conn.insertTsv('meter_rows', METER_ROW_COLUMNS, rows, this.opts.insertSettings),
-          () => this.conn.insertTsv('events', EVENT_COLUMNS, events, this.opts.insertSettings),
-        ],
-        live,
-        answer,
-      );
+      if (this.opts.fenceOf) {
+        // One statement: the fence view admits or refuses the events, their rows and their
+        // commits together (per shard, and one identity's rows share a shard).
+        await this.untilLanded(
+          [
+            () =>
+              this.conn.insertTsv('incoming', INCOMING_COLUMNS, events, this.opts.insertSettings),
+          ],
+          live,
+          answer,
+        );
+      } else {
+        // Rows and events first, then the commit: a crash in between leaves an uncommitted
+        // claim, and the client (never acknowledged) retries.
+        await this.untilLanded(
+          [
+            () =>
+              this.conn.insertTsv('meter_rows', METER_ROW_COLUMNS, rows, this.opts.insertSettings),
+            () => this.conn.insertTsv('events', EVENT_COLUMNS, events, this.opts.insertSettings),
+          ],
+          live,
+          answer,
+        );
+      }
       await this.untilLanded(
         [
           () =>
@@ -328,8 +383,8 @@ export class Writer {
   /**
    * Runs every send, then sends again those that failed with a transient error (UnavailableError)
    * while the flushes still own their identities, pausing between rounds; `onTransient` hears the
-   * first such error. Throws any other error, or the transient one once ownership lapsed (shared
-   * mode) or after MAX_WRITE_ROUNDS.
+   * first such error. Throws any other error, or the transient one once this process lost a slot
+   * the write touched (coordinated mode) or after MAX_WRITE_ROUNDS.
    */
   private async untilLanded(
     sends: (() => Promise<unknown>)[],
@@ -343,8 +398,11 @@ export class Writer {
       if (failed.length === 0) return;
       const first = results[failed[0] ?? 0];
       const err = first?.status === 'rejected' ? first.reason : undefined;
-      const owned = live.every((d) => this.dedupe.stillOwner(d.claim));
-      if (!(err instanceof UnavailableError) || !owned || round >= MAX_WRITE_ROUNDS) throw err;
+      // A fenced write, or one whose slot this process has lost meanwhile, is not sent again: the
+      // new owner's fence refuses it, and its client's retry reaches the new owner.
+      const owned = live.every((d) => this.stillFenced(d));
+      const resend = err instanceof UnavailableError && !(err instanceof FencedWriteError);
+      if (!resend || !owned || round >= MAX_WRITE_ROUNDS) throw err;
       onTransient(err);
       pending = failed.map((i) => pending[i] as () => Promise<unknown>);
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * round)));

@@ -142,22 +142,22 @@ describe('ClickHouse SQL golden', () => {
         subject: 's',
         limit: 50,
       }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' ORDER BY time DESC, id LIMIT 50",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' ORDER BY time DESC, id LIMIT 1 BY source, id LIMIT 50",
     ],
     [
       'list events, account only',
       listEventsSql({ accountId: 'a', limit: 10 }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' ORDER BY time DESC, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' ORDER BY time DESC, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'scan events after a cursor',
       scanEventsSql('a', 't', { time: 5, source: 's', id: 'i' }, 10),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' AND (time > 5 OR (time = 5 AND (source > 's' OR (source = 's' AND id > 'i')))) ORDER BY time, source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' AND (time > 5 OR (time = 5 AND (source > 's' OR (source = 's' AND id > 'i')))) ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'scan events, first page',
       scanEventsSql('a', 't', undefined, 10),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' ORDER BY time, source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
   ];
   it.each(cases)('%s', (_name, actual, expected) => {

@@ -4,6 +4,14 @@ import { lit } from '../quote.js';
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
 
 /**
+ * Raw events are read one row per identity: a write that failed part way (18.16 has no
+ * multi-table transaction) and was written again by another process can leave a second events
+ * row of one identity (docs/clickhouse.md, "Not guaranteed"); listings and backfills must not
+ * show or count it twice.
+ */
+const ONE_PER_IDENTITY = 'LIMIT 1 BY source, id';
+
+/**
  * One account's events, newest first (ties by id), with optional time, ingest-time and substring filters.
  * position() is a plain byte-substring test (no LIKE), so `%` and `_` in the needle are data.
  */
@@ -20,7 +28,7 @@ export function listEventsSql(q: EventListQuery): string {
     parts.push(`position(subject, ${lit(q.subjectContains)}) > 0`);
   }
   if (q.subject !== undefined) parts.push(`subject = ${lit(q.subject)}`);
-  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, id LIMIT ${lit(q.limit)}`;
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, id ${ONE_PER_IDENTITY} LIMIT ${lit(q.limit)}`;
 }
 
 /** One page of an account's events of one type, in (time, source, id) order after a cursor. */
@@ -36,5 +44,5 @@ export function scanEventsSql(
       `(time > ${lit(after.time)} OR (time = ${lit(after.time)} AND (source > ${lit(after.source)} OR (source = ${lit(after.source)} AND id > ${lit(after.id)}))))`,
     );
   }
-  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time, source, id LIMIT ${lit(limit)}`;
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time, source, id ${ONE_PER_IDENTITY} LIMIT ${lit(limit)}`;
 }

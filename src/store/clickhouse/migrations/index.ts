@@ -4,6 +4,7 @@ import { events } from './0001-events.js';
 import { meterGens, meterRows } from './0002-meter-rows.js';
 import { eventKeys } from './0003-event-keys.js';
 import { metadata } from './0004-metadata.js';
+import { fencedWrites } from './0005-fenced-writes.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 3, name: 'event_keys', statements: eventKeys },
   { version: 4, name: 'metadata', statements: metadata },
+  { version: 5, name: 'fenced_writes', statements: fencedWrites },
 ];

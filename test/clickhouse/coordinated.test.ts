@@ -8,8 +8,14 @@ import { DEFAULT_SLOTS } from '../../src/store/clickhouse/coordinated-writes.js'
 import { slotOf } from '../../src/store/clickhouse/coordination/slot-of.js';
 import { slotPaths } from '../../src/store/clickhouse/coordination/slot-paths.js';
 import { ZkSession } from '../../src/store/clickhouse/coordination/zk-session.js';
+import {
+  INCOMING_COLUMNS,
+  incomingEvent,
+  incomingMeterRow,
+} from '../../src/store/clickhouse/incoming-rows.js';
 import { insertSettings, makeLayout } from '../../src/store/clickhouse/layout.js';
 import { LocalDedupe } from '../../src/store/clickhouse/local-dedupe.js';
+import { eventTsv, meterRowHead, meterRowTsv } from '../../src/store/clickhouse/rows.js';
 import { createClickHouseStore } from '../../src/store/clickhouse/store.js';
 import { FencedWriteError } from '../../src/store/clickhouse/unavailable.js';
 import { Writer } from '../../src/store/clickhouse/writer.js';
@@ -150,9 +156,19 @@ describe.skipIf(skip)('coordinated writers (slots in ZooKeeper, fenced writes)',
     // ZooKeeper session does) and one that holds the current epoch.
     const layout = makeLayout(database, servers().replicatedCluster, true);
     const conn = connect(servers().replicaUrls[3] ?? '', database);
-    const settings = { ...insertSettings(layout), select_sequential_consistency: 1 };
+    const settings = {
+      ...insertSettings(layout),
+      select_sequential_consistency: 1,
+      max_threads: 1,
+    };
+    // The refused write stored nothing, so no identity may look unfinished afterwards.
+    const noUnfinished = {
+      landed: async (): Promise<never> => {
+        throw new Error('a refused write left rows behind');
+      },
+    };
     const writerAt = (epoch: bigint) =>
-      new Writer(conn, new LocalDedupe(conn, settings, true), async () => new Map(), {
+      new Writer(conn, new LocalDedupe(conn, settings, noUnfinished), async () => new Map(), {
         maxEvents: 1000,
         concurrency: 1,
         maxFlushes: 2,
@@ -178,6 +194,92 @@ describe.skipIf(skip)('coordinated writers (slots in ZooKeeper, fenced writes)',
     } finally {
       await conn.close();
     }
+  });
+
+  /**
+   * What a process that died part way through a write leaves for `acct`: the write's claims, its
+   * events and (unless `withRows` is false) its meter rows, and no commit.
+   */
+  const ONE = { value: 1, valueText: null, dims: [] as (string | null)[] };
+  async function leaveUnfinished(acct: string, prefix: string, withRows: boolean) {
+    const slot = slotOf(acct, DEFAULT_SLOTS);
+    const [f] = await node.exec<{ epoch: string }>(
+      `SELECT toString(max(epoch)) AS epoch FROM ${database}.slot_fences WHERE slot = ${slot}`,
+    );
+    const tag = {
+      fence: { slot, epoch: f?.epoch ?? '0' },
+      accountId: acct,
+      token: `dead-${prefix}`,
+    };
+    const metered = items(acct, prefix, 20).map((it) => ({
+      ...it,
+      rows: [{ meterId: 'm1', ...ONE }],
+    }));
+    let body = '';
+    for (const it of metered) {
+      body += incomingEvent(tag, eventTsv(it.event));
+      const head = meterRowHead(acct, 'm1', 0, it.event.time, it.event.subject);
+      if (withRows) body += incomingMeterRow(tag, meterRowTsv(head, ONE));
+    }
+    const layout = makeLayout(database, servers().replicatedCluster, true);
+    const settings: Record<string, number> = {
+      ...insertSettings(layout),
+      select_sequential_consistency: 1,
+      max_threads: 1,
+    };
+    const conn = connect(servers().replicaUrls[0] ?? '', database);
+    try {
+      await conn.insertTsv('incoming', INCOMING_COLUMNS, body, settings);
+      await conn.insertTsv(
+        'event_keys',
+        ['account_id', 'source', 'id', 'token', 'state', 'at'],
+        metered
+          .map((it) => `${acct}\t${it.event.source}\t${it.event.id}\t${tag.token}\t0\t0\n`)
+          .join(''),
+        settings,
+      );
+    } finally {
+      await conn.close();
+    }
+    return metered;
+  }
+
+  async function meterRows(acct: string): Promise<number> {
+    const [row] = await node.exec<{ n: string }>(
+      `SELECT count() AS n FROM ${database}.meter_rows WHERE account_id = '${acct}' AND meter_id = 'm1'`,
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  it('the retry of a write that stored its events and meter rows but never committed stores nothing twice', async () => {
+    await until('the two members to split the slots', split);
+    const acct = ACCOUNTS.filter((x) => a.placement?.(x).kind === 'local')[1] ?? '';
+    const before = await stored(acct);
+    const rowsBefore = await meterRows(acct);
+    const metered = await leaveUnfinished(acct, 'cut-late', true);
+    expect(await stored(acct)).toBe(before + 20);
+    expect(await meterRows(acct)).toBe(rowsBefore + 20);
+    // The client's retry reaches the owner: only the commits are missing, so only they are stored.
+    const res = await a.append(metered);
+    expect(res.duplicates).toEqual([]);
+    expect(await stored(acct)).toBe(before + 20);
+    expect(await meterRows(acct)).toBe(rowsBefore + 20);
+    expect((await a.append(metered)).duplicates).toHaveLength(20);
+  });
+
+  it('the retry of a write that stored only its events stores their meter rows once', async () => {
+    await until('the two members to split the slots', split);
+    const acct = ACCOUNTS.filter((x) => a.placement?.(x).kind === 'local')[2] ?? '';
+    const before = await stored(acct);
+    const rowsBefore = await meterRows(acct);
+    const metered = await leaveUnfinished(acct, 'cut-early', false);
+    expect(await stored(acct)).toBe(before + 20);
+    expect(await meterRows(acct)).toBe(rowsBefore);
+    const res = await a.append(metered);
+    expect(res.duplicates).toEqual([]);
+    expect(await stored(acct)).toBe(before + 20);
+    expect(await meterRows(acct)).toBe(rowsBefore + 20);
+    expect((await a.append(metered)).duplicates).toHaveLength(20);
   });
 
   it('a member that leaves hands its slots over; the other writes them under a larger epoch', async () => {

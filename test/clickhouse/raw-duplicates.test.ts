@@ -1,6 +1,6 @@
-// A second events row of one identity (what a write that failed part way and was written again by
-// another process can leave behind: 18.16 has no multi-table transaction) is listed once and read
-// once by a meter backfill.
+// A second events row of one identity (what a write that failed part way in a process that died,
+// and was written again by the client's retry, can leave behind in `single` writers mode: 18.16 has
+// no multi-table transaction) is listed once and read once by a meter backfill.
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/store/clickhouse/client.js';
 import { EVENT_COLUMNS, eventTsv } from '../../src/store/clickhouse/rows.js';

@@ -10,11 +10,6 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/clickhouse/**/*.test.ts'],
-    // The three-process fault tests run with `npm run test:clickhouse-faults` until the next owner
-    // repairs a former owner's unfinished writes: until then a write cut by a kill can, rarely,
-    // leave meter rows that the retry stores again (docs/clickhouse.md, "Not guaranteed"), and a
-    // test that fails at random must not gate every change.
-    exclude: process.env.TALLY_FAULTS_MULTI === '1' ? [] : ['test/clickhouse/faults-multi.test.ts'],
     // The fault tests' resend-until-landed loop can outlast a replica restart and a ZooKeeper
     // session expiry (docs/clickhouse.md, "Faults tested").
     testTimeout: 300_000,

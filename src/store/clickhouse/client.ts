@@ -154,7 +154,7 @@ export function classify(err: unknown, sql: string): Error {
   const e = err instanceof Error ? err : new Error(String(err));
   const codeText = serverCode(e);
   // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO from the fence view: the only throwIf in Tally's schema.
-  if (codeText === '395' && e.message.includes('incoming_a_events')) {
+  if (codeText === '395' && e.message.includes('incoming_a_claims')) {
     return new FencedWriteError(`write refused by the slot fence: ${e.message.slice(0, 300)}`, 1);
   }
   // LOGICAL_ERROR that 18.16 raises now and then when a Distributed insert pushes into

@@ -18,6 +18,10 @@
 //   4. only then does the slot count as owned, and the first dedupe read sees everything the
 //      previous owner stored.
 // Step 3 waits for a condition (those queries are gone), never for a time to pass.
+//
+// A write cut part way (its process died or lost the slot while sending it again) leaves claims
+// without commits; the owner that next reads those identities stores only the parts `landed` does
+// not find, so the client's retry stores nothing twice.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -26,8 +30,10 @@ import type { ChConnection } from './client.js';
 import { slotOf } from './coordination/slot-of.js';
 import { type SlotLossReason, SlotOwnership } from './coordination/slot-ownership.js';
 import { ZkSession } from './coordination/zk-session.js';
+import type { Landed } from './dedupe.js';
 import type { Fence } from './incoming-rows.js';
-import type { Layout } from './layout.js';
+import { type Layout, localTable } from './layout.js';
+import { type UnfinishedWrite, type UnfinishedWrites, writeKey } from './local-dedupe.js';
 import { lit } from './quote.js';
 
 export interface CoordinationConfig {
@@ -48,7 +54,7 @@ export const DEFAULT_SLOTS = 64;
 const POLL_MS = 50;
 const RECONNECT_MS = 1_000;
 
-export class CoordinatedWrites {
+export class CoordinatedWrites implements UnfinishedWrites {
   private ownership: SlotOwnership | undefined;
   private readonly memberId =
     `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -169,16 +175,49 @@ export class CoordinatedWrites {
 
   /** initial_query_id of every insert into `incoming` running on any node of the cluster. */
   private async runningWrites(): Promise<Set<string>> {
-    const cluster = this.layout.cluster ?? '';
-    const nodes = await this.conn.exec<{ address: string }>(
-      `SELECT concat(host_address, ':', toString(port)) AS address FROM system.clusters WHERE cluster = ${lit(cluster)}`,
-    );
-    const addresses = nodes.map((n) => n.address).join(',');
+    const addresses = await this.nodeAddresses();
     const rows = await this.conn.exec<{ id: string }>(
       `SELECT DISTINCT initial_query_id AS id FROM remote(${lit(addresses)}, system, processes) WHERE startsWith(query, 'INSERT') AND position(query, 'incoming') > 0`,
       { skip_unavailable_shards: 1 },
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Which parts of unfinished writes are stored: events rows, meter rows (by writeKey). Such a
+   * write claimed identities and never committed them (it failed part way, and the process that
+   * held it gave up or lost the slot). Its rows of one account share one shard and one block per
+   * table, so each part is there whole or not at all; a part stored on one replica only (its quorum
+   * failed) still counts, since replication brings it to the other.
+   */
+  async landed(writes: readonly UnfinishedWrite[]): Promise<Map<string, Landed>> {
+    const db = this.layout.database;
+    const match = writes
+      .map((w) => `(account_id = ${lit(w.accountId)} AND write_token = ${lit(w.token)})`)
+      .join(' OR ');
+    const addresses = await this.nodeAddresses();
+    const stored = async (table: 'events' | 'meter_rows') => {
+      const rows = await this.conn.exec<{ a: string; t: string }>(
+        `SELECT DISTINCT account_id AS a, write_token AS t FROM remote(${lit(addresses)}, ${db}, ${localTable(this.layout, table)}) WHERE ${match}`,
+        { skip_unavailable_shards: 1 },
+      );
+      return new Set(rows.map((r) => writeKey({ accountId: r.a, token: r.t })));
+    };
+    const [events, meterRows] = await Promise.all([stored('events'), stored('meter_rows')]);
+    const out = new Map<string, Landed>();
+    for (const w of writes) {
+      const k = writeKey(w);
+      out.set(k, { events: events.has(k), rows: meterRows.has(k) });
+    }
+    return out;
+  }
+
+  /** host:port of every node of the cluster (TCP, for remote()). */
+  private async nodeAddresses(): Promise<string> {
+    const nodes = await this.conn.exec<{ address: string }>(
+      `SELECT concat(host_address, ':', toString(port)) AS address FROM system.clusters WHERE cluster = ${lit(this.layout.cluster ?? '')}`,
+    );
+    return nodes.map((n) => n.address).join(',');
   }
 
   /** Stops taking the slot's writes and waits for those in flight before its node goes. */

@@ -14,9 +14,20 @@ export interface Claim {
   token: string;
 }
 
+/** What an unfinished write of an identity stored before it failed (coordinated mode). */
+export interface Landed {
+  events: boolean;
+  rows: boolean;
+}
+
 export interface Decision {
   /** Per key, in order: true when this claim owns it (the caller writes it), false for a duplicate. */
   owned: boolean[];
+  /**
+   * Per key (coordinated mode, when any): for an owned key that an unfinished write stored in part,
+   * the parts not to store again; the caller still writes its claim and commit.
+   */
+  landed?: (Landed | undefined)[];
 }
 
 export interface Dedupe {

@@ -3,6 +3,7 @@ import { INCOMING_COLUMNS, incomingEvent, incomingKey, incomingMeterRow } from '
 import { eventTsv, meterRowHead, meterRowTsv } from './rows.js';
 
 const fence = { slot: 7, epoch: '18446744073709551000' };
+const tag = { fence, accountId: 'acct\t1', token: 'tok' };
 const fieldsOf = (line: string) => line.replace(/\n$/, '').split('\t');
 
 describe('incoming rows', () => {
@@ -17,17 +18,16 @@ describe('incoming rows', () => {
     data: '{"a":1}',
   };
   const lines = {
-    event: incomingEvent(fence, event.accountId, eventTsv(event)),
+    event: incomingEvent(tag, eventTsv(event)),
     meterRow: incomingMeterRow(
-      fence,
-      event.accountId,
+      tag,
       meterRowTsv(meterRowHead(event.accountId, 'm1', 3, event.time, 'sub'), {
         value: 2.5,
         valueText: null,
         dims: ['x', null],
       }),
     ),
-    key: incomingKey(fence, { accountId: event.accountId, source: 'src', id: 'e1' }, 'tok'),
+    key: incomingKey(tag, { source: 'src', id: 'e1' }),
   };
 
   it('fill every column once, one line each', () => {
@@ -62,7 +62,7 @@ describe('incoming rows', () => {
     expect([
       at(lines.key, 'k_account_id'),
       at(lines.key, 'k_id'),
-      at(lines.key, 'k_token'),
+      at(lines.key, 'write_token'),
     ]).toEqual(['acct\\t1', 'e1', 'tok']);
   });
 });

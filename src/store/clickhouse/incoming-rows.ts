@@ -1,5 +1,6 @@
-// The body of a coordinated write: events, meter rows and dedupe commits as rows of the one
-// `incoming` table (migrations/0005-fenced-writes.ts), each tagged with its slot and epoch. A row
+// The body of a coordinated write: events, meter rows and dedupe keys as rows of the one
+// `incoming` table (migrations/0005-fenced-writes.ts), each tagged with its slot, epoch and write
+// token. A row
 // fills its own block of columns and leaves the other blocks empty, so the events and meter-row
 // renderers of rows.ts serve unchanged.
 import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
@@ -25,7 +26,7 @@ export const INCOMING_KEY = 3;
 /** Empty blocks: strings empty, integers 0, nullable columns NULL. */
 const NO_METER_ROW = `\t\t0\t0\t\t\\N\t\\N${'\t\\N'.repeat(MAX_DIMENSIONS)}`;
 const NO_EVENT = '\t\t\t\t\t0\t0\t';
-const NO_KEY = '\t\t\t';
+const NO_KEY = '\t\t';
 
 /** Where a row is written: the slot of its account and the epoch its owner holds the slot under. */
 export interface Fence {
@@ -34,25 +35,29 @@ export interface Fence {
   epoch: string;
 }
 
-function head(kind: number, fence: Fence, accountId: string): string {
-  return `${kind}\t${fence.slot}\t${fence.epoch}\t${tsvString(accountId)}\t`;
+/** Where and under which write token a row is written. */
+export interface RowTag {
+  fence: Fence;
+  accountId: string;
+  /** The write's token: its claim and commit rows, and its events' and meter rows' write_token. */
+  token: string;
+}
+
+function head(kind: number, t: RowTag): string {
+  return `${kind}\t${t.fence.slot}\t${t.fence.epoch}\t${tsvString(t.accountId)}\t${tsvString(t.token)}\t`;
 }
 
 /** An events line of rows.ts (`eventTsv`) as an incoming row. */
-export function incomingEvent(fence: Fence, accountId: string, eventLine: string): string {
-  return `${head(INCOMING_EVENT, fence, accountId)}${NO_METER_ROW}\t${eventLine.slice(0, -1)}\t${NO_KEY}\n`;
+export function incomingEvent(t: RowTag, eventLine: string): string {
+  return `${head(INCOMING_EVENT, t)}${NO_METER_ROW}\t${eventLine.slice(0, -1)}\t${NO_KEY}\n`;
 }
 
 /** A meter_rows line of rows.ts (`meterRowTsv`) as an incoming row. */
-export function incomingMeterRow(fence: Fence, accountId: string, rowLine: string): string {
-  return `${head(INCOMING_METER_ROW, fence, accountId)}${rowLine.slice(0, -1)}\t${NO_EVENT}\t${NO_KEY}\n`;
+export function incomingMeterRow(t: RowTag, rowLine: string): string {
+  return `${head(INCOMING_METER_ROW, t)}${rowLine.slice(0, -1)}\t${NO_EVENT}\t${NO_KEY}\n`;
 }
 
-/** A dedupe commit of one identity as an incoming row. */
-export function incomingKey(
-  fence: Fence,
-  key: { accountId: string; source: string; id: string },
-  token: string,
-): string {
-  return `${head(INCOMING_KEY, fence, key.accountId)}${NO_METER_ROW}\t${NO_EVENT}\t${tsvString(key.accountId)}\t${tsvString(key.source)}\t${tsvString(key.id)}\t${tsvString(token)}\n`;
+/** One identity's claim and commit (the views make both from this row). */
+export function incomingKey(t: RowTag, key: { source: string; id: string }): string {
+  return `${head(INCOMING_KEY, t)}${NO_METER_ROW}\t${NO_EVENT}\t${tsvString(t.accountId)}\t${tsvString(key.source)}\t${tsvString(key.id)}\n`;
 }

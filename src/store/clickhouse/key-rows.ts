@@ -1,6 +1,7 @@
-// The event_keys table: the commit rows dedupe writes and reads for a set of identities. Its
-// `state` column also held the claims (0) and releases (2) of the clock-based protocol that
-// `coordinated` writers replaced; only commits (1) are written now, and only commits are read.
+// The event_keys table: the rows dedupe writes and reads for a set of identities. Commits (1) in
+// both writers modes; claims (0), written with a write's rows in `coordinated` mode, mark a write
+// that began (migrations/0005-fenced-writes.ts). State 2 (release) was the clock-based protocol's,
+// which `coordinated` replaced; it is no longer written or read.
 import type { ChConnection } from './client.js';
 import { lit, litList } from './quote.js';
 import { tsvInt, tsvString } from './tsv.js';
@@ -20,6 +21,7 @@ export interface KeyRow {
   at: string;
 }
 
+export const CLAIM = 0;
 export const COMMIT = 1;
 
 const KEY_COLUMNS = ['account_id', 'source', 'id', 'token', 'state', 'at'] as const;

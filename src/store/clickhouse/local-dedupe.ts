@@ -19,9 +19,33 @@
 // owner committed or released, and a commit is acknowledged (so visible to the read) before the
 // next flush is woken. Two processes writing one account without slots would lose that argument:
 // several processes must use `writers: 'coordinated'`.
+import { randomUUID } from 'node:crypto';
 import type { ChConnection } from './client.js';
-import type { Claim, Decision, Dedupe } from './dedupe.js';
-import { COMMIT, type EventKey, insertKeyRows, keyOf, keyOfRow, readKeyRows } from './key-rows.js';
+import type { Claim, Decision, Dedupe, Landed } from './dedupe.js';
+import {
+  CLAIM,
+  COMMIT,
+  type EventKey,
+  insertKeyRows,
+  keyOf,
+  keyOfRow,
+  readKeyRows,
+} from './key-rows.js';
+
+/** A write that claimed identities of an account under `token` and never committed them. */
+export interface UnfinishedWrite {
+  accountId: string;
+  token: string;
+}
+
+/** What the unfinished writes stored, by writeKey: events rows, meter rows (coordinated mode). */
+export interface UnfinishedWrites {
+  landed(writes: readonly UnfinishedWrite[]): Promise<Map<string, Landed>>;
+}
+
+export function writeKey(w: UnfinishedWrite): string {
+  return `${w.accountId.length}:${w.accountId}${w.token}`;
+}
 
 /**
  * One flush's hold on one identity: settled true once committed, false once released. The promise
@@ -41,21 +65,28 @@ interface LocalClaim {
   waits: { i: number; outcome: Promise<boolean> }[];
   /** Keys without such a holder that the claim's read found committed. */
   committed: Set<string>;
+  /** Keys that unfinished writes stored in part (coordinated mode). */
+  landed: Map<string, Landed>;
 }
 
 export class LocalDedupe implements Dedupe {
   private readonly latest = new Map<string, Hold>();
   private readonly claims = new Map<string, LocalClaim>();
   private seq = 0;
+  /** Unique per process run: an unfinished write's rows are found by its token. */
+  private readonly tokenPrefix = randomUUID();
 
   /**
-   * `commitsWithRows`: the writer stores the commits in the same insert as the rows (coordinated
-   * mode, incoming-rows.ts), so commitMany only wakes the flushes chained behind.
+   * `coordinated`: the writer stores claims and commits in the same insert as the rows
+   * (incoming-rows.ts), so commitMany only wakes the flushes chained behind; and for an identity
+   * claimed by a write that never committed (it failed part way and its process gave up or lost
+   * the slot), `landed` says which of that write's parts are stored, so that the new write stores
+   * only the rest.
    */
   constructor(
     private readonly conn: ChConnection,
     private readonly insertSettings: Record<string, number>,
-    private readonly commitsWithRows = false,
+    private readonly coordinated?: UnfinishedWrites,
   ) {}
 
   /**
@@ -64,7 +95,7 @@ export class LocalDedupe implements Dedupe {
    * appends arriving meanwhile share the next flush and its read.
    */
   async claim(keys: readonly EventKey[]): Promise<Claim> {
-    const token = `local-${(this.seq++).toString(36)}`;
+    const token = `${this.tokenPrefix}-${(this.seq++).toString(36)}`;
     const holds: Hold[] = [];
     const waits: LocalClaim['waits'] = [];
     const free: EventKey[] = [];
@@ -77,10 +108,12 @@ export class LocalDedupe implements Dedupe {
       this.latest.set(id, hold);
       holds.push(hold);
     });
-    const state: LocalClaim = { holds, waits, committed: new Set() };
+    const state: LocalClaim = { holds, waits, committed: new Set(), landed: new Map() };
     this.claims.set(token, state);
     try {
-      state.committed = await this.committed(free);
+      const read = await this.committed(free);
+      state.committed = read.committed;
+      state.landed = read.landed;
     } catch (err) {
       this.finish(keys, token, false);
       throw err;
@@ -111,21 +144,51 @@ export class LocalDedupe implements Dedupe {
       });
     }
     if (reread.length > 0) {
-      const committed = await this.committed(reread.map((i) => keys[i] as EventKey));
-      for (const i of reread) if (committed.has(state.holds[i]?.id ?? '')) duplicate(i);
+      const read = await this.committed(reread.map((i) => keys[i] as EventKey));
+      for (const i of reread) if (read.committed.has(state.holds[i]?.id ?? '')) duplicate(i);
+      for (const [id, l] of read.landed) state.landed.set(id, l);
     }
     this.forgetIfDone(claim.token, state);
-    return { owned };
+    if (state.landed.size === 0) return { owned };
+    const landed = state.holds.map((h, i) => (owned[i] ? state.landed.get(h.id) : undefined));
+    return { owned, landed };
   }
 
-  private async committed(keys: readonly EventKey[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await readKeyRows(this.conn, keys, `state = ${COMMIT}`);
-    return new Set(rows.map(keyOfRow));
+  /**
+   * The identities among `keys` with a commit; in coordinated mode also, for the others, what
+   * unfinished writes of them stored (claims without a commit).
+   */
+  private async committed(
+    keys: readonly EventKey[],
+  ): Promise<{ committed: Set<string>; landed: Map<string, Landed> }> {
+    const landed = new Map<string, Landed>();
+    if (keys.length === 0) return { committed: new Set(), landed };
+    if (!this.coordinated) {
+      const rows = await readKeyRows(this.conn, keys, `state = ${COMMIT}`);
+      return { committed: new Set(rows.map(keyOfRow)), landed };
+    }
+    const rows = await readKeyRows(this.conn, keys, `state IN (${CLAIM}, ${COMMIT})`);
+    const committed = new Set(rows.filter((r) => Number(r.state) === COMMIT).map(keyOfRow));
+    const unfinished = rows.filter((r) => Number(r.state) === CLAIM && !committed.has(keyOfRow(r)));
+    if (unfinished.length === 0) return { committed, landed };
+    const parts = await this.coordinated.landed(
+      unfinished.map((r) => ({ accountId: r.account_id, token: r.token })),
+    );
+    for (const r of unfinished) {
+      const got = parts.get(writeKey({ accountId: r.account_id, token: r.token }));
+      if (!got || (!got.events && !got.rows)) continue;
+      const id = keyOfRow(r);
+      const had = landed.get(id);
+      landed.set(id, {
+        events: got.events || (had?.events ?? false),
+        rows: got.rows || (had?.rows ?? false),
+      });
+    }
+    return { committed, landed };
   }
 
   async commitMany(claims: readonly { keys: readonly EventKey[]; token: string }[]) {
-    if (!this.commitsWithRows) {
+    if (!this.coordinated) {
       await insertKeyRows(this.conn, claims, COMMIT, Date.now(), this.insertSettings);
     }
     for (const c of claims) this.finish(c.keys, c.token, true);

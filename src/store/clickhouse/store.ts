@@ -99,7 +99,7 @@ export async function createClickHouseStore(config: ClickHouseStoreConfig): Prom
     coordinated && config.coordination
       ? await CoordinatedWrites.start(conn, layout, config.coordination, insertSettings)
       : undefined;
-  const dedupe = new LocalDedupe(conn, insertSettings, coordination !== undefined);
+  const dedupe = new LocalDedupe(conn, insertSettings, coordination);
   const gens = new MeterGens(conn, insertSettings);
   const meta = new Metadata(conn, insertSettings);
   const writer = new Writer(conn, dedupe, (ids) => gens.current(ids), {

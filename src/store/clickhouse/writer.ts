@@ -15,7 +15,7 @@
 
 import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
 import type { ChConnection } from './client.js';
-import { type Claim, type Dedupe, type EventKey, keyOf } from './dedupe.js';
+import { type Claim, type Decision, type Dedupe, type EventKey, keyOf } from './dedupe.js';
 import {
   type Fence,
   INCOMING_COLUMNS,
@@ -186,7 +186,7 @@ export class Writer {
       if (claim) {
         const decision = await this.dedupe.decide(keys, claim);
         const gens = await gensRead;
-        const rendered = this.render(batch, candidates, decision.owned, gens, fences, claim.token);
+        const rendered = this.render(batch, candidates, decision, gens, fences, claim.token);
         dupes = repeats.map((r, p) => [...r, ...(rendered.dupes[p] ?? [])]);
         if (rendered.eventCount > 0) {
           const c = claim;
@@ -258,7 +258,7 @@ export class Writer {
   private render(
     batch: Pending[],
     candidates: Candidate[],
-    owned: boolean[],
+    { owned, landed }: Decision,
     gens: Map<string, number>,
     fences: Map<string, Fence> | undefined,
     token: string,
@@ -279,9 +279,12 @@ export class Writer {
       const e = item.event;
       eventCount++;
       const fence = fences?.get(e.accountId);
-      if (fence) {
-        events += incomingEvent(fence, e.accountId, eventTsv(e));
-        events += incomingKey(fence, c.key, token);
+      const tag = fence ? { fence, accountId: e.accountId, token } : undefined;
+      // What an unfinished write of this identity already stored is not stored again.
+      const stored = landed?.[j];
+      if (tag) {
+        if (!stored?.events) events += incomingEvent(tag, eventTsv(e));
+        events += incomingKey(tag, c.key);
       } else {
         events += eventTsv(e);
       }
@@ -294,8 +297,9 @@ export class Writer {
           e.subject,
         );
         const line = meterRowTsv(head, r);
-        if (fence) events += incomingMeterRow(fence, e.accountId, line);
-        else rows += line;
+        if (tag) {
+          if (!stored?.rows) events += incomingMeterRow(tag, line);
+        } else rows += line;
       }
     });
     return { dupes, events, eventCount, rows };

@@ -4,10 +4,10 @@ import { lit } from '../quote.js';
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
 
 /**
- * Raw events are read one row per identity: a write that failed part way (18.16 has no
- * multi-table transaction) and was written again by another process can leave a second events
- * row of one identity (docs/clickhouse.md, "Not guaranteed"); listings and backfills must not
- * show or count it twice.
+ * Raw events are read one row per identity: in `single` writers mode a write that failed part way
+ * (18.16 has no multi-table transaction) in a process that then died is written again by the
+ * client's retry, which can leave a second events row of one identity (docs/clickhouse.md, "Not
+ * guaranteed"); listings and backfills must not show or count it twice.
  */
 const ONE_PER_IDENTITY = 'LIMIT 1 BY source, id';
 

@@ -34,7 +34,7 @@ export async function migrate(nodes: readonly ChConnection[], layout: Layout): P
     const have = new Set(done.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (have.has(m.version)) continue;
-      for (const sql of m.statements(layout, perShard)) await node.exec(sql);
+      for (const sql of m.statements(layout, perShard)) await runIdempotent(node, sql);
       await node.exec(
         `INSERT INTO ${db}.tally_migrations (version, name, applied_at) VALUES (${lit(m.version)}, ${lit(m.name)}, ${lit(Date.now())})`,
       );
@@ -52,4 +52,17 @@ export async function migrate(nodes: readonly ChConnection[], layout: Layout): P
 function ledgerEngine(layout: Layout): string {
   if (!layout.replicated) return 'MergeTree()';
   return `ReplicatedMergeTree('/clickhouse/tables/all/${layout.database}/tally_migrations', '{shard}-{replica}')`;
+}
+
+/**
+ * Runs one migration statement. 18.16 has no `ADD COLUMN IF NOT EXISTS`: a column another process
+ * added first (two processes migrating at once) is accepted as done.
+ */
+async function runIdempotent(node: ChConnection, sql: string): Promise<void> {
+  try {
+    await node.exec(sql);
+  } catch (err) {
+    if (/ADD COLUMN/.test(sql) && /column with this name already exists/.test(String(err))) return;
+    throw err;
+  }
 }

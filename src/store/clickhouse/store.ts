@@ -37,6 +37,7 @@ import { onCluster } from './migrations/ddl.js';
 import { migrate } from './migrations/run.js';
 import { lit } from './quote.js';
 import { type EventJson, eventFromJson, keysOf, meterRowToJson, num, numOrNull } from './rows.js';
+import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 import { Writer } from './writer.js';
 
 export interface ClickHouseStoreConfig {
@@ -167,9 +168,21 @@ function buildStore(
   const cleanupTargets = perShard ? admin : admin.slice(0, 1);
   const rowsTable = `${layout.database}.${localTable(layout, 'meter_rows')}${onCluster(layout, perShard)}`;
 
+  /**
+   * Deletes a meter's rows of older generations. Housekeeping only: readers already take the
+   * active generation, and the next cleanup of the meter deletes every older one, so a cluster too
+   * busy to schedule the mutation now (its ON CLUSTER wait timed out) does not fail the meter's
+   * create or edit, which has taken effect.
+   */
   async function cleanup(meterId: string, keepGen: number): Promise<void> {
     const sql = MeterGens.cleanupSql(rowsTable, meterId, keepGen);
-    await Promise.all(cleanupTargets.map((n) => n.exec(sql)));
+    await Promise.all(
+      cleanupTargets.map((n) =>
+        n.exec(sql).catch((err: unknown) => {
+          if (!(err instanceof UnavailableError)) throw err;
+        }),
+      ),
+    );
   }
 
   return {

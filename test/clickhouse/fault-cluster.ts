@@ -90,7 +90,8 @@ function pidOf(name: ReplicaName | 'zookeeper'): number {
   return Number(readFileSync(join(ENV.TALLY_CH_DIR, name, 'pid'), 'utf8').trim());
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 only checks). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

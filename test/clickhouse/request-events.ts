@@ -43,3 +43,12 @@ export async function requestCounts(store: Store): Promise<number[]> {
   });
   return rows.map((r) => r.count);
 }
+
+/** The writer options the writer suites share (the store's defaults, smaller where it helps). */
+export const TEST_WRITER_OPTIONS = {
+  maxEvents: 50_000,
+  concurrency: 2,
+  maxFlushes: 16,
+  recentKeys: 10_000,
+  insertSettings: {},
+};

@@ -5,7 +5,7 @@ import type { IngestItem } from '../../src/ingest/stored-event.js';
 import { type ChConnection, connect } from '../../src/store/clickhouse/client.js';
 import { LocalDedupe } from '../../src/store/clickhouse/local-dedupe.js';
 import { Writer } from '../../src/store/clickhouse/writer.js';
-import { REQUEST_EPOCH, requestItem } from './request-events.js';
+import { REQUEST_EPOCH, requestItem, TEST_WRITER_OPTIONS } from './request-events.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
 import { dropDatabase, openStore } from './stores.js';
 
@@ -43,13 +43,7 @@ describe.skipIf(skip)('writer pipeline', () => {
       close: () => base.close(),
     };
     const dedupe = new LocalDedupe(counting, {});
-    writer = new Writer(counting, dedupe, async () => new Map(), {
-      maxEvents: 50_000,
-      concurrency: 2,
-      maxFlushes: 16,
-      recentKeys: 10_000,
-      insertSettings: {},
-    });
+    writer = new Writer(counting, dedupe, async () => new Map(), TEST_WRITER_OPTIONS);
   });
   afterAll(async () => {
     await base?.close();

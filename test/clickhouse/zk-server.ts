@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { alive } from './fault-cluster.js';
 
 const run = promisify(execFile);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,15 +36,6 @@ export async function startZooKeeper(): Promise<string> {
     timeout: 180_000,
   });
   return `127.0.0.1:${PORT}`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Kills the server zookeeper.sh recorded, if that pid is still a java process of our directory. */

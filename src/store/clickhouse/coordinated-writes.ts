@@ -165,17 +165,17 @@ export class CoordinatedWrites implements UnfinishedWrites {
       `INSERT INTO ${db}.slot_fences (slot, epoch) VALUES (${lit(slot)}, ${epoch.toString()})`,
       this.insertSettings,
     );
-    const running = await this.runningWrites();
+    const addresses = await this.nodeAddresses();
+    const running = await this.runningWrites(addresses);
     while (running.size > 0) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      const still = await this.runningWrites();
+      const still = await this.runningWrites(addresses);
       for (const id of running) if (!still.has(id)) running.delete(id);
     }
   }
 
   /** initial_query_id of every insert into `incoming` running on any node of the cluster. */
-  private async runningWrites(): Promise<Set<string>> {
-    const addresses = await this.nodeAddresses();
+  private async runningWrites(addresses: string): Promise<Set<string>> {
     const rows = await this.conn.exec<{ id: string }>(
       `SELECT DISTINCT initial_query_id AS id FROM remote(${lit(addresses)}, system, processes) WHERE startsWith(query, 'INSERT') AND position(query, 'incoming') > 0`,
       { skip_unavailable_shards: 1 },

@@ -70,8 +70,8 @@ export class RawDuckDb implements RawEngine {
    */
   async ingest(d: Dataset, tag: string, commitEvery: number): Promise<void> {
     const batch = Math.min(1000, commitEvery);
-    const ev: DuckDBAppender = await this.conn.createAppender('events');
-    const mr: DuckDBAppender = await this.conn.createAppender('meter_rows');
+    const ev: DuckDBAppender = await this.conn.createAppender('events_hot');
+    const mr: DuckDBAppender = await this.conn.createAppender('meter_rows_hot');
     const evChunk = DuckDBDataChunk.create([
       VARCHAR,
       UBIGINT,
@@ -178,10 +178,10 @@ export class RawDuckDb implements RawEngine {
       const range = `time >= ${Date.UTC(2025, m, 1)} AND time < ${Date.UTC(2025, m + 1, 1)}`;
       await this.conn.run('BEGIN TRANSACTION');
       await this.conn.run(
-        `CREATE TEMP TABLE chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
+        `CREATE TEMP TABLE chunk AS SELECT * FROM meter_rows_hot WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
       );
-      await this.conn.run(`DELETE FROM meter_rows WHERE ${range}`);
-      await this.conn.run('INSERT INTO meter_rows SELECT * FROM chunk');
+      await this.conn.run(`DELETE FROM meter_rows_hot WHERE ${range}`);
+      await this.conn.run('INSERT INTO meter_rows_hot SELECT * FROM chunk');
       await this.conn.run('DROP TABLE chunk');
       await this.conn.run('COMMIT');
     }

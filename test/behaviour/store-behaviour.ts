@@ -18,6 +18,8 @@ export interface StoreFactory {
    * so (readsRawEvents), and an ad-hoc meter no stored meter matches is refused with a clear
    * validation error; those a stored meter matches are answered everywhere. Default true. */
   rawEventQueries?: boolean;
+  /** Runs once the suite's events and meters are stored (e.g. moves closed months to archives). */
+  settle?: (store: Store) => Promise<void>;
 }
 
 const DIMS = { model: '$.model', region: '$.region' };
@@ -124,6 +126,7 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       rest.reverse();
       for (let i = 0; i < rest.length; i += 500)
         await d.ingest.ingest(account, rest.slice(i, i + 500));
+      await factory.settle?.(d.store);
     }, 120_000);
 
     afterAll(async () => {

@@ -171,19 +171,6 @@ describe('embedded store compaction', () => {
     await store.close();
   });
 
-  it('rewrites a month too large for one rewrite day by day', async () => {
-    const t = scenario({ monthMaxRows: 100 });
-    const store = await t.open();
-    const sent = events(1200);
-    await store.append(sent.map((s, k) => item(k, s)));
-    await expectAll(store, sent); // folded, so the rows count as activity
-    t.clock += 60_000;
-    expect((await store.compactNow()).filter((c) => c.kind === 'month')).toHaveLength(2);
-    expect((await store.stats()).compactionBacklog).toBe(0);
-    await expectAll(store, sent);
-    await store.close();
-  });
-
   it('fills the subject bucket of rows written before the column existed', async () => {
     const t = scenario();
     let store = await t.open();
@@ -194,9 +181,9 @@ describe('embedded store compaction', () => {
     // What a data directory of migration 2 holds: rows without a bucket.
     const db = await DuckDBInstance.create(join(t.dir, 'tally.duckdb'));
     const conn = await db.connect();
-    await conn.run('UPDATE meter_rows SET sb = NULL');
+    await conn.run('UPDATE meter_rows_hot SET sb = NULL');
     const [[nulls]] = (
-      await conn.runAndReadAll('SELECT count(*) FROM meter_rows WHERE sb IS NULL')
+      await conn.runAndReadAll('SELECT count(*) FROM meter_rows_hot WHERE sb IS NULL')
     ).getRows() as [[bigint]];
     expect(Number(nulls)).toBe(600);
     conn.closeSync();

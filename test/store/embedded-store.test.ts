@@ -3,18 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
 
-// The same behaviour with the 15-minute rollup answering the queries it serves, and without it.
-for (const rollups of [true, false]) {
-  const label = `embedded DuckDB, rollups ${rollups ? 'on' : 'off'}`;
+// The same behaviour with the 15-minute rollup answering the queries it serves, and without it;
+// and with every closed month moved into the archive once the suite's data is stored (its events
+// are from 2024), so that the answers come from the Parquet files and the hot rows added later.
+const variants = [
+  { rollups: true, archived: false },
+  { rollups: false, archived: false },
+  { rollups: true, archived: true },
+];
+for (const { rollups, archived } of variants) {
+  const label = `embedded DuckDB, rollups ${rollups ? 'on' : 'off'}${archived ? ', closed months archived' : ''}`;
   const dirs = new WeakMap<object, string>();
   const opened: DuckDbStore[] = [];
+  // The archiving variant's clock jumps an hour ahead once the data is in: every month is quiet.
+  let ahead = 0;
+  const now = () => Date.now() + ahead;
   const open = async (dir: string) => {
-    const store = await DuckDbStore.open({ dataDir: dir, rollups });
+    const store = await DuckDbStore.open({
+      dataDir: dir,
+      rollups,
+      compaction: { intervalMs: 0, ...(archived ? { now } : {}) },
+    });
     dirs.set(store, dir);
     opened.push(store);
     return store;
+  };
+  const settle = async (store: Store) => {
+    const s = store as DuckDbStore;
+    await s.stats(); // every acknowledged event folded before the clock jumps
+    ahead = 3_600_000;
+    await s.compactNow();
+    expect(s.archivedMonths().length).toBeGreaterThan(3);
+    expect(s.compactionBacklog()).toBe(0);
   };
   runStoreBehaviour(label, {
     open: () => open(mkdtempSync(join(tmpdir(), 'tally-store-'))),
@@ -24,6 +47,7 @@ for (const rollups of [true, false]) {
       await previous.close();
       return open(dir);
     },
+    ...(archived ? { settle } : {}),
   });
 
   // Runs after the suite: the rollup did answer (or, off, never did) some of its queries.
@@ -33,6 +57,11 @@ for (const rollups of [true, false]) {
       if (rollups) expect(reads).toBeGreaterThan(0);
       else expect(reads).toBe(0);
       expect(opened.every((s) => s.rollupStats().enabled === rollups)).toBe(true);
+    });
+    it(archived ? 'months from the archive' : 'nothing archived', () => {
+      const months = opened.reduce((n, s) => n + s.archivedMonths().length, 0);
+      if (archived) expect(months).toBeGreaterThan(0);
+      else expect(months).toBe(0);
     });
   });
 }

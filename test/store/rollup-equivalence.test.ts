@@ -283,7 +283,7 @@ async function fold(conn: DuckDBConnection, rows: Row[], inJs: boolean): Promise
   if (!inJs) {
     await runAll(conn, [
       stage,
-      'INSERT INTO meter_rows SELECT * FROM fold_rows',
+      'INSERT INTO meter_rows_hot SELECT * FROM fold_rows',
       compileRollupFold(METERS) as string,
       'DELETE FROM fold_rows',
     ]);
@@ -298,7 +298,7 @@ async function fold(conn: DuckDBConnection, rows: Row[], inJs: boolean): Promise
   const appender = await conn.createAppender('rollup_15m');
   await conn.run('BEGIN TRANSACTION');
   await conn.run(stage);
-  await conn.run('INSERT INTO meter_rows SELECT * FROM fold_rows');
+  await conn.run('INSERT INTO meter_rows_hot SELECT * FROM fold_rows');
   await conn.run('DELETE FROM fold_rows');
   await appendRollupRows(appender, rollup.rows());
   appender.flushSync();

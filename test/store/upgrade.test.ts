@@ -101,6 +101,11 @@ async function open(dataDir: string): Promise<Opened> {
   };
 }
 
+function monthOf(time: number): number {
+  const d = new Date(time);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
 describe('upgrade in place from 41ce49f (embedded store)', () => {
   let root = '';
   let dataDir = '';
@@ -229,8 +234,19 @@ describe('upgrade in place from 41ce49f (embedded store)', () => {
     }
     await expectUsage([...stored, ...third]);
     // Late rows (the second batch) in months compacted by the old release: rewriting them must
-    // change no number.
+    // change no number. The old release sorted closed months in place; now every closed month
+    // moves into the archive once quiet: all but those the new events just went to.
+    expect(s.store.archivedMonths()).toEqual([]);
     await s.store.compactNow();
+    const monthsOf = (events: readonly FixtureEvent[]) =>
+      new Set(events.map((e) => monthOf(Date.parse(e.event.time))));
+    const busy = monthsOf(third);
+    const quiet = [...monthsOf(stored)].filter((m) => !busy.has(m)).sort((a, b) => a - b);
+    expect(quiet.length).toBeGreaterThan(0);
+    expect(s.store.archivedMonths().map((m) => m.month)).toEqual(quiet);
+    expect(s.store.archivedMonths().reduce((n, m) => n + m.events, 0)).toBe(
+      stored.filter((e) => !busy.has(monthOf(Date.parse(e.event.time)))).length,
+    );
     await expectEvents([...stored, ...third]);
     await expectUsage([...stored, ...third]);
   });

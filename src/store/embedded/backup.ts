@@ -15,11 +15,12 @@ import { crc32 } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ValidationError } from '../../errors/domain-errors.js';
 import type { BackupInfo } from '../ports.js';
+import { ARCHIVE_DIR, archiveFileName } from './archive/archive-layout.js';
 import { IngestLog } from './ingest-log.js';
 import { encodeRecord, HEADER_BYTES, MAGIC } from './ingest-log-record.js';
 import { isLegacy, scanFramed, scanLegacy } from './ingest-log-scan.js';
 import { num, readRows } from './row-decoding.js';
-import { MIGRATIONS } from './schema.js';
+import { EVENTS_HOT, MIGRATIONS } from './schema.js';
 import { lit } from './sql-quote.js';
 
 export const DB_FILE = 'tally.duckdb';
@@ -65,11 +66,17 @@ export async function writeBackup(
     const floor = await appliedSeq(conn, SOURCE_DB);
     const tail = await readLogTail(join(dataDir, LOG_DIR), floor);
     const snapshot = await copyDatabase(conn, join(target, DB_FILE));
+    // The caller keeps the snapshot's archive files from being deleted until the backup ends.
+    const archived = await copyArchive(dataDir, target, snapshot.archiveFiles);
     const records = tailAfter(tail, snapshot.appliedSeq);
     const logFile = await writeLog(join(target, LOG_DIR), snapshot.appliedSeq, records);
     const ingestLogSeq = records[records.length - 1]?.seq ?? snapshot.appliedSeq;
     const tailEvents = records.reduce((n, r) => n + r.events, 0);
-    const files = await describeFiles(target, [DB_FILE, ...(logFile ? [logFile] : [])]);
+    const files = await describeFiles(target, [
+      DB_FILE,
+      ...archived,
+      ...(logFile ? [logFile] : []),
+    ]);
     const manifest: BackupManifest = {
       format: FORMAT,
       version: FORMAT_VERSION,
@@ -265,6 +272,8 @@ interface Snapshot {
   appliedSeq: number;
   events: number;
   schemaVersion: number;
+  /** The archive files the snapshot's views read (names in the archive directory). */
+  archiveFiles: string[];
 }
 
 /**
@@ -286,13 +295,40 @@ async function copyDatabase(conn: DuckDBConnection, file: string): Promise<Snaps
     }
     const [row] = await readRows(
       conn,
-      `SELECT (SELECT applied_seq FROM ${TARGET_DB}.ingest_state) AS seq, (SELECT count(*) FROM ${TARGET_DB}.events) AS events, (SELECT max(version) FROM ${TARGET_DB}.schema_migrations) AS schema`,
+      `SELECT (SELECT applied_seq FROM ${TARGET_DB}.ingest_state) AS seq, (SELECT count(*) FROM ${TARGET_DB}.${EVENTS_HOT}) + (SELECT coalesce(sum(events), 0) FROM ${TARGET_DB}.archive_months) AS events, (SELECT max(version) FROM ${TARGET_DB}.schema_migrations) AS schema`,
+    );
+    const months = await readRows(
+      conn,
+      `SELECT month, events_gen, rows_gen FROM ${TARGET_DB}.archive_months`,
     );
     await conn.run(`CHECKPOINT ${TARGET_DB}`);
-    return { appliedSeq: num(row?.seq), events: num(row?.events), schemaVersion: num(row?.schema) };
+    return {
+      appliedSeq: num(row?.seq),
+      events: num(row?.events),
+      schemaVersion: num(row?.schema),
+      archiveFiles: months.flatMap((m) => [
+        archiveFileName('events', num(m.month), num(m.events_gen)),
+        archiveFileName('meter_rows', num(m.month), num(m.rows_gen)),
+      ]),
+    };
   } finally {
     await conn.run(`DETACH DATABASE IF EXISTS ${TARGET_DB}`);
   }
+}
+
+/** The archive files copied and synced; their names relative to the backup directory. */
+async function copyArchive(dataDir: string, target: string, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  await mkdir(join(target, ARCHIVE_DIR), { recursive: true });
+  const out: string[] = [];
+  for (const name of names) {
+    const rel = join(ARCHIVE_DIR, name);
+    await copyFile(join(dataDir, rel), join(target, rel));
+    await fsyncFile(join(target, rel));
+    out.push(rel);
+  }
+  await fsyncDir(join(target, ARCHIVE_DIR));
+  return out;
 }
 
 /** The backup's ingest log: one segment starting after the snapshot, synced; its file name. */

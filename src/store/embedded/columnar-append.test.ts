@@ -140,15 +140,15 @@ describe('ColumnarAppender', () => {
   }
 
   async function writeBoth(items: IngestItem[], split: number): Promise<void> {
-    const ev = await conn.createAppender('events');
-    const mr = await conn.createAppender('meter_rows');
+    const ev = await conn.createAppender('events_hot');
+    const mr = await conn.createAppender('meter_rows_hot');
     const columnar = new ColumnarAppender(ev, mr);
     // Several calls on one instance, as a fold that yields between slices makes them.
     for (let i = 0; i < items.length; i += split) columnar.append(items.slice(i, i + split));
     ev.closeSync();
     mr.closeSync();
-    const refEv = await conn.createAppender('events', null, 'ref');
-    const refMr = await conn.createAppender('meter_rows', null, 'ref');
+    const refEv = await conn.createAppender('events_hot', null, 'ref');
+    const refMr = await conn.createAppender('meter_rows_hot', null, 'ref');
     appendRowByRow(refEv, refMr, items);
     refEv.closeSync();
     refMr.closeSync();
@@ -161,8 +161,8 @@ describe('ColumnarAppender', () => {
     expect(rowCount).toBeGreaterThan(CHUNK_ROWS);
     expect(await count('SELECT count(*) FROM memory.events')).toBe(items.length);
     expect(await count('SELECT count(*) FROM memory.meter_rows')).toBe(rowCount);
-    expect(await differences('events')).toBe(0);
-    expect(await differences('meter_rows')).toBe(0);
+    expect(await differences('events_hot')).toBe(0);
+    expect(await differences('meter_rows_hot')).toBe(0);
   });
 
   it('writes chunks whose columns hold one value, or only NULLs, between varied chunks', async () => {
@@ -190,8 +190,8 @@ describe('ColumnarAppender', () => {
     ];
     await writeBoth(items, CHUNK_ROWS);
     expect(await count('SELECT count(*) FROM memory.events')).toBe(items.length);
-    expect(await differences('events')).toBe(0);
-    expect(await differences('meter_rows')).toBe(0);
+    expect(await differences('events_hot')).toBe(0);
+    expect(await differences('meter_rows_hot')).toBe(0);
     expect(
       await count("SELECT count(*) FROM memory.meter_rows WHERE meter_id = 'm' || chr(0) || 'one'"),
     ).toBe(CHUNK_ROWS * 2);
@@ -240,19 +240,19 @@ describe('ColumnarAppender', () => {
       { seq: 2, items: [] },
       { seq: 3, items: items.slice(1000) },
     ];
-    const ev = await conn.createAppender('events');
-    const mr = await conn.createAppender('meter_rows');
+    const ev = await conn.createAppender('events_hot');
+    const mr = await conn.createAppender('meter_rows_hot');
     const days = new Map<number, number>();
     await new ColumnarAppender(ev, mr).appendRecords(records, days);
     ev.closeSync();
     mr.closeSync();
-    const refEv = await conn.createAppender('events', null, 'ref');
-    const refMr = await conn.createAppender('meter_rows', null, 'ref');
+    const refEv = await conn.createAppender('events_hot', null, 'ref');
+    const refMr = await conn.createAppender('meter_rows_hot', null, 'ref');
     appendRowByRow(refEv, refMr, items);
     refEv.closeSync();
     refMr.closeSync();
-    expect(await differences('events')).toBe(0);
-    expect(await differences('meter_rows')).toBe(0);
+    expect(await differences('events_hot')).toBe(0);
+    expect(await differences('meter_rows_hot')).toBe(0);
     const stored = (
       await conn.runAndReadAll(
         'SELECT floor(time / 86400000)::BIGINT AS day, count(*) FROM memory.meter_rows GROUP BY day',
@@ -263,8 +263,8 @@ describe('ColumnarAppender', () => {
 
   it('handles empty input and items without meter rows', async () => {
     const items = makeItems(9).map((it) => ({ ...it, rows: [] }));
-    const ev = await conn.createAppender('events');
-    const mr = await conn.createAppender('meter_rows');
+    const ev = await conn.createAppender('events_hot');
+    const mr = await conn.createAppender('meter_rows_hot');
     new ColumnarAppender(ev, mr).append([]);
     new ColumnarAppender(ev, mr).append(items);
     ev.closeSync();

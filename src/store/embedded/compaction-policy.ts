@@ -4,8 +4,9 @@
 // Rows arrive in time order, every subject mixed into every row group, so a query for one subject
 // reads all rows of its time range. Rewriting a closed chunk sorted by subject lets DuckDB's
 // per-row-group min/max skip the other subjects. Days are rewritten when they close (that helps
-// once a day holds several row groups of 122,880 rows), months when they close (the whole month's
-// rows of one subject together); a chunk is left alone while rows still arrive for it.
+// once a day holds several row groups of 122,880 rows); months, when they close, move into the
+// archive, written sorted into files of their own (the whole month's rows of one subject
+// together); a chunk is left alone while rows still arrive for it.
 
 export const DAY_MS = 86_400_000;
 
@@ -25,19 +26,12 @@ export interface CompactionSettings {
   quietMs: number;
   /** Rows added since a chunk's last rewrite, as a fraction of its rows, that warrant another. */
   rewriteFraction: number;
-  /**
-   * A closed month with more meter rows than this is rewritten day by day instead: one rewrite is
-   * one transaction (about 3 s per million rows on the development machine) that holds its copy
-   * of the rows in memory and excludes backfills meanwhile; folds of new events go on beside it.
-   */
-  monthMaxRows: number;
 }
 
 export const DEFAULT_COMPACTION: CompactionSettings = {
   lateMs: 3_600_000,
   quietMs: 10_000,
   rewriteFraction: 0.05,
-  monthMaxRows: 2_000_000,
 };
 
 export interface Chunk {

@@ -1,12 +1,17 @@
-// Runs the rewrites compaction-policy.ts asks for, on a connection of their own. A rewrite is one
-// long transaction that deletes a chunk's meter rows and inserts them again sorted; folds keep
-// appending meanwhile on the writer connection. DuckDB's MVCC keeps both right: rows a fold
-// commits after the rewrite took its snapshot are neither deleted nor copied by it (they stay,
+// Runs the rewrites compaction-policy.ts asks for, on a connection of their own. A closed day is
+// rewritten in place: one long transaction that deletes the day's hot meter rows and inserts them
+// again sorted. A closed month moves into the archive (archive/month-archive.ts): its events and
+// meter rows written sorted into Parquet files and deleted from the hot tables, in one transaction.
+// Folds keep appending meanwhile on the writer connection. DuckDB's MVCC keeps both right: rows a
+// fold commits after the rewrite took its snapshot are neither deleted nor copied by it (they stay,
 // unsorted, and count as activity for a later rewrite), and appends never conflict with deletes
-// of other rows. Deletes of meter rows by others (backfill) would conflict, so they and the
-// rewrites take turns through `exclusive`. The rollup's upkeep (rollup/rollup-upkeep.ts) runs
-// here too: a rewrite merges the rollup's partial rows of its range in the same transaction.
+// of other rows. Deletes of meter rows by others (backfill) would conflict, and change archive
+// files, so they and the rewrites take turns through `exclusive`. The rollup's upkeep
+// (rollup/rollup-upkeep.ts) runs here too: a rewrite merges the rollup's partial rows of its range
+// in the same transaction.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ArchivedMonth } from './archive/archive-layout.js';
+import type { MonthArchive } from './archive/month-archive.js';
 import {
   type Chunk,
   COMPACTED_ORDER,
@@ -16,6 +21,7 @@ import {
   type DayActivity,
   DEFAULT_COMPACTION,
   dueChunks,
+  monthBounds,
   resumedActivity,
 } from './compaction-policy.js';
 import type { DayCounts } from './fold-append.js';
@@ -23,6 +29,7 @@ import type { PartialsByDay } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
 import { RollupUpkeep } from './rollup/rollup-upkeep.js';
 import { num, readRows } from './row-decoding.js';
+import { METER_ROWS_HOT } from './schema.js';
 import { lit } from './sql-quote.js';
 import { SerialChain } from './write-pipeline.js';
 
@@ -31,8 +38,8 @@ export type CompactorOptions = Partial<CompactionSettings> & {
   intervalMs?: number;
   now?: () => number;
   /**
-   * Tests only: awaited inside each rewrite transaction once it has copied its range, before it
-   * deletes the range and commits.
+   * Tests only: awaited inside each rewrite and archive transaction once it has copied its range,
+   * before it deletes the range and commits.
    */
   holdRewrite?: () => Promise<void>;
   /** Partial rollup rows a day collects before the next tick merges them (default 20,000). */
@@ -61,6 +68,8 @@ export class Compactor {
   constructor(
     /** The compactor's own connection: its transactions never wait for the writer's. */
     private readonly conn: DuckDBConnection,
+    /** Where closed months go. */
+    private readonly archive: MonthArchive,
     opts: CompactorOptions = {},
     /** The meters' rollups to keep merged and rebuilt; none when the store runs without. */
     rollupMeters?: RollupMeters,
@@ -131,7 +140,7 @@ export class Compactor {
     const days = new Map(
       (
         await pairs(
-          `SELECT time // ${lit(DAY_MS)} AS day, count(*) AS rows FROM meter_rows GROUP BY day`,
+          `SELECT time // ${lit(DAY_MS)} AS day, count(*) AS rows FROM ${METER_ROWS_HOT} GROUP BY day`,
           'day',
         )
       ).map(([d, n]) => [num(d), n]),
@@ -147,6 +156,15 @@ export class Compactor {
     );
     this.activity.clear();
     for (const [day, a] of resumedActivity(days, sorted, this.rewritten)) this.activity.set(day, a);
+    // A closed month whose rows are all still hot was compacted in place by a release before the
+    // archive: its counts match, so nothing above marks it; it is archived as a whole.
+    const closedBefore = this.clock() - this.settings.lateMs;
+    for (const [day, rows] of days) {
+      const [start, end] = monthBounds(day);
+      if (end > closedBefore || this.archive.has(start)) continue;
+      this.activity.set(day, { rows, lastAppendAt: 0 });
+      this.rewritten.delete(chunkKey('month', start));
+    }
   }
 
   /** Starts the background rewrites (unless the interval is 0). */
@@ -203,23 +221,33 @@ export class Compactor {
     // Taken before any rewrite transaction starts (DuckDB takes the snapshot at its first
     // statement), so every row counted here is in the rewrite; rows counted later stay activity.
     const counted = new Map(chunk.days.map((d) => [d, this.activity.get(d)?.rows ?? 0]));
-    if (chunk.kind === 'month') {
-      const [row] = await readRows(
-        this.conn,
-        `SELECT count(*) AS n FROM meter_rows WHERE time >= ${lit(chunk.start)} AND time < ${lit(chunk.end)}`,
-      );
-      const count = num(row?.n);
-      if (count > this.settings.monthMaxRows) {
-        for (const day of chunk.days) {
-          if ((counted.get(day) ?? 0) > 0) await this.rewriteRange(day * DAY_MS);
-        }
-        await this.recordChunk(chunkKey('month', chunk.start), count);
-        this.settle(chunk, counted);
-        return;
-      }
-    }
-    await this.rewriteRange(chunk.start, chunk.end, chunkKey(chunk.kind, chunk.start));
+    if (chunk.kind === 'month') await this.archiveMonth(chunk.start, chunk.end);
+    else await this.rewriteRange(chunk.start, chunk.end, chunkKey(chunk.kind, chunk.start));
     this.settle(chunk, counted);
+  }
+
+  /**
+   * The month moved into the archive with its rollup buckets merged, in one transaction; its days'
+   * sorted counts dropped (no hot rows left to compare) and its archived meter rows recorded, so
+   * that late rows rewrite it again only once they are a `rewriteFraction` of it.
+   */
+  private async archiveMonth(from: number, to: number): Promise<void> {
+    const key = chunkKey('month', from);
+    const merge = this.rollup?.mergeInRewrite(from, to);
+    const days = `day >= ${lit(from / DAY_MS)} AND day < ${lit(to / DAY_MS)}`;
+    const bookkeeping = (m: ArchivedMonth) => [
+      `DELETE FROM compacted_days WHERE ${days}`,
+      `INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(m.meterRows)})`,
+      ...(merge?.statements ?? []),
+    ];
+    let archived: ArchivedMonth;
+    try {
+      archived = await this.archive.archive(this.conn, from, to, bookkeeping, this.holdRewrite);
+    } finally {
+      await this.conn.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+    }
+    merge?.committed();
+    this.rewritten.set(key, archived.meterRows);
   }
 
   /** Takes the rewritten rows off the activity; rows committed during the rewrite stay. */
@@ -232,14 +260,6 @@ export class Compactor {
       else if (chunk.kind === 'month') this.activity.delete(day);
       else a.rows = 0; // sorted as a day; the month is rewritten once it closes
     }
-  }
-
-  /** A chunk's row count at its rewrite, kept in memory and in compacted_chunks for the next start. */
-  private async recordChunk(key: string, rows: number): Promise<void> {
-    await this.conn.run(
-      `INSERT OR REPLACE INTO compacted_chunks VALUES (${lit(key)}, ${lit(rows)})`,
-    );
-    this.rewritten.set(key, rows);
   }
 
   /**
@@ -259,15 +279,15 @@ export class Compactor {
     let rows: number;
     try {
       await c.run(
-        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM meter_rows WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
+        `CREATE TEMP TABLE compact_chunk AS SELECT * FROM ${METER_ROWS_HOT} WHERE ${range} ORDER BY ${COMPACTED_ORDER}`,
       );
       const [copied] = await readRows(c, 'SELECT count(*) AS n FROM compact_chunk');
       rows = num(copied?.n);
       // Here the snapshot is taken and the range copied: rows committed from now on must survive
       // the delete below and stay out of the copy.
       await this.holdRewrite?.();
-      await c.run(`DELETE FROM meter_rows WHERE ${range}`);
-      await c.run('INSERT INTO meter_rows SELECT * FROM compact_chunk');
+      await c.run(`DELETE FROM ${METER_ROWS_HOT} WHERE ${range}`);
+      await c.run(`INSERT INTO ${METER_ROWS_HOT} SELECT * FROM compact_chunk`);
       const days = `day >= ${lit(from / DAY_MS)} AND day < ${lit(to / DAY_MS)}`;
       await c.run(`DELETE FROM compacted_days WHERE ${days}`);
       await c.run(

@@ -21,6 +21,9 @@ import type {
   UniqueRow,
 } from '../../query/planned-query.js';
 import type { BackupInfo, Store, StoreStats } from '../ports.js';
+import type { ArchivedMonth } from './archive/archive-layout.js';
+import { MonthArchive } from './archive/month-archive.js';
+import { ReadGate } from './archive/read-gate.js';
 import { copyBackup, writeBackup } from './backup.js';
 import type { Chunk } from './compaction-policy.js';
 import { Compactor, type CompactorOptions } from './compactor.js';
@@ -32,6 +35,7 @@ import { fillSubjectBuckets, migrate } from './migrate.js';
 import { ROLLUP_RESET } from './rollup/compile-rollup-write.js';
 import { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
+import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
 import { DuckDbUsageReader } from './usage-reader.js';
 import { readAppliedSeq, WritePipeline } from './write-pipeline.js';
 
@@ -102,9 +106,12 @@ export class DuckDbStore implements Store {
     private readonly reader: () => DuckDBConnection,
     /** Which meters have a rollup and which are complete; undefined without rollups. */
     private readonly rollups: RollupMeters | undefined,
+    private readonly archive: MonthArchive,
+    private readonly gate: ReadGate,
   ) {
     this.usage = new DuckDbUsageReader(
       reader,
+      gate,
       () => pipeline.visible(),
       (meterId) => rollups?.readyDimensions(meterId),
     );
@@ -126,8 +133,20 @@ export class DuckDbStore implements Store {
       checkpoint_threshold: opts.checkpointThreshold ?? '256MB',
     });
     const writer = await instance.connect();
+    // Every read of the views opens the archive files' footers: keep them decoded in memory.
+    // (Parquet is linked into DuckDB's library; the setting exists once a connection loaded it.)
+    await writer.run('SET GLOBAL parquet_metadata_cache = true');
     await migrate(writer);
     await fillSubjectBuckets(writer);
+    const gate = new ReadGate();
+    let archive: MonthArchive;
+    try {
+      archive = await MonthArchive.open(writer, opts.dataDir, gate);
+    } catch (err) {
+      writer.closeSync();
+      instance.closeSync();
+      throw err;
+    }
     const appliedSeq = await readAppliedSeq(writer);
     let opened: ReturnType<typeof IngestLog.open>;
     try {
@@ -162,11 +181,13 @@ export class DuckDbStore implements Store {
       for (const sql of ROLLUP_RESET) await writer.run(sql);
       await writer.run('COMMIT');
     }
-    const compactor = new Compactor(conns.compactor, opts.compaction, rollups);
+    const compactor = new Compactor(conns.compactor, archive, opts.compaction, rollups);
     const pipeline = new WritePipeline({
       writer,
-      eventAppender: await writer.createAppender('events'),
-      rowAppender: await writer.createAppender('meter_rows'),
+      eventAppender: await writer.createAppender(EVENTS_HOT),
+      rowAppender: await writer.createAppender(METER_ROWS_HOT),
+      gate,
+      archive,
       log,
       ...(opts.dedupeBudgetBytes === undefined
         ? {}
@@ -180,7 +201,7 @@ export class DuckDbStore implements Store {
         if (partials) compactor.noteRollup(partials);
       },
     });
-    const store = new DuckDbStore(conns, file, pipeline, compactor, reader, rollups);
+    const store = new DuckDbStore(conns, file, pipeline, compactor, reader, rollups, archive, gate);
     await pipeline.recover(records, appliedSeq);
     await compactor.resume();
     compactor.start();
@@ -328,6 +349,11 @@ export class DuckDbStore implements Store {
     return this.pipeline.dedupe.stats();
   }
 
+  /** The closed months held in archive files (tests, diagnostics). */
+  archivedMonths(): ArchivedMonth[] {
+    return this.archive.list();
+  }
+
   /** Chunks that are closed and wait for a rewrite, quiet or not (0 once compaction caught up). */
   compactionBacklog(): number {
     return this.compactor.backlog();
@@ -346,7 +372,7 @@ export class DuckDbStore implements Store {
     const [r] = await this.usage.dataRows(
       'SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM meter_rows) AS meter_rows',
     );
-    let bytes = this.pipeline.logBytes;
+    let bytes = this.pipeline.logBytes + this.archive.bytes();
     for (const f of [this.file, `${this.file}.wal`]) {
       try {
         bytes += statSync(f).size;
@@ -382,7 +408,8 @@ export class DuckDbStore implements Store {
     const run = (async () => {
       conn = await this.conns.instance.connect();
       if (this.closed) throw new UnavailableError('the store is shutting down');
-      return writeBackup(conn, dirname(this.file), targetDir);
+      const snapshot = conn;
+      return this.gate.read(() => writeBackup(snapshot, dirname(this.file), targetDir));
     })();
     const done = run
       .catch(() => undefined)

@@ -1,7 +1,7 @@
 // Brings a data directory's DuckDB file to the current schema (schema.ts) at start.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readRows } from './row-decoding.js';
-import { MIGRATIONS } from './schema.js';
+import { METER_ROWS_HOT, MIGRATIONS } from './schema.js';
 import { lit } from './sql-quote.js';
 import { subjectBucket } from './subject-bucket.js';
 
@@ -23,13 +23,13 @@ export async function migrate(conn: DuckDBConnection): Promise<void> {
 /** Fills the subject bucket of rows written before the column existed (migration 3). */
 export async function fillSubjectBuckets(conn: DuckDBConnection): Promise<void> {
   const subjects = (
-    await readRows(conn, 'SELECT DISTINCT subject FROM meter_rows WHERE sb IS NULL')
+    await readRows(conn, `SELECT DISTINCT subject FROM ${METER_ROWS_HOT} WHERE sb IS NULL`)
   ).map((r) => String(r.subject));
   for (let i = 0; i < subjects.length; i += 1000) {
     const part = subjects.slice(i, i + 1000);
     const values = part.map((s) => `(${lit(s)}, ${lit(subjectBucket(s))})`).join(', ');
     await conn.run(
-      `UPDATE meter_rows SET sb = b.sb FROM (VALUES ${values}) AS b(subject, sb) WHERE meter_rows.sb IS NULL AND meter_rows.subject = b.subject`,
+      `UPDATE ${METER_ROWS_HOT} AS m SET sb = b.sb FROM (VALUES ${values}) AS b(subject, sb) WHERE m.sb IS NULL AND m.subject = b.subject`,
     );
   }
 }

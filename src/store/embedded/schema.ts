@@ -3,6 +3,10 @@ import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 // Ordered, never-edited migrations of the embedded store. The ledger table records which ran.
 const dimColumns = Array.from({ length: MAX_DIMENSIONS }, (_, i) => `g${i} VARCHAR`).join(', ');
 
+/** The tables folds append to; readers use the views `events` and `meter_rows` (migration 6). */
+export const EVENTS_HOT = 'events_hot';
+export const METER_ROWS_HOT = 'meter_rows_hot';
+
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE accounts (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at VARCHAR NOT NULL, profiles VARCHAR NOT NULL);
    CREATE TABLE api_keys (id VARCHAR PRIMARY KEY, account_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, subject VARCHAR, hash VARCHAR NOT NULL, prefix VARCHAR NOT NULL, created_at VARCHAR NOT NULL, revoked_at VARCHAR);
@@ -28,4 +32,13 @@ export const MIGRATIONS: readonly string[] = [
   // before this migration has none ready, and the store rebuilds them in the background.
   `CREATE TABLE rollup_15m (account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, bucket BIGINT NOT NULL, slot TINYINT NOT NULL, dim VARCHAR, value_count BIGINT NOT NULL, value_sum DOUBLE, value_min DOUBLE, value_max DOUBLE, latest_time BIGINT, latest_value DOUBLE);
    CREATE TABLE rollup_ready (meter_id VARCHAR NOT NULL);`,
+  // Closed months move out of DuckDB into Parquet files under archive/ (archive/month-archive.ts).
+  // The tables keep the rows not archived yet; the views of the old names read both, and an
+  // archive swaps them in the transaction that deletes the archived rows, so every snapshot
+  // sees each row once. archive_months lists the files each view reads.
+  `ALTER TABLE events RENAME TO events_hot;
+   ALTER TABLE meter_rows RENAME TO meter_rows_hot;
+   CREATE VIEW events AS SELECT * FROM events_hot;
+   CREATE VIEW meter_rows AS SELECT * FROM meter_rows_hot;
+   CREATE TABLE archive_months (month BIGINT PRIMARY KEY, events_gen INTEGER NOT NULL, events BIGINT NOT NULL, rows_gen INTEGER NOT NULL, meter_rows BIGINT NOT NULL);`,
 ];

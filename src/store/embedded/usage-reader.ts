@@ -15,6 +15,7 @@ import type {
   UniqueRow,
 } from '../../query/planned-query.js';
 import type { EventReader, UsageReader } from '../ports.js';
+import type { ReadGate } from './archive/read-gate.js';
 import { compileEstimateGroups, limited } from './compile-estimate.js';
 import { compileListEvents } from './compile-events.js';
 import {
@@ -50,6 +51,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   constructor(
     /** A reader connection (the store rotates among a few). */
     private readonly reader: () => DuckDBConnection,
+    /** Every read goes through it: the archive files it may use outlive it. */
+    private readonly gate: ReadGate,
     /** Resolves once every event acknowledged so far is in DuckDB. */
     private readonly visible: () => Promise<void>,
     /** A meter's dimension count when its rollup is complete, else undefined (read raw rows). */
@@ -59,7 +62,11 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   /** `sql`'s rows, after every acknowledged event is folded. */
   async dataRows(sql: string): Promise<Row[]> {
     await this.visible();
-    return readRows(this.reader(), sql);
+    return this.read(sql);
+  }
+
+  private read(sql: string): Promise<Row[]> {
+    return this.gate.read(() => readRows(this.reader(), sql));
   }
 
   async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
@@ -73,15 +80,17 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   ): Promise<void> {
     // No wait for the fold here: a backfill scans inside replaceMeterRows, which waited for every
     // event acknowledged before it, and a fold queued behind the backfill would wait for it.
-    const result = await this.reader().stream(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
-    );
-    const names = result.deduplicatedColumnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      await onBatch(chunk.getRowObjects(names).map(toEvent));
-    }
+    await this.gate.read(async () => {
+      const result = await this.reader().stream(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
+      );
+      const names = result.deduplicatedColumnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        await onBatch(chunk.getRowObjects(names).map(toEvent));
+      }
+    });
   }
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
@@ -93,7 +102,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
       sql = compileNumericFromRollup(q, source.slot);
       this.rollupReads++;
     }
-    const rows = await readRows(this.reader(), limited(sql, q));
+    const rows = await this.read(limited(sql, q));
     return rows.map((r) => toNumeric(r, q.groupBy.length, q.latest === true));
   }
 
@@ -125,7 +134,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
       sql = compileEstimateGroupsFromRollup(q, source.slot);
       this.rollupReads++;
     }
-    const [row] = await readRows(this.reader(), sql);
+    const [row] = await this.read(sql);
     return num(row?.g);
   }
 }

@@ -7,6 +7,8 @@ import { UnavailableError } from '../../errors/domain-errors.js';
 import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
 import { identityHash } from '../../lib/hash.js';
 import type { RowWithEvent } from '../../meter/meter-definition.js';
+import type { MonthArchive, PendingSwap } from './archive/month-archive.js';
+import type { ReadGate } from './archive/read-gate.js';
 import { ColumnarAppender } from './columnar-append.js';
 import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile-dedupe.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
@@ -21,6 +23,7 @@ import { appendRollupRows } from './rollup/rollup-append.js';
 import { type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
+import { METER_ROWS_HOT } from './schema.js';
 import { lit } from './sql-quote.js';
 
 /**
@@ -61,7 +64,7 @@ interface Job {
 
 export interface WritePipelineParts {
   writer: DuckDBConnection;
-  /** Appenders of the writer connection on `events` and `meter_rows`. */
+  /** Appenders of the writer connection on the hot tables of events and meter rows. */
   eventAppender: DuckDBAppender;
   rowAppender: DuckDBAppender;
   log: IngestLog;
@@ -69,6 +72,10 @@ export interface WritePipelineParts {
   dedupeBudgetBytes?: number;
   /** A reader connection, for confirming candidate duplicates. */
   reader: () => DuckDBConnection;
+  /** Reads of events go through it, so that archive files they may use outlive them. */
+  gate: ReadGate;
+  /** The archived months, from which a backfill or a meter's deletion drops the meter's rows. */
+  archive: MonthArchive;
   /**
    * The rollup kept beside meter_rows: the writer's appender on rollup_15m and which meters
    * have one. Absent when the store runs without rollups.
@@ -155,13 +162,19 @@ export class WritePipeline {
   private loadDay(day: number): AsyncIterable<KeyChunk> {
     const waiting = [...this.unappliedIds.values()].filter((k) => k.day === day);
     const reader = this.p.reader();
+    const gate = this.p.gate;
     return (async function* () {
       yield { hi: waiting.map((k) => k.hi), lo: waiting.map((k) => k.lo) };
-      const result = await reader.stream(compileDayKeys(day));
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        yield chunk.getColumnsObject(['hi', 'lo']) as unknown as KeyChunk;
+      const leave = gate.enter();
+      try {
+        const result = await reader.stream(compileDayKeys(day));
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          yield chunk.getColumnsObject(['hi', 'lo']) as unknown as KeyChunk;
+        }
+      } finally {
+        leave();
       }
     })();
   }
@@ -201,14 +214,16 @@ export class WritePipeline {
     accountId: string,
     produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
   ): Promise<void> {
-    const { writer, rowAppender, rollup } = this.p;
+    const { writer, rowAppender, rollup, archive } = this.p;
     return this.serialize(async () => {
       const days: DayCounts = new Map();
       // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
       const dimensions = rollup?.meters.dimensionsOf(meterId);
+      let swap: PendingSwap | undefined;
       await writer.run('BEGIN TRANSACTION');
       try {
-        await writer.run(`DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`);
+        await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
+        swap = await archive.dropMeter(writer, meterId);
         await produce(async (rows) => {
           for (const row of rows) appendMeterRow(rowAppender, row, accountId, days);
           rowAppender.flushSync();
@@ -223,20 +238,34 @@ export class WritePipeline {
       } catch (err) {
         rowAppender.clear();
         await writer.run('ROLLBACK').catch(() => undefined);
+        swap?.abandoned();
         throw err;
       }
+      swap.committed();
       if (dimensions !== undefined) rollup?.meters.markReady(meterId);
       this.p.onCommitted(days);
     });
   }
 
-  /** A meter's rows and rollup deleted in one transaction. */
+  /** A meter's rows, archived ones included, and its rollup deleted in one transaction. */
   deleteMeterRows(meterId: string): Promise<void> {
     this.p.rollup?.meters.unready(meterId);
-    return this.transact([
-      `DELETE FROM meter_rows WHERE meter_id = ${lit(meterId)}`,
-      ...compileRollupDelete(meterId),
-    ]);
+    const { writer, archive } = this.p;
+    return this.serialize(async () => {
+      let swap: PendingSwap | undefined;
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
+        swap = await archive.dropMeter(writer, meterId);
+        for (const sql of compileRollupDelete(meterId)) await writer.run(sql);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        swap?.abandoned();
+        throw err;
+      }
+      swap.committed();
+    });
   }
 
   /**
@@ -248,21 +277,6 @@ export class WritePipeline {
     return this.serialize(async () => {
       apply();
       await this.p.writer.run(compileRollupUnready(meterId));
-    });
-  }
-
-  /** Statements in one transaction on the writer connection, in the chain. */
-  transact(statements: readonly string[]): Promise<void> {
-    const { writer } = this.p;
-    return this.serialize(async () => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        for (const sql of statements) await writer.run(sql);
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
     });
   }
 
@@ -331,7 +345,8 @@ export class WritePipeline {
     const stored = new Set<string>();
     const confirm = compileConfirm(candidates);
     if (confirm) {
-      for (const r of await readRows(this.p.reader(), confirm)) {
+      const rows = await this.p.gate.read(() => readRows(this.p.reader(), confirm));
+      for (const r of rows) {
         stored.add(`${r.account_id}\u0000${r.source}\u0000${r.id}`);
       }
     }

@@ -7,6 +7,7 @@ import { registerAdminRoutes } from './admin/admin.routes.js';
 import { registerApiDocsRoutes } from './api-docs.routes.js';
 import { compatProfiles } from './compat/index.js';
 import { registerDashboardRoutes } from './dashboard.routes.js';
+import { registerEventExplorerRoutes } from './native/event-explorer.routes.js';
 import { registerEventRoutes } from './native/events.routes.js';
 import { registerMeRoutes } from './native/me.routes.js';
 import { registerMeterQueryRoutes } from './native/meter-query.routes.js';
@@ -72,6 +73,7 @@ export function createHttpApp(s: Services, logger: Logger, ready: () => boolean 
   registerOpsRoutes(app, s, ready);
   registerMeRoutes(app, s);
   registerEventRoutes(app, s);
+  registerEventExplorerRoutes(app, s);
   registerMeterRoutes(app, s);
   registerMeterQueryRoutes(app, s);
   registerAdminRoutes(app, s);

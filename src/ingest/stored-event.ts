@@ -27,6 +27,25 @@ export interface AppendResult {
   duplicates: number[];
 }
 
+/** Event fields a listing can match exactly, in a set, or by a LIKE pattern. */
+export const EVENT_MATCH_FIELDS = ['id', 'source', 'subject', 'type'] as const;
+export type EventMatchField = (typeof EVENT_MATCH_FIELDS)[number];
+
+export interface EventMatch {
+  field: EventMatchField;
+  /** `like`/`ilike`: SQL LIKE patterns (`%`, `_`), case-sensitive or not. */
+  op: 'eq' | 'in' | 'like' | 'ilike';
+  /** One value, except for `in`. */
+  values: string[];
+}
+
+/** A place in a listing's order (time descending, then source and id ascending). */
+export interface EventPosition {
+  time: number;
+  source: string;
+  id: string;
+}
+
 export interface EventListQuery {
   accountId: string;
   from?: number;
@@ -39,5 +58,9 @@ export interface EventListQuery {
   subjectContains?: string;
   /** Exact subject (used for subject-bound keys). */
   subject?: string;
+  /** Every condition must hold. */
+  match?: EventMatch[];
+  /** Only events after this position in the listing's order (cursor pagination). */
+  after?: EventPosition;
   limit: number;
 }

@@ -27,14 +27,12 @@ const LOCAL: Placement = { kind: 'local' };
 export const VALUE_PROBLEMS_HEADER = 'Tally-Value-Problems';
 
 /**
- * Adds the problems the meters have with a stored event, computed now from the meters as they are
- * (a meter created or fixed later changes the answer, as it changes what is counted).
+ * A stored event as listed, with the problems the meters of its type have with it, computed now
+ * from the meters as they are (a meter created or fixed later changes the answer, as it changes
+ * what is counted).
  */
-function withValueProblems(
-  listed: ReturnType<typeof toIngested>,
-  e: StoredEvent,
-  meters: readonly CompiledMeter[],
-) {
+export function toIngestedWithProblems(e: StoredEvent, meters: readonly CompiledMeter[]) {
+  const listed = toIngested(e);
   const problems = valueProblems(meters, e.time, listed.event.data);
   if (problems.length === 0) return listed;
   return {
@@ -215,7 +213,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
       });
       const meters = await s.meters.metersFor(principal.accountId);
       return c.json(
-        events.map((e) => withValueProblems(toIngested(e), e, meters.get(e.type) ?? [])),
+        events.map((e) => toIngestedWithProblems(e, meters.get(e.type) ?? [])),
         200,
       );
     },

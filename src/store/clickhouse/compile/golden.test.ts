@@ -142,12 +142,28 @@ describe('ClickHouse SQL golden', () => {
         subject: 's',
         limit: 50,
       }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' ORDER BY time DESC, id LIMIT 1 BY source, id LIMIT 50",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 50",
+    ],
+    [
+      'list events, matches and a cursor',
+      listEventsSql({
+        accountId: 'a',
+        match: [
+          { field: 'subject', op: 'eq', values: ['s'] },
+          { field: 'type', op: 'in', values: ['t1', "t'2"] },
+          { field: 'id', op: 'like', values: ['x%'] },
+          { field: 'source', op: 'ilike', values: ['S_'] },
+          { field: 'type', op: 'in', values: [] },
+        ],
+        after: { time: 5, source: 'src', id: 'i' },
+        limit: 10,
+      }),
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND subject = 's' AND type IN ('t1', 't\\'2') AND like(id, 'x%') AND like(lower(source), lower('S_')) AND 0 AND (time < 5 OR (time = 5 AND (source > 'src' OR (source = 'src' AND id > 'i')))) ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'list events, account only',
       listEventsSql({ accountId: 'a', limit: 10 }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' ORDER BY time DESC, id LIMIT 1 BY source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'scan events after a cursor',

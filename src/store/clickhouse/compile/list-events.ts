@@ -1,5 +1,5 @@
-import type { EventListQuery } from '../../../ingest/stored-event.js';
-import { lit } from '../quote.js';
+import type { EventListQuery, EventMatch } from '../../../ingest/stored-event.js';
+import { lit, litList } from '../quote.js';
 
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
 
@@ -12,8 +12,27 @@ export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, inges
 const ONE_PER_IDENTITY = 'LIMIT 1 BY source, id';
 
 /**
- * One account's events, newest first (ties by id), with optional time, ingest-time and substring filters.
- * position() is a plain byte-substring test (no LIKE), so `%` and `_` in the needle are data.
+ * One condition of a listing; the column comes from the closed set of match fields. 18.16 has no
+ * ILIKE: both sides lowered (lower() is ASCII-only there, as ILIKE's folding is in later releases).
+ */
+function matchExpr(m: EventMatch): string {
+  const [first = ''] = m.values;
+  switch (m.op) {
+    case 'eq':
+      return `${m.field} = ${lit(first)}`;
+    case 'in':
+      return m.values.length === 0 ? '0' : `${m.field} IN (${litList(m.values)})`;
+    case 'like':
+      return `like(${m.field}, ${lit(first)})`;
+    case 'ilike':
+      return `like(lower(${m.field}), lower(${lit(first)}))`;
+  }
+}
+
+/**
+ * One account's events, newest first (ties by source, then id, so that a position is a cursor),
+ * with optional time, ingest-time, substring and match filters. position() is a plain
+ * byte-substring test (no LIKE), so `%` and `_` in the v1 needles are data.
  */
 export function listEventsSql(q: EventListQuery): string {
   if (!Number.isInteger(q.limit) || q.limit < 0) throw new Error(`bad limit ${q.limit}`);
@@ -28,7 +47,14 @@ export function listEventsSql(q: EventListQuery): string {
     parts.push(`position(subject, ${lit(q.subjectContains)}) > 0`);
   }
   if (q.subject !== undefined) parts.push(`subject = ${lit(q.subject)}`);
-  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, id ${ONE_PER_IDENTITY} LIMIT ${lit(q.limit)}`;
+  for (const m of q.match ?? []) parts.push(matchExpr(m));
+  if (q.after) {
+    const { time, source, id } = q.after;
+    parts.push(
+      `(time < ${lit(time)} OR (time = ${lit(time)} AND (source > ${lit(source)} OR (source = ${lit(source)} AND id > ${lit(id)}))))`,
+    );
+  }
+  return `SELECT ${EVENT_COLUMNS} FROM events WHERE ${parts.join(' AND ')} ORDER BY time DESC, source, id ${ONE_PER_IDENTITY} LIMIT ${lit(q.limit)}`;
 }
 
 /** One page of an account's events of one type, in (time, source, id) order after a cursor. */

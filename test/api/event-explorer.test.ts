@@ -1,0 +1,4 @@
+import { startTestServer } from '../support/test-server.js';
+import { runEventExplorerCases } from './event-explorer.cases.js';
+
+runEventExplorerCases('embedded store', () => startTestServer());

@@ -191,6 +191,7 @@ type Access =
   | 'meter-data'
   | 'portal'
   | 'events-read'
+  | 'event-explain'
   | 'compat'
   | 'compat-public';
 
@@ -268,6 +269,25 @@ const NATIVE_ROUTES: RouteSpec[] = [
     pattern: '/api/v1/events',
     access: 'events-read',
     url: () => `/api/v1/events?${RANGE}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v2/events',
+    access: 'events-read',
+    url: (n) =>
+      `/api/v2/events?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: n.subject }, time: { $gte: new Date(FROM).toISOString(), $lt: new Date(TO).toISOString() } }))}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v2/events',
+    access: 'events-read',
+    url: () => '/api/v2/events?limit=100',
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/events/explain',
+    access: 'event-explain',
+    url: (n) => `/api/v1/events/explain?source=matrix&id=${n.subject}-0`,
   },
   {
     method: 'GET',
@@ -377,6 +397,10 @@ function expectedStatuses(route: RouteSpec, caller: Caller, target: Target): num
       return caller.kind === 'secret' ? (route.okStatuses ?? [200]) : [403];
     case 'events-read':
       return caller.kind === 'secret' ? [200] : [403];
+    case 'event-explain':
+      // Another account's event does not exist for this key; an own one exists once its phase ran.
+      if (caller.kind !== 'secret') return [403];
+      return target.account === 'other' ? [404] : [200, 404];
     case 'meter-list':
       return caller.kind === 'ingest' ? [403] : [200];
     case 'meter-def':

@@ -1,8 +1,8 @@
 // The dashboard's only way to the server: the native HTTP API with a bearer key.
 // The wire vocabulary is the server's, imported as types only: nothing of the server is bundled.
-import type { Aggregation, KeyKind } from '../../src/contract/vocabulary.js';
+import type { Aggregation, KeyKind, ValueProblemReason } from '../../src/contract/vocabulary.js';
 
-export type { Aggregation, KeyKind };
+export type { Aggregation, KeyKind, ValueProblemReason };
 
 export interface Meter {
   id: string;
@@ -36,6 +36,61 @@ export interface UsageResponse {
   to?: string;
   windowSize?: string;
   data: UsageRow[];
+}
+
+/** One meter's problem with one stored event's value. */
+export interface ValueProblem {
+  meter: string;
+  field: string;
+  reason: ValueProblemReason;
+  message: string;
+}
+
+/** A stored event as the event list answers it (v1 items, v2 `items`). */
+export interface IngestedEvent {
+  event: {
+    id: string;
+    source: string;
+    specversion: string;
+    type: string;
+    subject: string;
+    time?: string | null;
+    data?: Record<string, unknown> | null;
+  };
+  ingestedAt: string;
+  storedAt: string;
+  validationError?: string;
+  validationErrors?: ValueProblem[];
+}
+
+/** GET /api/v2/events: newest event time first; `nextCursor` absent at the end. */
+export interface EventPage {
+  items: IngestedEvent[];
+  nextCursor?: string;
+}
+
+/** Why a meter does not count an event: not its type, before its eventFrom, or a value problem. */
+export type NotCountedReason = 'other_event_type' | 'before_event_from' | ValueProblemReason;
+
+/** What one meter makes of one event. */
+export interface MeterExplanation {
+  meter: string;
+  name?: string;
+  aggregation: Aggregation;
+  eventType: string;
+  counted: boolean;
+  /** Null for UNIQUE_COUNT (see valueText) and when not counted. */
+  value: number | null;
+  valueText?: string | null;
+  groupBy: Record<string, string | null>;
+  reason?: NotCountedReason;
+  message?: string;
+}
+
+/** GET /api/v1/events/explain: one event and every meter of the account on it. */
+export interface EventExplanation {
+  event: IngestedEvent;
+  meters: MeterExplanation[];
 }
 
 /** A failed call, carrying the problem+json fields when the server sent them. */
@@ -73,6 +128,16 @@ export class ApiClient {
         ? `/api/v1/meters/${encodeURIComponent(slug)}/subjects`
         : `/api/v1/meters/${encodeURIComponent(slug)}/group-by/${encodeURIComponent(dim)}/values`;
     return this.getJson(`${path}?${params}`);
+  }
+
+  /** `params`: limit, cursor, filter (JSON), hasProblems (see events-filter.ts). */
+  events(params: URLSearchParams, signal?: AbortSignal): Promise<EventPage> {
+    return this.getJson(`/api/v2/events?${params}`, signal);
+  }
+
+  explainEvent(source: string, id: string, signal?: AbortSignal): Promise<EventExplanation> {
+    const q = new URLSearchParams({ source, id });
+    return this.getJson(`/api/v1/events/explain?${q}`, signal);
   }
 
   private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

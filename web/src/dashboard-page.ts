@@ -7,6 +7,7 @@ import { ChartView, type Plotted } from './chart-view';
 import { renderControls } from './controls-view';
 import { breakdownCsv, downloadText, timeSeriesCsv } from './csv-export';
 import { h } from './dom';
+import { pageNav } from './page-nav';
 import { activeFilters, type QuerySpec, toQueryParams } from './query-params';
 import { RealtimeTile } from './realtime-tile';
 import { type BreakdownRow, type ChartData, formatValue, toBreakdown, toChartData } from './series';
@@ -109,11 +110,22 @@ export class DashboardPage {
       this.controlsToggle.setAttribute('aria-expanded', String(open));
       this.controls.classList.toggle('open', open);
     });
-    window.addEventListener('popstate', () => {
-      this.state = parseViewState(location.search);
-      this.apply(false);
-    });
+    window.addEventListener('popstate', this.onPopState);
     this.apply(true);
+  }
+
+  private readonly onPopState = (): void => {
+    this.state = parseViewState(location.search);
+    this.apply(false);
+  };
+
+  /** Stops every query and poll and forgets the URL: another page takes the screen. */
+  destroy(): void {
+    window.removeEventListener('popstate', this.onPopState);
+    this.abort?.abort();
+    this.realtime.stop();
+    this.chart.destroy();
+    window.__tally = undefined;
   }
 
   private header(): HTMLElement {
@@ -145,6 +157,7 @@ export class DashboardPage {
         `${this.me.accountName} · ${this.me.keyKind} key`,
       ),
       who,
+      pageNav(this.me, 'usage', () => undefined),
       h('span', { className: 'spacer' }),
       copy,
       signOut,
@@ -184,9 +197,7 @@ export class DashboardPage {
   }
 
   private destroyAndSignOut(): void {
-    this.abort?.abort();
-    this.realtime.stop();
-    this.chart.destroy();
+    this.destroy();
     this.onSignOut();
   }
 

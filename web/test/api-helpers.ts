@@ -114,3 +114,68 @@ export async function sendEventNow(
   });
   if (!res.ok) throw new Error(`send event: ${res.status} ${await res.text()}`);
 }
+
+async function send(
+  base: string,
+  method: string,
+  path: string,
+  key: string,
+  body: unknown,
+  contentType = 'application/json',
+): Promise<Response> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': contentType },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** A new, empty account and a secret key for it: tests that must know every event in it. */
+export async function createAccountWithSecretKey(
+  base: string,
+  adminToken: string,
+  name: string,
+): Promise<{ accountId: string; key: string }> {
+  const account = (await (
+    await send(base, 'POST', '/admin/v1/accounts', adminToken, { name })
+  ).json()) as { id: string };
+  const created = (await (
+    await send(
+      base,
+      'POST',
+      `/admin/v1/accounts/${encodeURIComponent(account.id)}/keys`,
+      adminToken,
+      { kind: 'secret' },
+    )
+  ).json()) as { key: string };
+  return { accountId: account.id, key: created.key };
+}
+
+export interface MeterCreate {
+  slug: string;
+  aggregation: string;
+  eventType: string;
+  valueProperty?: string;
+  groupBy?: Record<string, string>;
+}
+
+export async function createMeter(base: string, key: string, meter: MeterCreate): Promise<void> {
+  await send(base, 'POST', '/api/v1/meters', key, meter);
+}
+
+export interface SentEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+/** Stores a batch; events a meter cannot count are stored too (and reported, not refused). */
+export async function sendEvents(base: string, key: string, events: SentEvent[]): Promise<void> {
+  await send(base, 'POST', '/api/v1/events', key, events, 'application/cloudevents-batch+json');
+}

@@ -44,6 +44,8 @@ export type CompactorOptions = Partial<CompactionSettings> & {
   holdRewrite?: () => Promise<void>;
   /** Partial rollup rows a day collects before the next tick merges them (default 20,000). */
   rollupMergeRows?: number;
+  /** Meter rows a rewritten range needs before its rollup slots are judged (default 20,000). */
+  rollupDropMinRows?: number;
   /** Tests only: awaited inside each rollup merge and rebuild once its snapshot is taken. */
   holdRollup?: (work: 'merge' | 'rebuild') => Promise<void>;
 };
@@ -73,8 +75,21 @@ export class Compactor {
     opts: CompactorOptions = {},
     /** The meters' rollups to keep merged and rebuilt; none when the store runs without. */
     rollupMeters?: RollupMeters,
+    /**
+     * Leaves a slot out of a meter's rollup (DuckDbStore: recorded in the writer chain, its rows
+     * deleted once no earlier read runs). Called inside the exclusion.
+     */
+    private readonly dropSlot: (meterId: string, slot: number) => Promise<void> = async () => {},
   ) {
-    const { intervalMs = 5_000, now, holdRewrite, rollupMergeRows, holdRollup, ...settings } = opts;
+    const {
+      intervalMs = 5_000,
+      now,
+      holdRewrite,
+      rollupMergeRows,
+      rollupDropMinRows,
+      holdRollup,
+      ...settings
+    } = opts;
     this.settings = { ...DEFAULT_COMPACTION, ...settings };
     this.clock = now ?? Date.now;
     this.intervalMs = intervalMs;
@@ -83,6 +98,7 @@ export class Compactor {
       rollupMeters &&
       new RollupUpkeep(conn, rollupMeters, {
         ...(rollupMergeRows === undefined ? {} : { mergeRows: rollupMergeRows }),
+        ...(rollupDropMinRows === undefined ? {} : { dropMinRows: rollupDropMinRows }),
         ...(holdRollup ? { hold: holdRollup } : {}),
       });
   }
@@ -224,6 +240,10 @@ export class Compactor {
     if (chunk.kind === 'month') await this.archiveMonth(chunk.start, chunk.end);
     else await this.rewriteRange(chunk.start, chunk.end, chunkKey(chunk.kind, chunk.start));
     this.settle(chunk, counted);
+    // The range's rollup rows are merged now: a slot with about a row per meter row goes.
+    for (const [meterId, slot] of (await this.rollup?.denseSlots(chunk.start, chunk.end)) ?? []) {
+      await this.dropSlot(meterId, slot);
+    }
   }
 
   /**

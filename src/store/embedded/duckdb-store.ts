@@ -32,7 +32,11 @@ import { IngestLog } from './ingest-log.js';
 import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
 import { MetadataRepo } from './metadata-repo.js';
 import { fillSubjectBuckets, migrate } from './migrate.js';
-import { ROLLUP_RESET } from './rollup/compile-rollup-write.js';
+import {
+  compileRollupDeleteSlot,
+  ROLLUP_DROPPED_LEFTOVERS,
+  ROLLUP_RESET,
+} from './rollup/compile-rollup-write.js';
 import { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
@@ -64,6 +68,8 @@ export interface RollupStats {
   enabled: boolean;
   /** Meters whose rollup is complete and answers the queries it serves. */
   ready: string[];
+  /** Dimension slots left out of meters' rollups, as `meterId:slot`. */
+  droppedSlots: string[];
   /** Numeric meters whose rollup is not complete yet (rebuilt in the background or by backfill). */
   pending: string[];
   /** Queries answered from the rollup since the store opened. */
@@ -114,6 +120,7 @@ export class DuckDbStore implements Store {
       gate,
       () => pipeline.visible(),
       (meterId) => rollups?.readyDimensions(meterId),
+      (meterId) => rollups?.droppedSlots(meterId) ?? new Set(),
     );
     this.meta = new MetadataRepo(
       (sql) => readRows(reader(), sql),
@@ -172,16 +179,24 @@ export class DuckDbStore implements Store {
     if (rollups) {
       const ready = await readRows(writer, 'SELECT DISTINCT meter_id FROM rollup_ready');
       const meters = await readRows(writer, 'SELECT body FROM meters');
+      const dropped = await readRows(writer, 'SELECT meter_id, slot FROM rollup_dropped_slots');
       rollups.load(
         meters.map((r) => JSON.parse(String(r.body)) as MeterDefinition),
         ready.map((r) => String(r.meter_id)),
+        dropped.map((r) => [String(r.meter_id), num(r.slot)] as const),
       );
+      // Rows of slots dropped just before a stop, whose delete did not run.
+      await writer.run(ROLLUP_DROPPED_LEFTOVERS);
     } else {
       await writer.run('BEGIN TRANSACTION');
       for (const sql of ROLLUP_RESET) await writer.run(sql);
       await writer.run('COMMIT');
     }
-    const compactor = new Compactor(conns.compactor, archive, opts.compaction, rollups);
+    // The pipeline is made below; a drop runs only once the store is open.
+    let dropSlot = async (_meterId: string, _slot: number): Promise<void> => {};
+    const compactor = new Compactor(conns.compactor, archive, opts.compaction, rollups, (m, s) =>
+      dropSlot(m, s),
+    );
     const pipeline = new WritePipeline({
       writer,
       eventAppender: await writer.createAppender(EVENTS_HOT),
@@ -202,6 +217,16 @@ export class DuckDbStore implements Store {
       },
     });
     const store = new DuckDbStore(conns, file, pipeline, compactor, reader, rollups, archive, gate);
+    dropSlot = async (meterId, slot) => {
+      await pipeline.dropRollupSlot(meterId, slot);
+      // Deleted in the compactor's turn (merges delete rollup rows too), once no read that may
+      // have chosen the slot before the drop runs; a failure leaves rows the next start deletes.
+      gate.afterEarlierReads(() => {
+        compactor
+          .exclusive(() => pipeline.write(compileRollupDeleteSlot(meterId, slot)))
+          .catch(() => undefined);
+      });
+    };
     await pipeline.recover(records, appliedSeq);
     await compactor.resume();
     compactor.start();
@@ -322,6 +347,9 @@ export class DuckDbStore implements Store {
     return {
       enabled: this.rollups !== undefined,
       ready: this.rollups?.readyMeters() ?? [],
+      droppedSlots: (this.rollups?.readyMeters() ?? []).flatMap((id) =>
+        [...(this.rollups?.droppedSlots(id) ?? [])].sort((a, b) => a - b).map((s) => `${id}:${s}`),
+      ),
       pending: this.rollups?.pending() ?? [],
       reads: this.usage.rollupReads,
       partialRows: this.compactor.rollupPartialRows(),

@@ -57,6 +57,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     private readonly visible: () => Promise<void>,
     /** A meter's dimension count when its rollup is complete, else undefined (read raw rows). */
     private readonly rollupDimensions: (meterId: string) => number | undefined = () => undefined,
+    /** The slots left out of a meter's rollup: queries on them read raw rows. */
+    private readonly droppedSlots: (meterId: string) => ReadonlySet<number> = () => new Set(),
   ) {}
 
   /** `sql`'s rows, after every acknowledged event is folded. */
@@ -96,7 +98,9 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
     await this.visible();
     // An ad-hoc meter has no rollup: it reads the raw events.
-    const source = numericSource(q, q.source ? undefined : this.rollupDimensions(q.meterId));
+    const source = q.source
+      ? numericSource(q, undefined)
+      : numericSource(q, this.rollupDimensions(q.meterId), this.droppedSlots(q.meterId));
     let sql = compileNumeric(q);
     if (source.from === 'rollup') {
       sql = compileNumericFromRollup(q, source.slot);
@@ -128,7 +132,9 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   async estimateGroups(q: GroupEstimateQuery): Promise<number> {
     if (q.groupBy.length === 0) return 1;
     await this.visible();
-    const source = estimateSource(q, q.source ? undefined : this.rollupDimensions(q.meterId));
+    const source = q.source
+      ? estimateSource(q, undefined)
+      : estimateSource(q, this.rollupDimensions(q.meterId), this.droppedSlots(q.meterId));
     let sql = compileEstimateGroups(q);
     if (source.from === 'rollup') {
       sql = compileEstimateGroupsFromRollup(q, source.slot);

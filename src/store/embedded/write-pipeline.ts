@@ -16,6 +16,8 @@ import { appendMeterRow, type DayCounts } from './fold-append.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
 import {
   compileRollupDelete,
+  compileRollupDropSlot,
+  compileRollupForgetDrops,
   compileRollupRebuild,
   compileRollupUnready,
 } from './rollup/compile-rollup-write.js';
@@ -232,7 +234,7 @@ export class WritePipeline {
         const rebuild =
           dimensions === undefined
             ? compileRollupDelete(meterId)
-            : compileRollupRebuild(meterId, dimensions);
+            : compileRollupRebuild(meterId, dimensions, rollup?.meters.droppedSlots(meterId));
         for (const sql of rebuild) await writer.run(sql);
         await writer.run('COMMIT');
       } catch (err) {
@@ -257,7 +259,9 @@ export class WritePipeline {
       try {
         await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
         swap = await archive.dropMeter(writer, meterId);
-        for (const sql of compileRollupDelete(meterId)) await writer.run(sql);
+        for (const sql of [...compileRollupDelete(meterId), compileRollupForgetDrops(meterId)]) {
+          await writer.run(sql);
+        }
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
@@ -277,6 +281,21 @@ export class WritePipeline {
     return this.serialize(async () => {
       apply();
       await this.p.writer.run(compileRollupUnready(meterId));
+      await this.p.writer.run(compileRollupForgetDrops(meterId));
+    });
+  }
+
+  /**
+   * Leaves a slot out of a meter's rollup: recorded, then (in the chain, so every fold before it
+   * wrote the slot and every fold after it does not) no longer written by folds nor read by
+   * queries. Its rows stay until the caller deletes them, once no earlier read can use them.
+   */
+  dropRollupSlot(meterId: string, slot: number): Promise<void> {
+    const rollup = this.p.rollup;
+    if (!rollup) return Promise.resolve();
+    return this.serialize(async () => {
+      await this.p.writer.run(compileRollupDropSlot(meterId, slot));
+      rollup.meters.drop(meterId, slot);
     });
   }
 
@@ -490,7 +509,7 @@ async function foldRollup(
   records: readonly LogRecord[],
   meters: RollupMeters,
 ): Promise<RollupFold> {
-  const fold = new RollupFold(meters.dimensionsOf);
+  const fold = new RollupFold(meters.dimensionsOf, meters.droppedSlots);
   let n = 0;
   for (const record of records) {
     for (const { event, rows } of record.items) {

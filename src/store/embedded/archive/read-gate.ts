@@ -1,14 +1,16 @@
-// When an archive file no longer listed by the views may be deleted. A read that started before
-// the swap may still be binding or scanning the old files (DuckDB opens a file list's files as it
-// reaches them), so retired files wait until every read that entered before their retirement left.
+// When something readers may still use can go: an archive file no longer listed by the views (a
+// read that started before the swap may still be binding or scanning the old files; DuckDB opens
+// a file list's files as it reaches them), or the rows of a dropped rollup slot (a read may have
+// chosen the rollup just before the drop). Such work waits until every read that entered before it
+// was asked for left.
 import { rmSync } from 'node:fs';
 
 export class ReadGate {
   /** Reads in flight, counted by the epoch they entered in. */
   private readonly active = new Map<number, number>();
   private epoch = 0;
-  /** Files retired at an epoch: readable by reads of that epoch or earlier. */
-  private retired: { epoch: number; paths: string[] }[] = [];
+  /** Work asked for at an epoch: it waits for the reads of that epoch or earlier. */
+  private waitingWork: { epoch: number; paths: string[]; run?: () => void }[] = [];
 
   constructor(private readonly remove: (path: string) => void = removeQuietly) {}
 
@@ -38,25 +40,34 @@ export class ReadGate {
 
   /** `paths` are no longer read by reads that start from now on: deleted once older reads end. */
   retire(paths: readonly string[]): void {
-    if (paths.length > 0) this.retired.push({ epoch: this.epoch, paths: [...paths] });
+    if (paths.length > 0) this.waitingWork.push({ epoch: this.epoch, paths: [...paths] });
+    this.epoch++;
+    this.sweep();
+  }
+
+  /** Runs `run` once every read that entered before this call left (at once when none runs). */
+  afterEarlierReads(run: () => void): void {
+    this.waitingWork.push({ epoch: this.epoch, paths: [], run });
     this.epoch++;
     this.sweep();
   }
 
   /** Files retired and still waiting for reads to finish (tests, diagnostics). */
   waiting(): string[] {
-    return this.retired.flatMap((r) => r.paths);
+    return this.waitingWork.flatMap((r) => r.paths);
   }
 
   private sweep(): void {
     let oldest = Number.POSITIVE_INFINITY;
     for (const at of this.active.keys()) oldest = Math.min(oldest, at);
-    const keep: typeof this.retired = [];
-    for (const r of this.retired) {
-      if (r.epoch < oldest) for (const p of r.paths) this.remove(p);
-      else keep.push(r);
+    const keep: typeof this.waitingWork = [];
+    const due: typeof this.waitingWork = [];
+    for (const w of this.waitingWork) (w.epoch < oldest ? due : keep).push(w);
+    this.waitingWork = keep;
+    for (const w of due) {
+      for (const p of w.paths) this.remove(p);
+      w.run?.();
     }
-    this.retired = keep;
   }
 }
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileRollupDelete,
+  compileRollupDeleteSlot,
+  compileRollupDropSlot,
   compileRollupFold,
+  compileRollupForgetDrops,
   compileRollupMerge,
   compileRollupRebuild,
   compileRollupUnready,
+  compileSlotDensity,
   ROLLUP_RESET,
 } from './compile-rollup-write.js';
 
@@ -47,7 +51,28 @@ describe('rollup write SQL (golden)', () => {
       `${OUTER} (SELECT ${KEY}, CASE s.slot WHEN 0 THEN r.g0 ELSE NULL END AS dim, ${AGGREGATES} FROM meter_rows AS r JOIN (VALUES ('m1', -1), ('m1', 0)) AS s(meter_id, slot) ON r.meter_id = s.meter_id WHERE r.meter_id = 'm1' GROUP BY ALL) ORDER BY account_id, meter_id, slot, bucket`,
       "INSERT INTO rollup_ready VALUES ('m1')",
     ]);
-    expect(ROLLUP_RESET).toEqual(['DELETE FROM rollup_15m', 'DELETE FROM rollup_ready']);
+    expect(ROLLUP_RESET).toEqual([
+      'DELETE FROM rollup_15m',
+      'DELETE FROM rollup_ready',
+      'DELETE FROM rollup_dropped_slots',
+    ]);
+  });
+
+  it('leaves dropped slots out of a rebuild; records, deletes and forgets drops', () => {
+    const [, , insert] = compileRollupRebuild('m1', 3, new Set([1]));
+    expect(insert).toContain("VALUES ('m1', -1), ('m1', 0), ('m1', 2)) AS s(meter_id, slot)");
+    expect(compileRollupDropSlot("m'1", 2)).toBe(
+      "INSERT INTO rollup_dropped_slots VALUES ('m''1', 2)",
+    );
+    expect(compileRollupDeleteSlot('m1', 2)).toBe(
+      "DELETE FROM rollup_15m WHERE meter_id = 'm1' AND slot = 2",
+    );
+    expect(compileRollupForgetDrops('m1')).toBe(
+      "DELETE FROM rollup_dropped_slots WHERE meter_id = 'm1'",
+    );
+    expect(compileSlotDensity(0, 900_000)).toBe(
+      'SELECT r.meter_id, r.slot, r.n AS rollup_rows, m.n AS meter_rows FROM (SELECT meter_id, slot, count(*) AS n FROM rollup_15m WHERE bucket >= 0 AND bucket < 900000 AND slot >= 0 GROUP BY meter_id, slot) AS r JOIN (SELECT meter_id, count(*) AS n FROM meter_rows WHERE time >= 0 AND time < 900000 GROUP BY meter_id) AS m ON r.meter_id = m.meter_id',
+    );
   });
 
   it('merge of a bucket range', () => {

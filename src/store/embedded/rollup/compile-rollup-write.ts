@@ -20,13 +20,24 @@ function bucketExpr(time: string): string {
   return `${time} - (((${time} % ${width}) + ${width}) % ${width})`;
 }
 
-function slotPairs(dimensionsByMeter: ReadonlyMap<string, number>): string[] {
+/** Slots left out of meters' rollups (rollup-meters.ts), by meter id. */
+export type DroppedSlots = (meterId: string) => ReadonlySet<number>;
+
+const NONE_DROPPED: DroppedSlots = () => new Set();
+
+function slotPairs(
+  dimensionsByMeter: ReadonlyMap<string, number>,
+  dropped: DroppedSlots = NONE_DROPPED,
+): string[] {
   const pairs: string[] = [];
   for (const [meterId, dimensions] of dimensionsByMeter) {
     if (!Number.isInteger(dimensions) || dimensions < 0 || dimensions > MAX_DIMENSIONS) {
       throw new Error(`dimension count out of range for meter ${meterId}: ${dimensions}`);
     }
-    for (let slot = NO_SLOT; slot < dimensions; slot++) pairs.push(`(${litList([meterId, slot])})`);
+    const left = dropped(meterId);
+    for (let slot = NO_SLOT; slot < dimensions; slot++) {
+      if (!left.has(slot)) pairs.push(`(${litList([meterId, slot])})`);
+    }
   }
   return pairs;
 }
@@ -40,8 +51,9 @@ function aggregateFrom(
   source: RollupSource,
   dimensionsByMeter: ReadonlyMap<string, number>,
   where?: string,
+  dropped?: DroppedSlots,
 ): string | undefined {
-  const pairs = slotPairs(dimensionsByMeter);
+  const pairs = slotPairs(dimensionsByMeter, dropped);
   if (pairs.length === 0) return undefined;
   const most = Math.max(...dimensionsByMeter.values());
   const dim =
@@ -60,8 +72,9 @@ function aggregateFrom(
  */
 export function compileRollupFold(
   dimensionsByMeter: ReadonlyMap<string, number>,
+  dropped?: DroppedSlots,
 ): string | undefined {
-  const select = aggregateFrom('fold_rows', dimensionsByMeter);
+  const select = aggregateFrom('fold_rows', dimensionsByMeter, undefined, dropped);
   return select && `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select}`;
 }
 
@@ -79,7 +92,35 @@ export function compileRollupUnready(meterId: string): string {
 export const ROLLUP_RESET: readonly string[] = [
   'DELETE FROM rollup_15m',
   'DELETE FROM rollup_ready',
+  'DELETE FROM rollup_dropped_slots',
 ];
+
+/** A slot left out of the meter's rollup from now on: recorded (its rows are deleted apart). */
+export function compileRollupDropSlot(meterId: string, slot: number): string {
+  return `INSERT INTO rollup_dropped_slots VALUES (${litList([meterId, slot])})`;
+}
+
+/** The rows of a dropped slot deleted, once no read that could use them runs. */
+export function compileRollupDeleteSlot(meterId: string, slot: number): string {
+  return `DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)} AND slot = ${lit(slot)}`;
+}
+
+/** Rows of dropped slots left by a stop between a drop and its delete. */
+export const ROLLUP_DROPPED_LEFTOVERS =
+  'DELETE FROM rollup_15m WHERE (meter_id, slot) IN (SELECT meter_id, slot FROM rollup_dropped_slots)';
+
+/** The meter's slots judged again from scratch (its dimensions changed, or it was deleted). */
+export function compileRollupForgetDrops(meterId: string): string {
+  return `DELETE FROM rollup_dropped_slots WHERE meter_id = ${lit(meterId)}`;
+}
+
+/**
+ * Per meter and dimension slot, the rollup rows of buckets [from, to) against the meter rows of
+ * that range: a slot with nearly as many rollup rows as meter rows is not worth keeping.
+ */
+export function compileSlotDensity(from: number, to: number): string {
+  return `SELECT r.meter_id, r.slot, r.n AS rollup_rows, m.n AS meter_rows FROM (SELECT meter_id, slot, count(*) AS n FROM rollup_15m WHERE bucket >= ${lit(from)} AND bucket < ${lit(to)} AND slot >= 0 GROUP BY meter_id, slot) AS r JOIN (SELECT meter_id, count(*) AS n FROM meter_rows WHERE time >= ${lit(from)} AND time < ${lit(to)} GROUP BY meter_id) AS m ON r.meter_id = m.meter_id`;
+}
 
 /**
  * A meter's rollup rebuilt from meter_rows (after a backfill, or a start that found it missing),
@@ -87,11 +128,16 @@ export const ROLLUP_RESET: readonly string[] = [
  * order in one transaction. Rows that folds commit after the transaction's snapshot are neither
  * deleted nor aggregated, and their folds add their partial rows: the sum stays exact.
  */
-export function compileRollupRebuild(meterId: string, dimensions: number): string[] {
+export function compileRollupRebuild(
+  meterId: string,
+  dimensions: number,
+  dropped: ReadonlySet<number> = new Set(),
+): string[] {
   const select = aggregateFrom(
     'meter_rows',
     new Map([[meterId, dimensions]]),
     `r.meter_id = ${lit(meterId)}`,
+    () => dropped,
   ) as string;
   return [
     ...compileRollupDelete(meterId),

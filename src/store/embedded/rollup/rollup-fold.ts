@@ -78,10 +78,13 @@ export class RollupFold {
   private last: Group | undefined;
   private lastMeter = '';
   private lastDimensions: number | undefined;
+  private lastDropped: ReadonlySet<number> = new Set();
 
   constructor(
     /** A meter's dimension count if it has a rollup (numeric, known), else undefined. */
     private readonly dimensionsOf: (meterId: string) => number | undefined,
+    /** Slots left out of a meter's rollup (rollup-meters.ts). */
+    private readonly droppedOf: (meterId: string) => ReadonlySet<number> = () => new Set(),
   ) {}
 
   /** The meter rows of one event (its account and time) into the aggregate. */
@@ -92,19 +95,25 @@ export class RollupFold {
       if (row.meterId !== this.lastMeter) {
         this.lastMeter = row.meterId;
         this.lastDimensions = this.dimensionsOf(row.meterId);
+        this.lastDropped = this.droppedOf(row.meterId);
       }
       const dimensions = this.lastDimensions;
       if (dimensions === undefined) continue;
+      const dropped = this.lastDropped;
       if (Number.isNaN(bucket)) bucket = bucketOf(time);
       const g = this.group(accountId, row.meterId, bucket, dimensions);
       const value = row.value;
       if (value === null) {
-        for (let i = 0; i < dimensions; i++) this.slotAcc(g, i, row.dims[i] ?? null);
+        for (let i = 0; i < dimensions; i++) {
+          if (dropped.size === 0 || !dropped.has(i)) this.slotAcc(g, i, row.dims[i] ?? null);
+        }
         continue;
       }
       add(g.all, value, time);
-      for (let i = 0; i < dimensions; i++)
-        add(this.slotAcc(g, i, row.dims[i] ?? null), value, time);
+      for (let i = 0; i < dimensions; i++) {
+        if (dropped.size === 0 || !dropped.has(i))
+          add(this.slotAcc(g, i, row.dims[i] ?? null), value, time);
+      }
     }
   }
 

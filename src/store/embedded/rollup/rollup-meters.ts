@@ -10,18 +10,42 @@ function numeric(m: MeterDefinition): boolean {
   return m.aggregation !== 'UNIQUE_COUNT';
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
 export class RollupMeters {
   /** Live numeric meters: id -> dimension count. */
   private readonly dimensions = new Map<string, number>();
   private readonly ready = new Set<string>();
+  /** Slots left out of a meter's rollup (table rollup_dropped_slots). */
+  private readonly dropped = new Map<string, Set<number>>();
 
-  /** The meters as stored, and those rollup_ready lists. */
-  load(meters: readonly MeterDefinition[], ready: Iterable<string>): void {
+  /** The meters as stored, those rollup_ready lists, and the slots rollup_dropped_slots lists. */
+  load(
+    meters: readonly MeterDefinition[],
+    ready: Iterable<string>,
+    dropped: Iterable<readonly [string, number]> = [],
+  ): void {
     this.dimensions.clear();
     this.ready.clear();
+    this.dropped.clear();
     for (const m of meters)
       if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
     for (const id of ready) if (this.dimensions.has(id)) this.ready.add(id);
+    for (const [id, slot] of dropped) if (this.dimensions.has(id)) this.drop(id, slot);
+  }
+
+  /** The slots folds and reads leave out of the meter's rollup. */
+  readonly droppedSlots = (meterId: string): ReadonlySet<number> =>
+    this.dropped.get(meterId) ?? NONE;
+
+  /** From now on folds write no rows for the slot, and queries on it read the meter rows. */
+  drop(meterId: string, slot: number): void {
+    let set = this.dropped.get(meterId);
+    if (!set) {
+      set = new Set();
+      this.dropped.set(meterId, set);
+    }
+    set.add(slot);
   }
 
   /** The meter's dimension count if folds write rollup rows for it. */
@@ -43,6 +67,8 @@ export class RollupMeters {
   put(m: MeterDefinition): void {
     if (!this.affects(m)) return;
     this.ready.delete(m.id);
+    // Its slots change meaning: each is judged again (the redefinition forgets the table's rows).
+    this.dropped.delete(m.id);
     if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
     else this.dimensions.delete(m.id);
   }

@@ -7,16 +7,32 @@
 // elsewhere (backfill, meter deletion) take turns with these through the compactor's exclusion.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DAY_MS } from '../compaction-policy.js';
-import { compileRollupMerge, compileRollupRebuild } from './compile-rollup-write.js';
+import { num, readRows } from '../row-decoding.js';
+import {
+  compileRollupMerge,
+  compileRollupRebuild,
+  compileSlotDensity,
+} from './compile-rollup-write.js';
 import type { PartialsByDay } from './rollup-fold.js';
 import type { RollupMeters } from './rollup-meters.js';
 
 /** Partial rows a day collects before its recent buckets are merged (each compaction tick). */
 export const DEFAULT_MERGE_ROWS = 20_000;
 
+/**
+ * A dimension slot whose merged rollup rows exceed this share of the meter rows they summarise is
+ * dropped from the meter's rollup: reading it would save little, and it would take about as much
+ * disk as the meter rows (an id-like dimension has a row per bucket and value).
+ */
+export const DROP_DENSITY = 1 / 8;
+/** Meter rows a rewritten range must hold before its slots are judged (too few say nothing). */
+export const DEFAULT_DROP_MIN_ROWS = 20_000;
+
 export interface RollupUpkeepOptions {
   /** Partial rows a day collects before a merge of the buckets that received them. */
   mergeRows?: number;
+  /** Meter rows a rewritten range must hold before its slots are judged. */
+  dropMinRows?: number;
   /** Tests only: awaited inside each merge and rebuild transaction once its snapshot is taken. */
   hold?: (work: 'merge' | 'rebuild') => Promise<void>;
 }
@@ -28,6 +44,7 @@ export class RollupUpkeep {
   /** Partial rows folds added per UTC day since that day's last merge. */
   private readonly partials: PartialsByDay = new Map();
   private readonly mergeRows: number;
+  private readonly dropMinRows: number;
   private readonly hold: RollupUpkeepOptions['hold'];
 
   constructor(
@@ -36,6 +53,7 @@ export class RollupUpkeep {
     opts: RollupUpkeepOptions = {},
   ) {
     this.mergeRows = opts.mergeRows ?? DEFAULT_MERGE_ROWS;
+    this.dropMinRows = opts.dropMinRows ?? DEFAULT_DROP_MIN_ROWS;
     this.hold = opts.hold;
   }
 
@@ -95,11 +113,32 @@ export class RollupUpkeep {
         // Read inside the exclusion: a redefinition of the meter takes the same turn.
         const dimensions = this.meters.dimensionsOf(meterId);
         if (dimensions === undefined || this.meters.readyDimensions(meterId) !== undefined) return;
-        const statements = compileRollupRebuild(meterId, dimensions);
+        const statements = compileRollupRebuild(
+          meterId,
+          dimensions,
+          this.meters.droppedSlots(meterId),
+        );
         await this.transaction(statements, statements.length - 1, 'rebuild');
         this.meters.markReady(meterId);
       });
     }
+  }
+
+  /**
+   * The slots of a just rewritten (so merged) range whose rollup rows are too many for the meter
+   * rows they summarise, and that are still kept: [meter id, slot] pairs.
+   */
+  async denseSlots(from: number, to: number): Promise<[string, number][]> {
+    const out: [string, number][] = [];
+    for (const r of await readRows(this.conn, compileSlotDensity(from, to))) {
+      const meterId = String(r.meter_id);
+      const slot = num(r.slot);
+      const rows = num(r.meter_rows);
+      if (rows < this.dropMinRows || num(r.rollup_rows) <= rows * DROP_DENSITY) continue;
+      if (this.meters.dimensionsOf(meterId) === undefined) continue;
+      if (!this.meters.droppedSlots(meterId).has(slot)) out.push([meterId, slot]);
+    }
+    return out;
   }
 
   /** Partial rows counted now for each of `days` (days since the epoch, [first, end)). */

@@ -199,4 +199,14 @@ describe('numericSource and estimateSource: rollup or raw rows (golden)', () => 
     expect(numericSource(q, ready)).toEqual(numeric);
     expect(estimateSource(q, ready)).toEqual(estimate);
   });
+
+  it('reads raw rows for a slot dropped from the rollup, and the rollup for the others', () => {
+    const bySlot = (slot: number) =>
+      query({ bucket: planned('MONTH', 'Asia/Kathmandu'), groupBy: [dim(slot)] });
+    const dropped = new Set([1]);
+    expect(numericSource(bySlot(1), 3, dropped)).toEqual({ from: 'raw' });
+    expect(estimateSource(bySlot(1), 3, dropped)).toEqual({ from: 'raw' });
+    expect(numericSource(bySlot(0), 3, dropped)).toEqual({ from: 'rollup', slot: 0 });
+    expect(numericSource(query({}), 3, dropped)).toEqual({ from: 'rollup', slot: 'none' });
+  });
 });

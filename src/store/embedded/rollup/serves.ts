@@ -99,23 +99,34 @@ export type ReadSource = { from: 'rollup'; slot: RollupSlot } | { from: 'raw' };
 
 const RAW: ReadSource = { from: 'raw' };
 
+const NONE: ReadonlySet<number> = new Set();
+
+/** A slot the rollup holds rows for: not dropped from it (rollup-meters.ts). */
+function source(slot: RollupSlot | undefined, dropped: ReadonlySet<number>): ReadSource {
+  if (slot === undefined || (slot !== 'none' && dropped.has(slot))) return RAW;
+  return { from: 'rollup', slot };
+}
+
 /**
  * The source of aggregateNumeric(q). `readyDimensions` is the meter's dimension count when its
  * rollup rows are complete, undefined when they cannot answer (rollups off, rollup not rebuilt
- * yet, meter unknown or not numeric).
+ * yet, meter unknown or not numeric); `dropped` the slots left out of its rollup.
  */
-export function numericSource(q: BaseUsageQuery, readyDimensions: number | undefined): ReadSource {
+export function numericSource(
+  q: BaseUsageQuery,
+  readyDimensions: number | undefined,
+  dropped: ReadonlySet<number> = NONE,
+): ReadSource {
   if (readyDimensions === undefined) return RAW;
-  const slot = rollupSlot(q, readyDimensions);
-  return slot === undefined ? RAW : { from: 'rollup', slot };
+  return source(rollupSlot(q, readyDimensions), dropped);
 }
 
 /** The source of estimateGroups(q), as numericSource. */
 export function estimateSource(
   q: GroupEstimateQuery,
   readyDimensions: number | undefined,
+  dropped: ReadonlySet<number> = NONE,
 ): ReadSource {
   if (readyDimensions === undefined) return RAW;
-  const slot = rollupSlotForRange(q, readyDimensions);
-  return slot === undefined ? RAW : { from: 'rollup', slot };
+  return source(rollupSlotForRange(q, readyDimensions), dropped);
 }

@@ -387,7 +387,7 @@ describe.skipIf(skip)('faults with three coordinated Tally processes', () => {
       );
       expectOnlyRetryable(client, restarted);
     });
-  }, 240_000);
+  }, 480_000);
 
   it('a slot owner paused (SIGSTOP) past its ZooKeeper session: another takes the slot, the resumed one rejoins; no double count', async (ctx) => {
     await underStream(ctx, 'sigstop', async (client, list) => {
@@ -425,7 +425,7 @@ describe.skipIf(skip)('faults with three coordinated Tally processes', () => {
       // The paused process's own answers may be timeouts (the client gave up on them).
       expectOnlyRetryable(client, stopped, [paused.url]);
     });
-  }, 240_000);
+  }, 480_000);
 
   it('ZooKeeper killed and started again: ingest answers 503 with Retry-After meanwhile, then resumes; nothing lost or doubled', async (ctx) => {
     await underStream(ctx, 'zookeeper', async (client) => {
@@ -442,5 +442,5 @@ describe.skipIf(skip)('faults with three coordinated Tally processes', () => {
       await progressed(client, started, 'ingest to resume after ZooKeeper is back');
       expectOnlyRetryable(client, stopped);
     });
-  }, 240_000);
+  }, 480_000);
 });

@@ -215,7 +215,7 @@ describe.skipIf(skip)('faults on the replicated cluster (one Tally process)', ()
       expect(refused.every((a) => a.status === 503 && Number(a.retryAfter) > 0)).toBe(true);
       await startCluster();
     });
-  }, 240_000);
+  }, 480_000);
 
   it('ZooKeeper killed and started again: ingest answers 503 with Retry-After, then resumes; nothing lost', async () => {
     // Every server up (they are after the test above; this only matters when it failed midway).
@@ -235,5 +235,5 @@ describe.skipIf(skip)('faults on the replicated cluster (one Tally process)', ()
       expect((await query(key, 'total')).status).toBe(200);
       await startZooKeeper();
     });
-  }, 240_000);
+  }, 480_000);
 });

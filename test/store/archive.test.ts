@@ -310,3 +310,48 @@ describe('embedded store archive of closed months', () => {
     await again.close();
   });
 });
+
+describe('the database file after the archive', () => {
+  it('is copied into a compact file at a graceful stop when most of it is free', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-shrink-'));
+    const clock = { now: NOW };
+    const open = (
+      shrinkOnClose: boolean | { minFreeBytes: number; minFreeShare: number; maxUsedBytes: number },
+    ) =>
+      DuckDbStore.open({
+        dataDir: dir,
+        shrinkOnClose,
+        compaction: { intervalMs: 0, now: () => clock.now },
+      });
+    let store = await open(false);
+    const sent = spread('a', 6000, JANUARY, Date.UTC(2026, 2, 10, 10));
+    for (let i = 0; i < sent.length; i += 1000) {
+      await store.append(sent.slice(i, i + 1000).map(item));
+    }
+    await expectAll(store, sent);
+    await store.checkpoint(); // January and February in DuckDB's file before they move out
+    clock.now += 60_000;
+    await store.compactNow();
+    await store.close();
+    expect(store.shrunk).toBeUndefined(); // not asked to
+    const { statSync } = await import('node:fs');
+    const before = statSync(join(dir, 'tally.duckdb')).size;
+
+    // Any free space is worth a copy here: the file shrinks, and nothing is lost.
+    store = await open({ minFreeBytes: 1, minFreeShare: 0, maxUsedBytes: 1e12 });
+    await store.close();
+    expect(store.shrunk?.before).toBe(before);
+    expect(store.shrunk?.after).toBeLessThan(before);
+    expect(statSync(join(dir, 'tally.duckdb')).size).toBe(store.shrunk?.after);
+
+    store = await open(false);
+    await expectAll(store, sent);
+    expect(store.archivedMonths().map((m) => m.month)).toEqual([JANUARY, FEBRUARY]);
+    // A duplicate is still refused, a new event still taken.
+    const fresh: Sent = { id: 'fresh', subject: 'beta', time: Date.UTC(2026, 2, 9), value: 3 };
+    expect((await store.append([item(sent[0] as Sent), item(fresh)])).duplicates).toEqual([0]);
+    sent.push(fresh);
+    await expectAll(store, sent);
+    await store.close();
+  });
+});

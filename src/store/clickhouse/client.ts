@@ -45,7 +45,13 @@ export type ConnectionFactory = () => InjectedConnection;
  * A connection to the node at `url` (over HTTP), or through `inject` when given. `database` must
  * come from `makeLayout` (a checked identifier).
  */
-export function connect(url: string, database?: string, inject?: ConnectionFactory): ChConnection {
+export function connect(
+  url: string,
+  database?: string,
+  inject?: ConnectionFactory,
+  /** How long one request may take (the client's default: 30 s). */
+  requestTimeoutMs?: number,
+): ChConnection {
   const client: ClickHouseClient = inject
     ? createClient({ connection: inject(), clickhouse_settings: PINNED })
     : createClient({
@@ -53,6 +59,7 @@ export function connect(url: string, database?: string, inject?: ConnectionFacto
         ...(database ? { database } : {}),
         max_open_connections: 16,
         clickhouse_settings: PINNED,
+        ...(requestTimeoutMs === undefined ? {} : { request_timeout: requestTimeoutMs }),
       });
   // An injected in-process engine ignores the client's `database` option, and its session runs
   // one statement list at a time, so a `USE` sent in the same call scopes exactly that statement.

@@ -73,13 +73,16 @@ export interface ClickHouseStoreConfig {
 }
 
 const SCAN_PAGE = 10_000;
+const MIGRATION_TIMEOUT_MS = 200_000;
 const EMIT_CHUNK = 50_000;
 
 export async function createClickHouseStore(config: ClickHouseStoreConfig): Promise<Store> {
   const layout: Layout = makeLayout(config.database, config.cluster, config.replicated ?? false);
   const nodeUrls = config.cluster && config.shards?.length ? config.shards : [config.url];
   const inject = config.connection;
-  const nodes = nodeUrls.map((u) => connect(u, undefined, inject));
+  // An ON CLUSTER statement returns once every host ran it from the DDL queue, which the server
+  // allows up to distributed_ddl_task_timeout (180 s): the migration connections wait as long.
+  const nodes = nodeUrls.map((u) => connect(u, undefined, inject, MIGRATION_TIMEOUT_MS));
   try {
     await migrate(nodes, layout);
   } finally {

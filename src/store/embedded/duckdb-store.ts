@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Account, ApiKeyRecord } from '../../auth/account-and-key.js';
@@ -40,6 +40,13 @@ import {
 import { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
+import {
+  DEFAULT_SHRINK,
+  SHRINK_SUFFIX,
+  type ShrinkLimits,
+  type ShrinkResult,
+  shrinkDatabaseFile,
+} from './shrink-file.js';
 import { DuckDbUsageReader } from './usage-reader.js';
 import { readAppliedSeq, WritePipeline } from './write-pipeline.js';
 
@@ -53,6 +60,11 @@ export interface EmbeddedStoreOptions {
   compaction?: CompactorOptions;
   /** Ingest log damage policy and reporting (ingest-log.ts, docs/operations.md). */
   ingestLog?: { onDamage?: OnDamage; observer?: IngestLogObserver };
+  /**
+   * At a graceful stop, copy the database into a compact file when most of it is free space
+   * (shrink-file.ts): false never, limits of its own (tests), or the defaults.
+   */
+  shrinkOnClose?: boolean | ShrinkLimits;
   /** Memory bound of the dedupe cache of recent days' identities (default 64 MiB). */
   dedupeBudgetBytes?: number;
   /**
@@ -97,6 +109,9 @@ export class DuckDbStore implements Store {
   readonly readsRawEvents = true;
   readonly kind = 'embedded';
   private closed = false;
+  private shrinkLimits: ShrinkLimits | undefined = DEFAULT_SHRINK;
+  /** What the last close did to the database file (tests, diagnostics). */
+  shrunk: ShrinkResult | undefined;
   private readonly usage: DuckDbUsageReader;
   private readonly meta: MetadataRepo;
   /** Settles when the rollups found missing at start are rebuilt. */
@@ -131,6 +146,8 @@ export class DuckDbStore implements Store {
   static async open(opts: EmbeddedStoreOptions): Promise<DuckDbStore> {
     mkdirSync(opts.dataDir, { recursive: true });
     const file = join(opts.dataDir, 'tally.duckdb');
+    // A compact copy a stop did not finish: the file it was made from is whole.
+    rmSync(`${file}${SHRINK_SUFFIX}`, { force: true });
     const instance = await DuckDBInstance.create(file, {
       threads: String(opts.threads ?? 2),
       memory_limit: opts.memoryLimit ?? '1GB',
@@ -217,6 +234,8 @@ export class DuckDbStore implements Store {
       },
     });
     const store = new DuckDbStore(conns, file, pipeline, compactor, reader, rollups, archive, gate);
+    const shrink = opts.shrinkOnClose ?? true;
+    store.shrinkLimits = shrink === true ? DEFAULT_SHRINK : shrink === false ? undefined : shrink;
     dropSlot = async (meterId, slot) => {
       await pipeline.dropRollupSlot(meterId, slot);
       // Deleted in the compactor's turn (merges delete rollup rows too), once no read that may
@@ -490,6 +509,9 @@ export class DuckDbStore implements Store {
     const { instance, writer, compactor, readers } = this.conns;
     for (const c of [writer, compactor, ...readers]) c.closeSync();
     instance.closeSync();
+    // Best effort: a stop must not fail because the file could not be made smaller.
+    const limits = this.shrinkLimits;
+    if (limits) this.shrunk = await shrinkDatabaseFile(this.file, limits).catch(() => undefined);
   }
 }
 

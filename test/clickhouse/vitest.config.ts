@@ -13,7 +13,7 @@ export default defineConfig({
     // The fault tests' resend-until-landed loop can outlast a replica restart and a ZooKeeper
     // session expiry (docs/clickhouse.md, "Faults tested").
     testTimeout: 300_000,
-    hookTimeout: 180_000,
+    hookTimeout: 420_000,
     pool: 'forks',
     fileParallelism: false,
   },

@@ -366,9 +366,7 @@ export class DuckDbStore implements Store {
     return {
       enabled: this.rollups !== undefined,
       ready: this.rollups?.readyMeters() ?? [],
-      droppedSlots: (this.rollups?.readyMeters() ?? []).flatMap((id) =>
-        [...(this.rollups?.droppedSlots(id) ?? [])].sort((a, b) => a - b).map((s) => `${id}:${s}`),
-      ),
+      droppedSlots: this.rollups?.droppedList() ?? [],
       pending: this.rollups?.pending() ?? [],
       reads: this.usage.rollupReads,
       partialRows: this.compactor.rollupPartialRows(),

@@ -86,6 +86,13 @@ export class RollupMeters {
     return [...this.dimensions.keys()].filter((id) => !this.ready.has(id)).sort();
   }
 
+  /** Every dropped slot as `meterId:slot`, in a stable order. */
+  droppedList(): string[] {
+    return [...this.dropped.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([id, slots]) => [...slots].sort((a, b) => a - b).map((s) => `${id}:${s}`));
+  }
+
   /** Meters whose rollup is complete. */
   readyMeters(): string[] {
     return [...this.ready].sort();

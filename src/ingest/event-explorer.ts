@@ -3,7 +3,13 @@
 // as they are now and is therefore applied here, over a bounded number of scanned events.
 import type { EventFilter } from '../contract/event-explorer.js';
 import { ValidationError } from '../errors/domain-errors.js';
-import type { EventListQuery, EventMatch, EventPosition, StoredEvent } from './stored-event.js';
+import {
+  EVENT_MATCH_FIELDS,
+  type EventListQuery,
+  type EventMatch,
+  type EventPosition,
+  type StoredEvent,
+} from './stored-event.js';
 
 /** Events read from the store per request at most while looking for ones with problems. */
 export const PROBLEM_SCAN_LIMIT = 5_000;
@@ -29,7 +35,7 @@ function inclusive(b: Bounds | undefined): { from?: number; to?: number } {
 /** The store listing a filter asks for (without account, limit and cursor). */
 export function listingOf(f: EventFilter): Omit<EventListQuery, 'accountId' | 'limit'> {
   const match: EventMatch[] = [];
-  for (const field of ['id', 'source', 'subject', 'type'] as const) {
+  for (const field of EVENT_MATCH_FIELDS) {
     const c = f[field];
     if (!c) continue;
     if (c.$eq !== undefined) match.push({ field, op: 'eq', values: [c.$eq] });

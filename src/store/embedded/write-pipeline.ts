@@ -216,34 +216,28 @@ export class WritePipeline {
     accountId: string,
     produce: (emit: (rows: RowWithEvent[]) => Promise<void>) => Promise<void>,
   ): Promise<void> {
-    const { writer, rowAppender, rollup, archive } = this.p;
+    const { writer, rowAppender, rollup } = this.p;
     return this.serialize(async () => {
       const days: DayCounts = new Map();
       // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
       const dimensions = rollup?.meters.dimensionsOf(meterId);
-      let swap: PendingSwap | undefined;
-      await writer.run('BEGIN TRANSACTION');
       try {
-        await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
-        swap = await archive.dropMeter(writer, meterId);
-        await produce(async (rows) => {
-          for (const row of rows) appendMeterRow(rowAppender, row, accountId, days);
-          rowAppender.flushSync();
+        await this.withoutMeterRows(meterId, async () => {
+          await produce(async (rows) => {
+            for (const row of rows) appendMeterRow(rowAppender, row, accountId, days);
+            rowAppender.flushSync();
+          });
+          // The rollup from the rows just written, complete in the same commit.
+          const rebuild =
+            dimensions === undefined
+              ? compileRollupDelete(meterId)
+              : compileRollupRebuild(meterId, dimensions, rollup?.meters.droppedSlots(meterId));
+          for (const sql of rebuild) await writer.run(sql);
         });
-        // The rollup from the rows just written, complete in the same commit.
-        const rebuild =
-          dimensions === undefined
-            ? compileRollupDelete(meterId)
-            : compileRollupRebuild(meterId, dimensions, rollup?.meters.droppedSlots(meterId));
-        for (const sql of rebuild) await writer.run(sql);
-        await writer.run('COMMIT');
       } catch (err) {
         rowAppender.clear();
-        await writer.run('ROLLBACK').catch(() => undefined);
-        swap?.abandoned();
         throw err;
       }
-      swap.committed();
       if (dimensions !== undefined) rollup?.meters.markReady(meterId);
       this.p.onCommitted(days);
     });
@@ -252,24 +246,35 @@ export class WritePipeline {
   /** A meter's rows, archived ones included, and its rollup deleted in one transaction. */
   deleteMeterRows(meterId: string): Promise<void> {
     this.p.rollup?.meters.unready(meterId);
-    const { writer, archive } = this.p;
-    return this.serialize(async () => {
-      let swap: PendingSwap | undefined;
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
-        swap = await archive.dropMeter(writer, meterId);
+    return this.serialize(() =>
+      this.withoutMeterRows(meterId, async () => {
         for (const sql of [...compileRollupDelete(meterId), compileRollupForgetDrops(meterId)]) {
-          await writer.run(sql);
+          await this.p.writer.run(sql);
         }
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        swap?.abandoned();
-        throw err;
-      }
-      swap.committed();
-    });
+      }),
+    );
+  }
+
+  /**
+   * One transaction on the writer (call it in the chain) that deletes every row of the meter, the
+   * hot ones and those in archive files (new files without them), then runs `body`; the archive's
+   * file swap settles with its commit or rollback.
+   */
+  private async withoutMeterRows(meterId: string, body: () => Promise<void>): Promise<void> {
+    const { writer, archive } = this.p;
+    let swap: PendingSwap | undefined;
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      await writer.run(`DELETE FROM ${METER_ROWS_HOT} WHERE meter_id = ${lit(meterId)}`);
+      swap = await archive.dropMeter(writer, meterId);
+      await body();
+      await writer.run('COMMIT');
+    } catch (err) {
+      await writer.run('ROLLBACK').catch(() => undefined);
+      swap?.abandoned();
+      throw err;
+    }
+    swap.committed();
   }
 
   /**

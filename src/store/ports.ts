@@ -100,6 +100,44 @@ export interface AccountRepo {
   putKey(key: ApiKeyRecord): Promise<void>;
 }
 
+/**
+ * The record collections: small per-account documents of the features around usage (customers,
+ * alert rules and their state, webhook deliveries, the audit log of corrections). A closed set:
+ * the name is stored as data and never becomes an identifier.
+ */
+export const RECORD_COLLECTIONS = [
+  'customers',
+  'alert_rules',
+  'alert_state',
+  'webhook_deliveries',
+  'audit_log',
+] as const;
+export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
+
+/** One record: its body is the feature's own JSON document. */
+export interface StoredRecord {
+  collection: RecordCollection;
+  accountId: string;
+  id: string;
+  body: string;
+}
+
+/**
+ * Documents keyed by (collection, account, id). A put replaces the record whole (last write wins);
+ * a deleted record is gone from every read. Lists are ordered by id, so time-ordered ids (ULIDs)
+ * list in creation order.
+ */
+export interface RecordRepo {
+  listRecords(collection: RecordCollection, accountId: string): Promise<StoredRecord[]>;
+  getRecord(
+    collection: RecordCollection,
+    accountId: string,
+    id: string,
+  ): Promise<StoredRecord | undefined>;
+  putRecord(record: StoredRecord): Promise<void>;
+  deleteRecord(collection: RecordCollection, accountId: string, id: string): Promise<void>;
+}
+
 export interface StoreStats {
   events: number;
   meterRows: number;
@@ -141,7 +179,8 @@ export interface Store
     MeterRowWriter,
     UsageReader,
     MeterRepo,
-    AccountRepo {
+    AccountRepo,
+    RecordRepo {
   readonly kind: 'embedded' | 'clickhouse';
   stats(): Promise<StoreStats>;
   /** Cheap liveness check of the engine. */

@@ -615,6 +615,40 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       expect((await d.store.stats()).events).toBeGreaterThan(events.length);
     });
 
+    it('keeps records: a put replaces, a delete removes, listed by id, accounts and collections apart', async () => {
+      const other = (await d.keys.createAccount('records-other')).id;
+      const put = (accountId: string, id: string, body: object) =>
+        d.store.putRecord({ collection: 'customers', accountId, id, body: JSON.stringify(body) });
+      await put(account, 'c2', { n: 1 });
+      await put(account, 'c1', { n: "it's; DROP TABLE records --" });
+      await put(account, 'c2', { n: 2 });
+      await put(other, 'c1', { n: 3 });
+      await d.store.putRecord({
+        collection: 'audit_log',
+        accountId: account,
+        id: 'a1',
+        body: '{}',
+      });
+      const list = await d.store.listRecords('customers', account);
+      expect(list.map((r) => [r.id, JSON.parse(r.body).n])).toEqual([
+        ['c1', "it's; DROP TABLE records --"],
+        ['c2', 2],
+      ]);
+      expect(JSON.parse((await d.store.getRecord('customers', other, 'c1'))?.body ?? '')).toEqual({
+        n: 3,
+      });
+      await d.store.deleteRecord('customers', account, 'c2');
+      expect(await d.store.getRecord('customers', account, 'c2')).toBeUndefined();
+      expect((await d.store.listRecords('customers', account)).map((r) => r.id)).toEqual(['c1']);
+      expect((await d.store.listRecords('audit_log', account)).map((r) => r.id)).toEqual(['a1']);
+      await put(account, 'c2', { n: 4 });
+      expect(JSON.parse((await d.store.getRecord('customers', account, 'c2'))?.body ?? '')).toEqual(
+        {
+          n: 4,
+        },
+      );
+    });
+
     if (factory.reopen) {
       it('acknowledged events and dedupe state survive a restart; closed periods read the same', async () => {
         const q = query('m_unique_count', {
@@ -635,6 +669,10 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
           duplicates: 50,
         });
         expect(SUBJECTS.length).toBeGreaterThan(0);
+        expect((await d.store.listRecords('customers', account)).map((r) => r.id)).toEqual([
+          'c1',
+          'c2',
+        ]);
       });
     }
   });

@@ -13,6 +13,7 @@ export type TableName =
   | 'accounts'
   | 'api_keys'
   | 'meters'
+  | 'records'
   | 'meter_gens'
   | 'incoming';
 
@@ -59,6 +60,7 @@ export function shardingKey(name: TableName): string {
     case 'accounts':
     case 'api_keys':
     case 'meters':
+    case 'records':
       return name === 'accounts' ? 'cityHash64(id)' : 'cityHash64(account_id)';
     case 'meter_rows':
       return 'cityHash64(account_id, subject)';

@@ -36,6 +36,7 @@ import { MeterGens } from './meter-gens.js';
 import { onCluster } from './migrations/ddl.js';
 import { migrate } from './migrations/run.js';
 import { lit } from './quote.js';
+import { Records } from './records.js';
 import { type EventJson, eventFromJson, keysOf, meterRowToJson, num, numOrNull } from './rows.js';
 import { StoreUnavailableError as UnavailableError } from './unavailable.js';
 import { Writer } from './writer.js';
@@ -168,6 +169,7 @@ function buildStore(
   readsRawEvents: boolean,
 ): Store {
   const perShard = admin.length > 1 || !layout.cluster;
+  const records = new Records(conn, insertSettings);
   const cleanupTargets = perShard ? admin : admin.slice(0, 1);
   const rowsTable = `${layout.database}.${localTable(layout, 'meter_rows')}${onCluster(layout, perShard)}`;
 
@@ -313,6 +315,10 @@ function buildStore(
     listKeys: (accountId) => meta.listKeys(accountId),
     findKeyByHash: (hash) => meta.findKeyByHash(hash),
     putKey: (k) => meta.putKey(k),
+    listRecords: (collection, accountId) => records.listRecords(collection, accountId),
+    getRecord: (collection, accountId, id) => records.getRecord(collection, accountId, id),
+    putRecord: (r) => records.putRecord(r),
+    deleteRecord: (collection, accountId, id) => records.deleteRecord(collection, accountId, id),
 
     async stats() {
       const [events] = await conn.exec<{ n: string }>('SELECT count() AS n FROM events');

@@ -20,7 +20,7 @@ import type {
   NumericRow,
   UniqueRow,
 } from '../../query/planned-query.js';
-import type { BackupInfo, Store, StoreStats } from '../ports.js';
+import type { BackupInfo, RecordCollection, Store, StoredRecord, StoreStats } from '../ports.js';
 import type { ArchivedMonth } from './archive/archive-layout.js';
 import { MonthArchive } from './archive/month-archive.js';
 import { ReadGate } from './archive/read-gate.js';
@@ -32,6 +32,7 @@ import { IngestLog } from './ingest-log.js';
 import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
 import { MetadataRepo } from './metadata-repo.js';
 import { fillSubjectBuckets, migrate } from './migrate.js';
+import { RecordRepo } from './record-repo.js';
 import {
   compileRollupDeleteSlot,
   ROLLUP_DROPPED_LEFTOVERS,
@@ -114,6 +115,7 @@ export class DuckDbStore implements Store {
   shrunk: ShrinkResult | undefined;
   private readonly usage: DuckDbUsageReader;
   private readonly meta: MetadataRepo;
+  private readonly records: RecordRepo;
   /** Settles when the rollups found missing at start are rebuilt. */
   private rebuilt: Promise<void> = Promise.resolve();
   /** The backup under way (one at a time) and its connection, interrupted by close(). */
@@ -138,6 +140,10 @@ export class DuckDbStore implements Store {
       (meterId) => rollups?.droppedSlots(meterId) ?? new Set(),
     );
     this.meta = new MetadataRepo(
+      (sql) => readRows(reader(), sql),
+      (sql) => pipeline.write(sql),
+    );
+    this.records = new RecordRepo(
       (sql) => readRows(reader(), sql),
       (sql) => pipeline.write(sql),
     );
@@ -358,6 +364,22 @@ export class DuckDbStore implements Store {
 
   putKey(k: ApiKeyRecord): Promise<void> {
     return this.meta.putKey(k);
+  }
+
+  listRecords(collection: RecordCollection, accountId: string): Promise<StoredRecord[]> {
+    return this.records.listRecords(collection, accountId);
+  }
+
+  getRecord(collection: RecordCollection, accountId: string, id: string) {
+    return this.records.getRecord(collection, accountId, id);
+  }
+
+  putRecord(r: StoredRecord): Promise<void> {
+    return this.records.putRecord(r);
+  }
+
+  deleteRecord(collection: RecordCollection, accountId: string, id: string): Promise<void> {
+    return this.records.deleteRecord(collection, accountId, id);
   }
 
   // ---- compaction, rollups and lifecycle -----------------------------------------------------

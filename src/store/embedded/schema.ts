@@ -45,4 +45,6 @@ export const MIGRATIONS: readonly string[] = [
   // rows (an id-like dimension) makes the rollup as large as the rows it should summarise, so the
   // compactor drops it (rollup/rollup-upkeep.ts) and queries on it read the meter rows.
   `CREATE TABLE rollup_dropped_slots (meter_id VARCHAR NOT NULL, slot TINYINT NOT NULL);`,
+  // Per-account documents of the features around usage (ports.ts, RecordRepo).
+  `CREATE TABLE records (collection VARCHAR NOT NULL, account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL, PRIMARY KEY (collection, account_id, id));`,
 ];

@@ -5,6 +5,7 @@ import { meterGens, meterRows } from './0002-meter-rows.js';
 import { eventKeys } from './0003-event-keys.js';
 import { metadata } from './0004-metadata.js';
 import { fencedWrites } from './0005-fenced-writes.js';
+import { records } from './0006-records.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'event_keys', statements: eventKeys },
   { version: 4, name: 'metadata', statements: metadata },
   { version: 5, name: 'fenced_writes', statements: fencedWrites },
+  { version: 6, name: 'records', statements: records },
 ];

@@ -1,9 +1,10 @@
 // The direction of imports, checked inside `npm test`. Layers, from the outside in:
 //   transport and composition (src/api, src/cli, src/app.ts, src/server.ts, web/; src/ops wires
-//   metrics and logs, src/demo seeds through the app) -> domain (ingest, meter, query, auth) ->
+//   metrics and logs, src/demo seeds through the app) -> domain (ingest, meter, query, auth,
+//   customer, correction, alert) ->
 //   storage ports (src/store/ports.ts) <- stores (src/store/embedded, src/store/clickhouse).
 //   src/contract holds the wire vocabulary every layer may read; src/lib and src/errors are leaves.
-const DOMAIN = '^src/(ingest|meter|query|auth)/';
+const DOMAIN = '^src/(ingest|meter|query|auth|customer|correction|alert)/';
 const TRANSPORT = '^src/(api|cli|ops|demo)/|^src/(app|server|http-limits)\\.ts$';
 const STORES = '^src/store/(embedded|clickhouse)/';
 /** The domain model a store reads and writes: types and the value rules shared with ingest. */

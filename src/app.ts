@@ -2,6 +2,8 @@
 // Tests build the same thing.
 import { readFileSync } from 'node:fs';
 import { type Logger, pino } from 'pino';
+import { AlertRuntime } from './alert/alert-runtime.js';
+import { AlertService } from './alert/alert-service.js';
 import { requireKey } from './api/auth-middleware.js';
 import { compatProfiles } from './api/compat/index.js';
 import { createHttpApp } from './api/http.js';
@@ -9,6 +11,8 @@ import type { Services } from './api/services.js';
 import { KeyService } from './auth/key-service.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
+import { CorrectionService } from './correction/correction-service.js';
+import { CustomerService } from './customer/customer-service.js';
 import { ValidationError } from './errors/domain-errors.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { MeterInput } from './meter/meter-input.js';
@@ -43,8 +47,25 @@ export async function createApp(config: Config, now: () => number = Date.now): P
   const usage = new UsageService(meters, store, (ms) => metrics.queryLatency.observe(ms / 1000), {
     maxCells: config.TALLY_QUERY_MAX_CELLS,
   });
-  const ingest = new IngestService(
+  const alerts = new AlertRuntime(
     store,
+    usage,
+    {
+      sweepIntervalMs: config.TALLY_ALERT_SWEEP_INTERVAL_MS,
+      debounceMs: config.TALLY_ALERT_DEBOUNCE_MS,
+      retryBaseMs: config.TALLY_WEBHOOK_RETRY_BASE_MS,
+      retryMaxDelayMs: config.TALLY_WEBHOOK_RETRY_MAX_DELAY_MS,
+      maxAttempts: config.TALLY_WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: config.TALLY_WEBHOOK_TIMEOUT_MS,
+      retentionMs: config.TALLY_WEBHOOK_RETENTION_DAYS * 86_400_000,
+    },
+    (err, context) =>
+      logger.warn({ err, ...context }, 'alerting failed; retried at the next sweep'),
+    now,
+  );
+  // Ingest reports the subjects it acknowledged, so that their alerts are evaluated at once.
+  const ingest = new IngestService(
+    alerts.notifyingWriter(store),
     meters,
     { maxInFlightEvents: config.TALLY_MAX_INFLIGHT_EVENTS },
     (s, counted) => {
@@ -56,6 +77,7 @@ export async function createApp(config: Config, now: () => number = Date.now): P
     now,
   );
   const keys = new KeyService(store, now);
+  const corrections = new CorrectionService(store, meters, now);
   const limiter = new RateLimiter(config.TALLY_RATE_LIMIT_RPS, config.TALLY_RATE_LIMIT_BURST, now);
 
   const services: Services = {
@@ -64,9 +86,12 @@ export async function createApp(config: Config, now: () => number = Date.now): P
     usage,
     ingest,
     keys,
+    alerts: new AlertService(alerts, meters, now),
     metrics,
     now,
-    auth: (kinds) => requireKey(keys, limiter, kinds),
+    auth: (kinds, customerBound) => requireKey(keys, limiter, kinds, customerBound),
+    customers: new CustomerService(store, now),
+    corrections,
     adminToken: config.TALLY_ADMIN_TOKEN,
     maxBodyBytes: config.TALLY_MAX_BODY_BYTES,
     enableProfiles: async (accountId, profiles) => {
@@ -89,12 +114,21 @@ export async function createApp(config: Config, now: () => number = Date.now): P
   await addNewPresets(services, logger);
   if (config.TALLY_METERS_FILE) await applyMetersFile(config.TALLY_METERS_FILE, services);
   const http = createHttpApp(services, logger);
+  // Corrections a stop interrupted rebuild their meters in the background.
+  corrections
+    .resume()
+    .then((n) => n > 0 && logger.info({ corrections: n }, 'finished interrupted corrections'))
+    .catch((err) => logger.error({ err }, 'an interrupted correction could not be finished'));
+  alerts.start();
   return {
     fetch: (req) => http.fetch(req),
     http,
     services,
     logger,
-    close: () => store.close(),
+    close: async () => {
+      await alerts.close();
+      await store.close();
+    },
   };
 }
 

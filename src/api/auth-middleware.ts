@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { bindingRefusal } from '../auth/key-binding.js';
+import { bindingRefusal, CUSTOMER_KEY_REFUSAL } from '../auth/key-binding.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import type { KeyKind } from '../contract/vocabulary.js';
@@ -14,11 +14,13 @@ export function bearerKey(header: string | undefined): string | undefined {
 }
 
 /** Authenticates the key, refuses keys whose binding is no longer valid, and checks that its
- * kind may use the route. */
+ * kind may use the route. A customer-bound key passes only routes that read its customer
+ * (`customerBound`). */
 export function requireKey(
   keys: KeyService,
   limiter: RateLimiter,
   kinds: readonly KeyKind[],
+  customerBound = false,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = bearerKey(c.req.header('authorization'));
@@ -27,6 +29,9 @@ export function requireKey(
     if (!principal) throw new UnauthorizedError('invalid or revoked API key');
     const refused = bindingRefusal(principal);
     if (refused) throw new ForbiddenError(refused);
+    if (principal.customerId !== undefined && !customerBound) {
+      throw new ForbiddenError(CUSTOMER_KEY_REFUSAL);
+    }
     if (!kinds.includes(principal.kind)) {
       throw new ForbiddenError(
         `a ${principal.kind} key may not ${c.req.method} ${c.req.routePath}`,

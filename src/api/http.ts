@@ -7,6 +7,9 @@ import { registerAdminRoutes } from './admin/admin.routes.js';
 import { registerApiDocsRoutes } from './api-docs.routes.js';
 import { compatProfiles } from './compat/index.js';
 import { registerDashboardRoutes } from './dashboard.routes.js';
+import { registerAlertRoutes } from './native/alerts.routes.js';
+import { registerCorrectionRoutes } from './native/corrections.routes.js';
+import { registerCustomerRoutes } from './native/customers.routes.js';
 import { registerEventExplorerRoutes } from './native/event-explorer.routes.js';
 import { registerEventRoutes } from './native/events.routes.js';
 import { registerMeRoutes } from './native/me.routes.js';
@@ -74,8 +77,11 @@ export function createHttpApp(s: Services, logger: Logger, ready: () => boolean 
   registerMeRoutes(app, s);
   registerEventRoutes(app, s);
   registerEventExplorerRoutes(app, s);
+  registerCorrectionRoutes(app, s);
   registerMeterRoutes(app, s);
   registerMeterQueryRoutes(app, s);
+  registerCustomerRoutes(app, s);
+  registerAlertRoutes(app, s);
   registerAdminRoutes(app, s);
 
   const deps = {

@@ -1,6 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AlertService } from '../alert/alert-service.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { KeyKind } from '../contract/vocabulary.js';
+import type { CorrectionService } from '../correction/correction-service.js';
+import type { CustomerService } from '../customer/customer-service.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { MeterService } from '../meter/meter-service.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -15,10 +18,18 @@ export interface Services {
   usage: UsageService;
   ingest: IngestService;
   keys: KeyService;
+  /** Usage alerts: rules, webhook endpoints, deliveries (src/alert/). */
+  alerts: AlertService;
   metrics: Metrics;
   now: () => number;
-  /** Authentication + kind check + rate limit for a route. */
-  auth: (kinds: readonly KeyKind[]) => MiddlewareHandler<AppEnv>;
+  /**
+   * Authentication + kind check + rate limit for a route. `customerBound`: the route reads a
+   * customer-bound key's customer (other routes refuse such keys).
+   */
+  auth: (kinds: readonly KeyKind[], customerBound?: boolean) => MiddlewareHandler<AppEnv>;
+  customers: CustomerService;
+  /** Voids and replacements of stored events, with their audit log (src/correction/). */
+  corrections: CorrectionService;
   adminToken: string | undefined;
   maxBodyBytes: number;
   /** Called when an account enables compat profiles (creates preset meters). */

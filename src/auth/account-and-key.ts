@@ -16,6 +16,11 @@ export interface ApiKeyRecord {
   kind: KeyKind;
   /** The bound subject (publishable: reads only it; ingest: writes only it; secret: refused). */
   subject?: string;
+  /**
+   * The customer a publishable key is bound to: it reads that customer's subjects as they stand at
+   * each request. Kept in the record collection 'key_customers' (by key id), not in the key row.
+   */
+  customerId?: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
   hash: string;
   /** First characters of the key, safe to show. */

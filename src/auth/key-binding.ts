@@ -15,6 +15,25 @@ export function bindingCreationIssue(
   return undefined;
 }
 
+/** Why a key of this kind may not be bound to a customer, or undefined when it may. */
+export function customerBindingIssue(
+  kind: KeyKind,
+  subject: string | undefined,
+): string | undefined {
+  if (kind !== 'publishable') {
+    return "only a publishable key can be bound to a customer (it reads the customer's subjects)";
+  }
+  if (subject !== undefined) return 'a key is bound to a subject or to a customer, not both';
+  return undefined;
+}
+
+/**
+ * A customer-bound key on a route that does not read customers: refused, never read as an unbound
+ * key (which would see the public meters of every subject).
+ */
+export const CUSTOMER_KEY_REFUSAL =
+  'a customer-bound key reads meters, their usage and subjects only (GET /api/v1/meters..., /api/v1/portal/...)';
+
 export const BOUND_SECRET_REFUSAL =
   'this secret key is bound to a subject, which secret keys no longer support (they are account-wide): re-issue it as a subject-bound publishable key to read one subject, or as an unbound secret key, and revoke this one';
 

@@ -3,9 +3,9 @@ import { ulid } from 'ulid';
 import type { KeyKind } from '../contract/vocabulary.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { AccountRepo } from '../store/ports.js';
+import type { AccountRepo, RecordRepo } from '../store/ports.js';
 import type { Account, ApiKeyRecord } from './account-and-key.js';
-import { bindingCreationIssue } from './key-binding.js';
+import { bindingCreationIssue, customerBindingIssue } from './key-binding.js';
 
 export interface Principal {
   accountId: string;
@@ -13,7 +13,12 @@ export interface Principal {
   keyId: string;
   /** The bound subject: what it means per kind is in key-binding.ts. */
   subject?: string;
+  /** The bound customer (publishable keys only): reads the customer's subjects. */
+  customerId?: string;
 }
+
+/** Where a key's customer binding is kept (by key id): the key row has no column for it. */
+const BINDINGS = 'key_customers';
 
 const PREFIX: Record<KeyKind, string> = { secret: 'sk_', ingest: 'ik_', publishable: 'pk_' };
 
@@ -26,7 +31,7 @@ export class KeyService {
   private cache = new Map<string, { principal: Principal | undefined; at: number }>();
 
   constructor(
-    private readonly repo: AccountRepo,
+    private readonly repo: AccountRepo & RecordRepo,
     private readonly now: () => number = Date.now,
     private readonly cacheTtlMs = 2_000,
   ) {}
@@ -58,15 +63,22 @@ export class KeyService {
     return next;
   }
 
-  /** Creates a key; `raw` lets operators pin a known key (e.g. TALLY_DEMO_SECRET_KEY). */
+  /**
+   * Creates a key; `raw` lets operators pin a known key (e.g. TALLY_DEMO_SECRET_KEY). The caller
+   * checks that `customerId` names a live customer of the account.
+   */
   async createKey(
     accountId: string,
     kind: KeyKind,
     subject?: string,
     raw: string = PREFIX[kind] + randomBytes(24).toString('base64url'),
+    customerId?: string,
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const issue = bindingCreationIssue(kind, subject);
     if (issue) throw new ValidationError([{ path: 'subject', message: issue }]);
+    const customerIssue =
+      customerId === undefined ? undefined : customerBindingIssue(kind, subject);
+    if (customerIssue) throw new ValidationError([{ path: 'customerId', message: customerIssue }]);
     await this.getAccount(accountId);
     const record: ApiKeyRecord = {
       id: ulid(),
@@ -77,13 +89,30 @@ export class KeyService {
       createdAt: new Date(this.now()).toISOString(),
     };
     if (subject !== undefined) record.subject = subject;
+    if (customerId !== undefined) {
+      // The binding is written before the key: the key never exists unbound.
+      await this.repo.putRecord({
+        collection: BINDINGS,
+        accountId,
+        id: record.id,
+        body: JSON.stringify({ customerId }),
+      });
+    }
     await this.repo.putKey(record);
+    if (customerId !== undefined) record.customerId = customerId;
     this.cache.delete(record.hash);
     return { key: raw, record };
   }
 
-  listKeys(accountId: string): Promise<ApiKeyRecord[]> {
-    return this.repo.listKeys(accountId);
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const keys = await this.repo.listKeys(accountId);
+    const bindings = new Map(
+      (await this.repo.listRecords(BINDINGS, accountId)).map((r) => [r.id, customerOf(r.body)]),
+    );
+    return keys.map((k) => {
+      const customerId = bindings.get(k.id);
+      return customerId === undefined ? k : { ...k, customerId };
+    });
   }
 
   async revokeKey(accountId: string, keyId: string): Promise<void> {
@@ -107,8 +136,17 @@ export class KeyService {
             ...(rec.subject === undefined ? {} : { subject: rec.subject }),
           }
         : undefined;
+    // Only an unbound publishable key can carry a customer binding.
+    if (principal && principal.kind === 'publishable' && principal.subject === undefined) {
+      const binding = await this.repo.getRecord(BINDINGS, principal.accountId, principal.keyId);
+      if (binding) principal.customerId = customerOf(binding.body);
+    }
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, at: this.now() });
     return principal;
   }
+}
+
+function customerOf(body: string): string {
+  return String((JSON.parse(body) as { customerId: unknown }).customerId);
 }

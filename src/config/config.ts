@@ -59,6 +59,15 @@ export const ConfigSchema = z
     TALLY_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     TALLY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
     TALLY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    // Usage alerts (docs/alerts.md): the periodic evaluation of every rule, the debounce after an
+    // acknowledged ingest, and webhook retries (exponential from the base, up to the max delay).
+    TALLY_ALERT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+    TALLY_ALERT_DEBOUNCE_MS: z.coerce.number().int().min(0).default(200),
+    TALLY_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
+    TALLY_WEBHOOK_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(3_600_000),
+    TALLY_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    TALLY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    TALLY_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   })
   .superRefine((c, ctx) => {
     if (c.TALLY_STORE === 'clickhouse' && !c.TALLY_CLICKHOUSE_URL) {

@@ -29,6 +29,14 @@ export const KeyCreateSchema = z
   .object({
     kind: KeyKindSchema,
     subject: z.string().min(1).max(256).optional().describe(subjectMeaning),
+    customerId: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'publishable only: binds the key to a customer (id or key), which it reads all subjects of, as they stand at each request (subjects added later included). A key of a deleted customer reads nothing.',
+      ),
   })
   .openapi('KeyCreate');
 
@@ -43,6 +51,7 @@ export const KeySchema = z
       .describe(
         'The subject the key is bound to (null: unbound). A secret key with a subject, made by an older version, is refused with 403 everywhere: re-issue it.',
       ),
+    customerId: z.string().nullable().describe('The customer the key is bound to (null: none).'),
     prefix: z.string(),
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
@@ -59,6 +68,7 @@ export const WhoAmISchema = z
     accountName: z.string(),
     keyKind: KeyKindSchema,
     subject: z.string().nullable(),
+    customerId: z.string().nullable().describe('The customer a publishable key is bound to.'),
   })
   .openapi('WhoAmI');
 

@@ -95,6 +95,9 @@ export function parseRollingSpan(s: string): { unit: WindowSize; count: number }
   return count > 0 ? { unit, count } : undefined;
 }
 
+/** Most groups `limit` keeps (their keys are written into the SQL of two store queries). */
+export const MAX_GROUP_LIMIT = 1000;
+
 const extensionFields = {
   aggregationMode: z
     .enum(AGGREGATION_MODES)
@@ -119,6 +122,15 @@ const extensionFields = {
     .optional()
     .describe('Tally extension: the trailing span of aggregationMode=rolling, e.g. P30D, PT24H.'),
   fill: z.enum(FILL_MODES).optional().describe('Tally extension: zero = dense series.'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_GROUP_LIMIT)
+    .optional()
+    .describe(
+      `Tally extension (needs groupBy): only the limit groups with the greatest value over the whole range (ties by group key, a missing value first), plus one row per window marked "other": true for all remaining groups together. See docs/group-by-tails.md.`,
+    ),
 };
 
 /** A zone parameter read: the text as written (the answer echoes it) and the zone it names. */
@@ -151,9 +163,12 @@ export const InstantSchema = z
     return z.NEVER;
   });
 
-/** Why a customer filter is refused (Tally has subjects, not OpenMeter's customers, so far). */
+/** Why a customer filter is refused where customers are not read (the event list). */
 export const CUSTOMERS_REFUSED =
-  'Tally has no customers yet, so a customer filter is refused rather than ignored; filter by subject instead';
+  'this list does not filter by customer, so a customer filter is refused rather than ignored; filter by subject instead';
+
+const CUSTOMER_FILTER =
+  'Customer ids or keys (/api/v1/customers): usage of the union of their subjects, intersected with any subject filter. An unknown or deleted customer is refused with 400. Group by the reserved name customer_id for one group per customer (rows carry customerId; null for subjects of no customer).';
 
 /** A repeatable query parameter: one occurrence arrives as a string, several as an array. */
 export function repeated(max: number) {
@@ -166,13 +181,16 @@ export function repeated(max: number) {
 export const MeterQueryParamsSchema = z.object({
   clientId: z.string().max(36).optional(),
   from: InstantSchema.optional().describe('Inclusive start.'),
+  asOf: InstantSchema.optional().describe(
+    'Tally extension: answer as the data stood at this instant: events acknowledged by then, with the corrections made by then (docs/corrections.md). Read from the raw events.',
+  ),
   to: InstantSchema.optional().describe('Exclusive end (default: now).'),
   windowSize: WindowSizeParamSchema.optional(),
   windowTimeZone: timeZone
     .optional()
     .describe('IANA zone or a fixed offset such as +05:45 (default UTC).'),
   subject: repeated(100).optional(),
-  filterCustomerId: repeated(100).optional().describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
+  filterCustomerId: repeated(100).optional().describe(CUSTOMER_FILTER),
   groupBy: repeated(100).optional(),
   advancedMeterGroupByFilters: z
     .string()
@@ -201,19 +219,16 @@ export const MeterQueryRequestSchema = z
   .object({
     clientId: z.string().max(36).optional(),
     from: InstantSchema.optional(),
+    asOf: InstantSchema.optional(),
     to: InstantSchema.optional(),
     windowSize: WindowSizeParamSchema.optional(),
     windowTimeZone: timeZone.optional(),
     subject: z.array(z.string()).max(100).optional(),
-    filterCustomerId: z
-      .array(z.string())
-      .max(100)
-      .optional()
-      .describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
+    filterCustomerId: z.array(z.string()).max(100).optional().describe(CUSTOMER_FILTER),
     customerId: z
       .union([z.string(), z.array(z.string()).max(100)])
       .optional()
-      .describe(`Refused with 400: ${CUSTOMERS_REFUSED}.`),
+      .describe('The same filter as filterCustomerId (the name some client versions send).'),
     filterGroupBy: byDimension(z.array(z.string())).optional(),
     advancedMeterGroupByFilters: byDimension(FilterStringSchema).optional(),
     groupBy: z.array(z.string()).max(100).optional(),
@@ -228,7 +243,18 @@ export const MeterQueryRowSchema = z
     windowStart: z.iso.datetime(),
     windowEnd: z.iso.datetime(),
     subject: z.string().nullable(),
+    customerId: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Grouped by customer_id: the customer (null: subjects of no customer).'),
     groupBy: z.record(z.string(), z.string().nullable()),
+    other: z
+      .literal(true)
+      .optional()
+      .describe(
+        'Tally extension: present on the rows of the "other" group of a query with limit (every group outside the top ones, its subject and groupBy values null). A real group with missing values has no such field.',
+      ),
   })
   .openapi('MeterQueryRow');
 

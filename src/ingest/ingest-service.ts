@@ -8,7 +8,7 @@ import type { EventWriter } from '../store/ports.js';
 import { dataProblem, withinDataLimits } from './data-limits.js';
 import { parseEventTime } from './event-time.js';
 import { compileAcceptor } from './fast-accept.js';
-import type { IngestItem } from './stored-event.js';
+import type { IngestItem, StoredEvent } from './stored-event.js';
 
 /**
  * One candidate from a request body: a parsed value, or why it could not be parsed. `json` says
@@ -133,6 +133,19 @@ function byType(meters: Map<string, CompiledMeter[]>): (type: string) => Compile
     }
     return last;
   };
+}
+
+/**
+ * One CloudEvent judged by the rules of ingest and made the event to store, or why it is refused
+ * (a correction's replacement is checked exactly as an ingested event is).
+ */
+export function storedEventOf(
+  accountId: string,
+  value: unknown,
+  receivedAt: number,
+): StoredEvent | string {
+  const judged = judge(accountId, { value }, receivedAt, () => NO_METERS, {});
+  return typeof judged === 'string' ? judged : judged.item.event;
 }
 
 /** The item to store for one candidate and its value problems, or why it is rejected. */

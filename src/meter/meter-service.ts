@@ -220,6 +220,21 @@ export class MeterService {
     this.loadedAt = this.now();
   }
 
+  /**
+   * Rebuilds from the stored events every live meter of the account that counts one of `types`
+   * (after a correction changed those events); answers the slugs rebuilt.
+   */
+  async rebuild(accountId: string, types: ReadonlySet<string>): Promise<string[]> {
+    const slugs: string[] = [];
+    // From the store, not the cache: another process may have created a meter a moment ago.
+    for (const m of await this.list(accountId)) {
+      if (!types.has(m.eventType)) continue;
+      await this.backfill(m);
+      slugs.push(m.slug);
+    }
+    return slugs;
+  }
+
   private async backfill(meter: MeterDefinition): Promise<void> {
     const cm = compileMeter(meter);
     await this.store.replaceMeterRows(meter.id, meter.accountId, async (emit) => {

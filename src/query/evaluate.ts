@@ -219,6 +219,7 @@ function emit(plan: UsagePlan, series: Series, budget: CellBudget): UsageRow[] {
       plan.keyNames.forEach((name, i) => {
         const k = g.keys[i] ?? null;
         if (name === 'subject') row.subject = k;
+        else if (plan.store.groupBy[i]?.kind === 'customer') row.customerId = k;
         else row.groupBy[name] = k;
       });
       if (!Number.isFinite(row.value)) throw outOfRange(plan, row);

@@ -4,8 +4,15 @@
 
 import type { Aggregation } from '../contract/vocabulary.js';
 
-/** A dimension reference: the event subject, or one of the meter's dimension slots. */
-export type DimRef = { kind: 'subject' } | { kind: 'dim'; slot: number };
+/**
+ * A dimension reference: the event subject, one of the meter's dimension slots, or the customer of
+ * the subject: `attribution` lists each attributed subject with its customer's id (a closed list
+ * the store compiles into its SQL, every value quoted); a subject not listed has customer NULL.
+ */
+export type DimRef =
+  | { kind: 'subject' }
+  | { kind: 'dim'; slot: number }
+  | { kind: 'customer'; attribution: readonly (readonly [subject: string, customerId: string])[] };
 
 export type FilterNode =
   | { op: 'and' | 'or'; children: FilterNode[] }
@@ -14,7 +21,13 @@ export type FilterNode =
       dim: DimRef;
       value: string;
     }
-  | { op: 'in' | 'nin'; dim: DimRef; values: string[] };
+  | { op: 'in' | 'nin'; dim: DimRef; values: string[] }
+  /**
+   * Whether the row's tuple of `dims` is one of `keys` (`notKeys`: is none of them), NULL equal to
+   * NULL: a missing dimension is a group of its own. Always true or false, never SQL NULL, so it
+   * nests under NOT, AND and OR alike. The group-by tails of src/query/group-tails.ts.
+   */
+  | { op: 'keys' | 'notKeys'; dims: DimRef[]; keys: (string | null)[][] };
 
 /**
  * How rows map to window indexes.
@@ -51,6 +64,11 @@ export interface EventSource {
   value?: string[];
   /** Property keys from `data` to each dimension, in slot order. */
   dims: string[][];
+  /**
+   * The events as they stood at this instant (epoch ms): those acknowledged by then, with the
+   * corrections made by then. Without it, the events as they stand now.
+   */
+  asOf?: number;
 }
 
 export interface BaseUsageQuery {

@@ -16,7 +16,7 @@ import type {
   EventSource,
   FilterNode,
 } from './planned-query.js';
-import type { UsageQuery } from './usage-query.js';
+import type { CustomerScope, GroupKeySet, UsageQuery } from './usage-query.js';
 import { fewestWindows, NOMINAL_MS, truncate } from './window-size.js';
 import { bucketingFor, enumerateWindows, type Window, windowOf } from './windows.js';
 
@@ -41,10 +41,36 @@ export interface UsagePlan {
   windowSize?: WindowSize;
 }
 
-function dimRef(meter: MeterDefinition, name: string): DimRef | undefined {
+/** The customer key's name (OpenMeter's reserved group-by value). */
+export const CUSTOMER_KEY = 'customer_id';
+
+function dimRef(
+  meter: MeterDefinition,
+  name: string,
+  customers: CustomerScope | undefined,
+): DimRef | undefined {
   if (name === 'subject') return { kind: 'subject' };
   const slot = meter.dimensions.findIndex(([n]) => n === name);
-  return slot < 0 ? undefined : { kind: 'dim', slot };
+  if (slot >= 0) return { kind: 'dim', slot };
+  // A meter dimension of that name keeps its meaning (meters made before customers existed).
+  if (name === CUSTOMER_KEY && customers) {
+    return { kind: 'customer', attribution: customers.attribution };
+  }
+  return undefined;
+}
+
+/** A group-key set as a filter; its names come from the usage service, not from the request. */
+function keySetNode(
+  meter: MeterDefinition,
+  set: GroupKeySet,
+  customers: CustomerScope | undefined,
+): FilterNode {
+  const dims = set.dimensions.map((name) => {
+    const ref = dimRef(meter, name, customers);
+    if (!ref) throw new Error(`meter ${meter.slug} has no dimension "${name}"`);
+    return ref;
+  });
+  return { op: set.except ? 'notKeys' : 'keys', dims, keys: set.keys };
 }
 
 /** Whether every boundary of `inner` windows is also... i.e. `outer` periods are unions of them. */
@@ -71,7 +97,8 @@ function spanInWindows(unit: WindowSize, count: number, size: WindowSize): numbe
 export function planUsage(
   meter: MeterDefinition,
   q: UsageQuery,
-  restrictSubject?: string,
+  /** The subject, or subjects (a customer-bound key), the caller may read. */
+  restrictSubject?: string | readonly string[],
   maxCells = Number.POSITIVE_INFINITY,
   /** Read the raw events through this ad-hoc meter (`meter` is then its stand-in definition). */
   source?: EventSource,
@@ -95,7 +122,7 @@ export function planUsage(
 
   const groupBy: DimRef[] = [];
   for (const name of q.groupBy) {
-    const ref = dimRef(meter, name);
+    const ref = dimRef(meter, name, q.customers);
     if (ref) groupBy.push(ref);
     else
       issues.push({ path: 'groupBy', message: `meter ${meter.slug} has no dimension "${name}"` });
@@ -104,11 +131,16 @@ export function planUsage(
   const filters: FilterNode[] = [];
   if (q.subjects.length > 0)
     filters.push({ op: 'in', dim: { kind: 'subject' }, values: q.subjects });
-  if (restrictSubject !== undefined) {
+  if (q.customers?.subjects) {
+    filters.push({ op: 'in', dim: { kind: 'subject' }, values: q.customers.subjects });
+  }
+  if (typeof restrictSubject === 'string') {
     filters.push({ op: 'eq', dim: { kind: 'subject' }, value: restrictSubject });
+  } else if (restrictSubject !== undefined) {
+    filters.push({ op: 'in', dim: { kind: 'subject' }, values: [...restrictSubject] });
   }
   for (const [name, f] of Object.entries(q.filters)) {
-    const ref = dimRef(meter, name);
+    const ref = dimRef(meter, name, q.customers);
     if (!ref) {
       issues.push({
         path: `filter.${name}`,
@@ -117,6 +149,10 @@ export function planUsage(
       continue;
     }
     filters.push(filterStringToNode(f, ref, `filter.${name}`, issues));
+  }
+  if (q.keySet) filters.push(keySetNode(meter, q.keySet, q.customers));
+  if (q.limit !== undefined && q.groupBy.length === 0) {
+    issues.push({ path: 'limit', message: 'limits groups, so it needs a groupBy' });
   }
 
   let mode: PlanMode = { kind: 'incremental' };

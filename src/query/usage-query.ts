@@ -65,6 +65,11 @@ export interface UsageQuery {
   meterSlug: string;
   /** An ad-hoc meter definition to answer instead of a stored meter (inline-meter.ts). */
   inlineMeter?: InlineMeter;
+  /**
+   * Answer as the data stood at this instant (epoch ms): events acknowledged by then, corrections
+   * made by then. Read from the raw events, so only where the store reads them.
+   */
+  asOf?: number;
   /** Inclusive. */
   from: number;
   /** Exclusive. */
@@ -89,14 +94,45 @@ export interface UsageQuery {
   mode: AggregationMode;
   /** Return a zero row for windows (and groups) with no data. */
   fillZero: boolean;
+  /**
+   * Only the `limit` groups with the greatest value over [from, to), plus one "other" group of
+   * all the rest (src/query/group-tails.ts). Needs a groupBy.
+   */
+  limit?: number;
+  /** Only the rows whose group is (or, with `except`, is not) one of `keys` (group-tails.ts). */
+  keySet?: GroupKeySet;
+  /**
+   * Customers, resolved by the customer service (src/customer/) before planning: the planner
+   * reads them and stays pure. Absent: the query names no customer.
+   */
+  customers?: CustomerScope;
+}
+
+/** The customers a usage query filters or groups by. */
+export interface CustomerScope {
+  /** filterCustomerId: the union of the named customers' subjects (absent: no such filter). */
+  subjects?: string[];
+  /** Each attributed subject with its customer's id, for grouping by "customer_id". */
+  attribution: [subject: string, customerId: string][];
+}
+
+/** Group keys: one value (null: the dimension is missing) per name of `dimensions`, in order. */
+export interface GroupKeySet {
+  dimensions: string[];
+  keys: (string | null)[][];
+  except: boolean;
 }
 
 export interface UsageRow {
   windowStart: number;
   windowEnd: number;
   subject: string | null;
+  /** Grouped by "customer_id" only: the subject's customer (null: a subject of no customer). */
+  customerId?: string | null;
   groupBy: Record<string, string | null>;
   value: number;
+  /** The "other" group of a query with a `limit`: every group outside the top ones. */
+  other?: true;
 }
 
 export interface UsageResult {

@@ -9,6 +9,7 @@ import {
   evaluateNumeric,
   evaluateUnique,
 } from './evaluate.js';
+import { queryGroupTails } from './group-tails.js';
 import {
   adHocMeter,
   compileInlineMeter,
@@ -44,9 +45,13 @@ export class UsageService {
   async query(
     accountId: string,
     q: UsageQuery,
-    restrictSubject?: string,
+    restrictSubject?: string | readonly string[],
     share = 1,
   ): Promise<UsageResult> {
+    if (q.limit !== undefined && q.groupBy.length > 0) {
+      const limited = { ...q, limit: q.limit };
+      return queryGroupTails((one) => this.query(accountId, one, restrictSubject, share), limited);
+    }
     const started = performance.now();
     const { meter, source } = await this.resolveMeter(accountId, q);
     const max = Math.max(1, Math.floor(this.limits.maxCells * share));
@@ -89,12 +94,38 @@ export class UsageService {
     accountId: string,
     q: UsageQuery,
   ): Promise<{ meter: MeterDefinition; source?: EventSource }> {
+    if (q.asOf !== undefined) return this.asOfSource(accountId, q, q.asOf);
     if (!q.inlineMeter) return { meter: await this.meters.get(accountId, q.meterSlug) };
     const source = compileInlineMeter(q.inlineMeter);
     const stored = matchStoredMeter(q.inlineMeter, await this.meters.live(accountId));
     if (stored) return { meter: stored };
     if (!this.store.readsRawEvents) throw rawEventsUnsupported(q.inlineMeter);
     return { meter: adHocMeter(accountId, q.meterSlug, q.inlineMeter), source };
+  }
+
+  /**
+   * The meter read from the raw events as they stood at `asOf`: stored meter rows hold the
+   * events as they stand now, so a past state is extracted again, with the same rules.
+   */
+  private async asOfSource(
+    accountId: string,
+    q: UsageQuery,
+    asOf: number,
+  ): Promise<{ meter: MeterDefinition; source: EventSource }> {
+    if (!this.store.readsRawEvents) {
+      throw new ValidationError([
+        {
+          path: 'asOf',
+          message:
+            'this store cannot read fields from raw events (ClickHouse before 19.x has no JSON functions), and a past state is read from them: upgrade ClickHouse to query asOf',
+        },
+      ]);
+    }
+    const inline = q.inlineMeter ?? inlineOf(await this.meters.get(accountId, q.meterSlug));
+    const meter = q.inlineMeter
+      ? adHocMeter(accountId, q.meterSlug, q.inlineMeter)
+      : await this.meters.get(accountId, q.meterSlug);
+    return { meter, source: { ...compileInlineMeter(inline), asOf } };
   }
 
   /**
@@ -112,7 +143,7 @@ export class UsageService {
   queryMetrics(
     accountId: string,
     q: MetricsQuery,
-    restrictSubject?: string,
+    restrictSubject?: string | readonly string[],
   ): Promise<MetricsResult> {
     return runMetricsQuery((one, share) => this.query(accountId, one, restrictSubject, share), q);
   }
@@ -121,7 +152,7 @@ export class UsageService {
   queryTotals(
     accountId: string,
     q: TotalsQuery,
-    restrictSubject?: string,
+    restrictSubject?: string | readonly string[],
   ): Promise<Record<string, number>> {
     return runTotalsQuery((one, share) => this.query(accountId, one, restrictSubject, share), q);
   }
@@ -133,8 +164,17 @@ export class UsageService {
     dimension: string,
     from: number,
     to: number,
-    restrictSubject?: string,
+    restrictSubject?: string | readonly string[],
   ): Promise<string[]> {
+    // A customer-bound key reads several subjects: the union of each one's values is exact.
+    if (typeof restrictSubject === 'object') {
+      const lists = [];
+      for (const one of restrictSubject) {
+        lists.push(await this.distinctValues(accountId, meterSlug, dimension, from, to, one));
+      }
+      if (restrictSubject.length === 0) await this.meters.get(accountId, meterSlug);
+      return [...new Set(lists.flat())].sort().slice(0, 10_000);
+    }
     const meter = await this.meters.get(accountId, meterSlug);
     if (dimension === 'subject' && restrictSubject !== undefined) return [restrictSubject];
     const slot = meter.dimensions.findIndex(([n]) => n === dimension);
@@ -151,6 +191,18 @@ export class UsageService {
       ...(restrictSubject === undefined ? {} : { subject: restrictSubject }),
     });
   }
+}
+
+/** A stored meter's shape as an inline meter (its dimensions in slot order). */
+function inlineOf(m: MeterDefinition): InlineMeter {
+  const inline: InlineMeter = {
+    aggregation: m.aggregation,
+    eventType: m.eventType,
+    groupBy: Object.fromEntries(m.dimensions),
+  };
+  if (m.valueProperty !== undefined) inline.valueProperty = m.valueProperty;
+  if (m.eventFrom !== undefined) inline.eventFrom = m.eventFrom;
+  return inline;
 }
 
 /**

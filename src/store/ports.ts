@@ -53,6 +53,28 @@ export interface EventReader {
   ): Promise<void>;
 }
 
+/**
+ * One stored version of an event taken out by a correction (void or replace). The version stays
+ * stored, so a resend of its identity is still a duplicate, but listings, backfills and queries
+ * leave it out; a query `asOf` an instant before `voidedAt` still counts it.
+ */
+export interface EventVoid {
+  source: string;
+  id: string;
+  /** Identifies the version: a replacement has the same identity and a later ingest time. */
+  ingestedAt: number;
+  voidedAt: number;
+  correctionId: string;
+}
+
+export interface EventCorrector {
+  /**
+   * Records the voids and stores the replacement events, atomically. Meter rows are not touched:
+   * the caller backfills the meters of the events' types afterwards (replaceMeterRows).
+   */
+  correctEvents(accountId: string, voids: EventVoid[], replacements: StoredEvent[]): Promise<void>;
+}
+
 export interface MeterRowWriter {
   /** Atomically replaces all rows of a meter (backfill after create or edit). */
   replaceMeterRows(
@@ -110,7 +132,9 @@ export const RECORD_COLLECTIONS = [
   'alert_rules',
   'alert_state',
   'webhook_deliveries',
+  'webhook_endpoints',
   'audit_log',
+  'key_customers',
 ] as const;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[number];
 
@@ -176,6 +200,7 @@ export interface BackupInfo {
 export interface Store
   extends EventWriter,
     EventReader,
+    EventCorrector,
     MeterRowWriter,
     UsageReader,
     MeterRepo,

@@ -148,6 +148,8 @@ interface Caller {
   kind: Kind;
   account: 'A' | 'B';
   subject?: string;
+  /** A customer-bound publishable key: the subjects of its customer. */
+  customer?: string[];
 }
 
 const CALLERS: Caller[] = [
@@ -160,6 +162,13 @@ const CALLERS: Caller[] = [
   { label: 'publishable B', kind: 'publishable', account: 'B' },
   { label: 'bound publishable A', kind: 'publishable', account: 'A', subject: OWN_SUBJECT.A },
   { label: 'bound publishable B', kind: 'publishable', account: 'B', subject: OWN_SUBJECT.B },
+  // Bound to a customer of A's first subject and of one that arrives only in the last phase.
+  {
+    label: 'customer publishable A',
+    kind: 'publishable',
+    account: 'A',
+    customer: [OWN_SUBJECT.A, 'acmezeta'],
+  },
   { label: 'admin token', kind: 'admin', account: 'A' },
   { label: 'no key', kind: 'none', account: 'A' },
   { label: 'revoked secret A', kind: 'revoked', account: 'A' },
@@ -193,7 +202,11 @@ type Access =
   | 'events-read'
   | 'event-explain'
   | 'compat'
-  | 'compat-public';
+  | 'compat-public'
+  | 'customers'
+  | 'alerts'
+  | 'alert-rule'
+  | 'corrections';
 
 interface RouteSpec {
   method: 'GET' | 'POST';
@@ -291,6 +304,58 @@ const NATIVE_ROUTES: RouteSpec[] = [
   },
   {
     method: 'GET',
+    pattern: '/api/v1/customers',
+    access: 'customers',
+    url: (n) => `/api/v1/customers?subject=${n.subject}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/customers/:customerIdOrKey',
+    access: 'customers',
+    // No account has customers here: a secret key gets 404 for any name.
+    url: (n) => `/api/v1/customers/${n.subject}`,
+    okStatuses: [404],
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/corrections',
+    access: 'corrections',
+    url: () => '/api/v1/corrections',
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/alerts/rules',
+    access: 'alerts',
+    url: () => '/api/v1/alerts/rules',
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/alerts/endpoints',
+    access: 'alerts',
+    url: () => '/api/v1/alerts/endpoints',
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/alerts/deliveries',
+    access: 'alerts',
+    url: (n) => `/api/v1/alerts/deliveries?ruleId=${ruleIdOf(n.accountId)}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/alerts/rules/:ruleId',
+    access: 'alert-rule',
+    url: (n) => `/api/v1/alerts/rules/${ruleIdOf(n.accountId)}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v1/alerts/rules/:ruleId/state',
+    access: 'alert-rule',
+    url: (n) => `/api/v1/alerts/rules/${ruleIdOf(n.accountId)}/state`,
+    // It tells when the rule was last evaluated, which the periodic sweep moves.
+    volatile: true,
+  },
+  {
+    method: 'GET',
     pattern: '/admin/v1/accounts',
     access: 'admin',
     url: () => '/admin/v1/accounts',
@@ -309,6 +374,21 @@ const WRITE_PATTERNS = [
   'POST /api/v1/meters',
   'PUT /api/v1/meters/:meterIdOrSlug',
   'DELETE /api/v1/meters/:meterIdOrSlug',
+  // Customer writes (secret keys only) are checked in test/api/customers.cases.ts.
+  'POST /api/v1/customers',
+  'PUT /api/v1/customers/:customerIdOrKey',
+  'DELETE /api/v1/customers/:customerIdOrKey',
+  // Alert writes (secret keys of the account only) are checked in test/api/alerts.cases.ts.
+  'POST /api/v1/alerts/rules',
+  'PUT /api/v1/alerts/rules/:ruleId',
+  'DELETE /api/v1/alerts/rules/:ruleId',
+  'POST /api/v1/alerts/endpoints',
+  'DELETE /api/v1/alerts/endpoints/:endpointId',
+  'POST /api/v1/alerts/deliveries/:deliveryId/redeliver',
+  // Corrections (secret keys only) are checked in test/api/corrections.cases.ts.
+  'POST /api/v1/events/void',
+  'POST /api/v1/events/replace',
+  'POST /api/v1/events/void-by-filter',
   'POST /admin/v1/accounts',
   'PUT /admin/v1/accounts/:id/profiles',
   'POST /admin/v1/accounts/:id/keys',
@@ -387,7 +467,14 @@ function expectedStatuses(route: RouteSpec, caller: Caller, target: Target): num
   if (caller.kind === 'admin' || caller.kind === 'revoked') return [401];
   // A subject-bound secret key from an older version is refused wherever a key is read.
   if (caller.kind === 'legacy') return [403];
-  const bound = caller.subject !== undefined;
+  const bound = caller.subject !== undefined || caller.customer !== undefined;
+  // A customer-bound key reads meters only; every other route refuses it.
+  if (
+    caller.customer &&
+    !['me', 'meter-list', 'meter-def', 'meter-data', 'portal'].includes(route.access)
+  ) {
+    return [403];
+  }
   switch (route.access) {
     case 'me':
       return [200];
@@ -397,6 +484,15 @@ function expectedStatuses(route: RouteSpec, caller: Caller, target: Target): num
       return caller.kind === 'secret' ? (route.okStatuses ?? [200]) : [403];
     case 'events-read':
       return caller.kind === 'secret' ? [200] : [403];
+    case 'customers':
+      return caller.kind === 'secret' ? (route.okStatuses ?? [200]) : [403];
+    case 'alerts':
+    case 'corrections':
+      return caller.kind === 'secret' ? [200] : [403];
+    case 'alert-rule':
+      // Another account's rule does not exist for this key.
+      if (caller.kind !== 'secret') return [403];
+      return target.account === 'other' ? [404] : [200];
     case 'event-explain':
       // Another account's event does not exist for this key; an own one exists once its phase ran.
       if (caller.kind !== 'secret') return [403];
@@ -428,6 +524,7 @@ function visibleTags(route: RouteSpec, caller: Caller, status: number): string[]
   // A key may always see the name of the subject it is bound to (GET /me shows it).
   if (route.access === 'me' || route.access === 'meter-list' || route.access === 'meter-def')
     return caller.subject !== undefined ? [caller.subject] : [];
+  if (caller.customer) return caller.customer;
   return caller.subject !== undefined ? [caller.subject] : TAGS_OF[caller.account];
 }
 
@@ -435,6 +532,9 @@ function visibleTags(route: RouteSpec, caller: Caller, status: number): string[]
 
 let server: TestServer;
 const accounts: Record<'A' | 'B', TestAccount | undefined> = { A: undefined, B: undefined };
+/** Each account's alert rule (it never fires: its threshold is out of reach). */
+const alertRules = new Map<string, string>();
+const ruleIdOf = (accountId: string) => alertRules.get(accountId) ?? 'none';
 const meterIds: Record<'A' | 'B', Record<'private' | 'public', string>> = {
   A: { private: '', public: '' },
   B: { private: '', public: '' },
@@ -595,11 +695,44 @@ beforeAll(async () => {
       expect(created.status).toBe(201);
       meterIds[x][kind] = ((await created.json()) as { id: string }).id;
     }
+    const endpoint = await server.request(
+      '/api/v1/alerts/endpoints',
+      jsonInit(a.secretKey, 'POST', { url: 'http://127.0.0.1:9/hook' }),
+    );
+    expect(endpoint.status).toBe(201);
+    const rule = await server.request(
+      '/api/v1/alerts/rules',
+      jsonInit(a.secretKey, 'POST', {
+        name: 'watch',
+        meter: 'usage',
+        endpointId: ((await endpoint.json()) as { id: string }).id,
+        kind: 'period',
+        thresholds: [1e15],
+      }),
+    );
+    expect(rule.status).toBe(201);
+    alertRules.set(a.id, ((await rule.json()) as { id: string }).id);
   }
   for (const c of CALLERS) {
     const a = account(c.account);
     if (c.kind === 'secret') keyOf.set(c.label, a.secretKey);
-    else if (c.kind === 'ingest' || c.kind === 'publishable') {
+    else if (c.customer) {
+      const made = await server.request(
+        '/api/v1/customers',
+        jsonInit(a.secretKey, 'POST', {
+          name: 'matrix customer',
+          key: 'matrix',
+          usageAttribution: { subjectKeys: c.customer },
+        }),
+      );
+      expect(made.status).toBe(201);
+      const res = await server.request(
+        `/admin/v1/accounts/${a.id}/keys`,
+        jsonInit(server.adminToken, 'POST', { kind: 'publishable', customerId: 'matrix' }),
+      );
+      expect(res.status).toBe(201);
+      keyOf.set(c.label, ((await res.json()) as { key: string }).key);
+    } else if (c.kind === 'ingest' || c.kind === 'publishable') {
       keyOf.set(c.label, (await a.createKey(c.kind, c.subject)).key);
     } else if (c.kind === 'revoked') {
       const k = await a.createKey('secret');

@@ -484,7 +484,7 @@ describe('meters.query (GET)', () => {
     });
   }
 
-  it('every parameter at once, filterCustomerId and clientId accepted (customers are not modelled: ignored)', async () => {
+  it('every parameter at once, clientId accepted, a filterCustomerId of no customer refused', async () => {
     const query = {
       clientId: 'client-1',
       from: FROM,
@@ -508,7 +508,8 @@ describe('meters.query (GET)', () => {
     const res = await om.meters.query('tokens_total', query);
     expect(Object.keys(want).length).toBeGreaterThan(3);
     expect(actual(res.data, true)).toEqual(want);
-    // Tally has no customers: a customer filter is refused, never ignored (issue 11).
+    // Customers that do not exist: the filter is refused, never ignored (issue 11). Real customers:
+    // openmeter-sdk-customers.conformance.test.ts.
     const withCustomer = await om.meters
       .query('tokens_total', {
         ...query,

@@ -2,6 +2,7 @@
 // query shape. Expected numbers come from the brute-force reference model, never from the engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Aggregation } from '../../src/contract/vocabulary.js';
+import { CorrectionService } from '../../src/correction/correction-service.js';
 import { ValidationError } from '../../src/errors/domain-errors.js';
 import type { UsageQuery, UsageRow, WindowSize } from '../../src/query/usage-query.js';
 import type { Store } from '../../src/store/ports.js';
@@ -101,6 +102,35 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       dims: { model: 'model', region: 'region' },
     });
 
+    // The corrections test's own account and events, stored before `settle` (which may archive them).
+    let corrAccount = '';
+    const day0 = Date.parse('2024-08-05T00:00:00Z');
+    const DAY = 86_400_000;
+    type Ev = {
+      id: string;
+      time: number;
+      subject: string;
+      amount: number;
+      user: string;
+      region: string;
+    };
+    const corrSent: Ev[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `c${i}`,
+      time: day0 + (i % 3) * DAY + i * 60_000,
+      subject: `s${i % 2}`,
+      amount: 1 + ((i * 7) % 11),
+      user: `u${i % 4}`,
+      region: i % 5 === 0 ? 'eu' : 'us',
+    }));
+    const cloud = (e: Ev) => ({
+      id: e.id,
+      source: 'corr',
+      specversion: '1.0',
+      type: 'corr',
+      subject: e.subject,
+      time: new Date(e.time).toISOString(),
+      data: { amount: e.amount, user: e.user, region: e.region },
+    });
     beforeAll(async () => {
       d = domainOver(await factory.open());
       account = (await d.keys.createAccount('behaviour')).id;
@@ -126,6 +156,11 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
       rest.reverse();
       for (let i = 0; i < rest.length; i += 500)
         await d.ingest.ingest(account, rest.slice(i, i + 500));
+      corrAccount = (await d.keys.createAccount('corrections')).id;
+      await d.ingest.ingest(
+        corrAccount,
+        corrSent.map((e) => ({ value: cloud(e) })),
+      );
       await factory.settle?.(d.store);
     }, 120_000);
 
@@ -613,6 +648,104 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
         expect(one.rows.map((r) => r.subject)).toEqual([h]);
       }
       expect((await d.store.stats()).events).toBeGreaterThan(events.length);
+    });
+
+    it('corrections: a void and a replacement change exactly their windows; asOf before them reads the old numbers', async () => {
+      const acc = corrAccount;
+      const corrections = new CorrectionService(d.store, d.meters);
+      const by = { accountId: acc, keyId: 'key-1' };
+      for (const [slug, aggregation] of [
+        ['c_sum', 'SUM'],
+        ['c_max', 'MAX'],
+        ['c_users', 'UNIQUE_COUNT'],
+      ] as const) {
+        await d.meters.create(acc, {
+          slug,
+          aggregation,
+          eventType: 'corr',
+          valueProperty: aggregation === 'UNIQUE_COUNT' ? '$.user' : '$.amount',
+          groupBy: { region: '$.region' },
+        });
+      }
+      const sent = corrSent;
+      const range: RefQuery = {
+        from: day0,
+        to: day0 + 3 * DAY,
+        zone: 'UTC',
+        window: 'DAY',
+        groupBy: ['region'],
+      };
+      const read = async (slug: string, asOf?: number) =>
+        (await d.usage.query(acc, query(slug, range, asOf === undefined ? {} : { asOf }))).rows
+          .map((r) => `${r.windowStart} ${r.groupBy.region} ${r.value}`)
+          .sort();
+      /** The reference: per day and region, SUM and MAX of amount and distinct users. */
+      const expected = (evs: Ev[], agg: 'SUM' | 'MAX' | 'UNIQUE_COUNT') => {
+        const groups = new Map<string, Ev[]>();
+        for (const e of evs) {
+          const k = `${Math.floor(e.time / DAY) * DAY} ${e.region}`;
+          groups.set(k, [...(groups.get(k) ?? []), e]);
+        }
+        return [...groups]
+          .map(([k, es]) => {
+            const v =
+              agg === 'SUM'
+                ? es.reduce((a, e) => a + e.amount, 0)
+                : agg === 'MAX'
+                  ? Math.max(...es.map((e) => e.amount))
+                  : new Set(es.map((e) => e.user)).size;
+            return `${k} ${v}`;
+          })
+          .sort();
+      };
+      const check = async (evs: Ev[], asOf?: number) => {
+        expect(await read('c_sum', asOf)).toEqual(expected(evs, 'SUM'));
+        expect(await read('c_max', asOf)).toEqual(expected(evs, 'MAX'));
+        expect(await read('c_users', asOf)).toEqual(expected(evs, 'UNIQUE_COUNT'));
+      };
+      await check(sent);
+      const before = Date.now();
+      while (Date.now() <= before) await new Promise((r) => setImmediate(r));
+      // The largest amount of day 1 in "us": MAX changes only if it was the only one that large.
+      const voided = sent[10] as Ev;
+      await corrections.voidEvent(by, 'corr', voided.id);
+      const afterVoid = sent.filter((e) => e !== voided);
+      await check(afterVoid);
+      const between = Date.now();
+      while (Date.now() <= between) await new Promise((r) => setImmediate(r));
+      const old = sent[4] as Ev;
+      const moved: Ev = {
+        ...old,
+        time: day0 + 2 * DAY + 1,
+        amount: 500,
+        user: 'u-new',
+        region: 'ap',
+      };
+      await corrections.replaceEvent(by, cloud(moved));
+      const now = [...afterVoid.filter((e) => e !== old), moved];
+      await check(now);
+      // A process that stops after storing the voids and before rebuilding the meters: the next
+      // start finishes the correction.
+      const stopping = Object.create(d.meters, {
+        rebuild: { value: () => Promise.reject(new Error('stopped')) },
+      }) as typeof d.meters;
+      const third = sent[20] as Ev;
+      await expect(
+        new CorrectionService(d.store, stopping).voidEvent(by, 'corr', third.id),
+      ).rejects.toThrow('stopped');
+      expect((await corrections.list(acc))[0]).toMatchObject({ kind: 'void', status: 'applying' });
+      expect(await new CorrectionService(d.store, d.meters).resume()).toBe(1);
+      const final = now.filter((e) => e !== third);
+      await check(final);
+      expect((await corrections.list(acc)).map((c) => [c.kind, c.events, c.status])).toEqual([
+        ['void', 1, 'applied'],
+        ['replace', 1, 'applied'],
+        ['void', 1, 'applied'],
+      ]);
+      if (factory.rawEventQueries !== false) {
+        await check(sent, before);
+        await check(afterVoid, between);
+      }
     });
 
     it('keeps records: a put replaces, a delete removes, listed by id, accounts and collections apart', async () => {

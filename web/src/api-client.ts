@@ -28,7 +28,19 @@ export interface UsageRow {
   windowStart: string;
   windowEnd: string;
   subject: string | null;
+  /** Grouped by customer_id: the subject's customer (null: none). */
+  customerId?: string | null;
   groupBy?: Record<string, string | null>;
+  /** The rows of every group outside the top ones of a query with `limit` (docs/group-by-tails.md). */
+  other?: boolean;
+}
+
+/** A customer (GET /api/v1/customers, secret keys only). */
+export interface Customer {
+  id: string;
+  key?: string;
+  name: string;
+  usageAttribution: { subjectKeys: string[] };
 }
 
 export interface UsageResponse {
@@ -122,6 +134,11 @@ export class ApiClient {
     return this.getJson(`/api/v1/meters/${encodeURIComponent(slug)}/query?${params}`, signal);
   }
 
+  /** The account's live customers (one page of up to 1000; secret keys only). */
+  async customers(): Promise<Customer[]> {
+    return (await this.getJson<{ items: Customer[] }>('/api/v1/customers?pageSize=1000')).items;
+  }
+
   groupByValues(slug: string, dim: string, params: URLSearchParams): Promise<string[]> {
     const path =
       dim === 'subject'
@@ -138,6 +155,30 @@ export class ApiClient {
   explainEvent(source: string, id: string, signal?: AbortSignal): Promise<EventExplanation> {
     const q = new URLSearchParams({ source, id });
     return this.getJson(`/api/v1/events/explain?${q}`, signal);
+  }
+
+  /** Any JSON call (the Alerts page's routes): the body is sent as JSON; a 204 answers undefined. */
+  async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.key}`,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new ApiError(
+        0,
+        'Server unreachable',
+        `Could not reach the Tally server (${String(err)}).`,
+      );
+    }
+    if (!res.ok) throw await toApiError(res);
+    return (res.status === 204 ? undefined : await res.json()) as T;
   }
 
   private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

@@ -47,8 +47,15 @@ export function renderBreakdownTable(
   const body = sorted.map((r) =>
     h(
       'tr',
-      { 'data-group': r.key.id },
-      ...groupBy.map((d) => h('td', { 'data-dim': d }, r.key.values[d] ?? '(none)')),
+      { 'data-group': r.key.id, className: r.key.other ? 'other' : null },
+      // "Other" has no values, and is not a group of missing ones: named once, the rest blank.
+      ...groupBy.map((d, i) =>
+        h(
+          'td',
+          { 'data-dim': d },
+          r.key.other ? (i === 0 ? 'Other' : '') : (r.key.values[d] ?? '(none)'),
+        ),
+      ),
       h('td', { className: 'num', 'data-value': r.value }, formatValue(r.value)),
     ),
   );

@@ -3,9 +3,11 @@ import { DateTime, type Zone } from 'luxon';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { seriesColor, seriesDash } from './palette';
-import { type ChartData, formatValue } from './series';
+import { type ChartData, formatValue, OTHER_GROUP } from './series';
 import { formatWindowStart } from './time-range';
 import type { ChartKind, WindowSize } from './view-state';
+
+const OTHER_COLOR = '#9E9E9E';
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 2 });
 
@@ -74,7 +76,8 @@ export class ChartView {
     if (bars) order.reverse();
     const seriesOpts: uPlot.Series[] = order.map((i) => {
       const raw = data.series[i]?.values ?? [];
-      const color = seriesColor(i);
+      // "Other" is grey: it is not one more group to tell apart from the named ones.
+      const color = data.series[i]?.id === OTHER_GROUP ? OTHER_COLOR : seriesColor(i);
       return {
         label: data.series[i]?.label ?? '',
         stroke: color,

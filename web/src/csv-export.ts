@@ -1,6 +1,6 @@
 // CSV of exactly what the page shows: the chart's rows and the breakdown table, built from the same data.
 import type { UsageRow } from './api-client';
-import { type BreakdownRow, groupValue } from './series';
+import { type BreakdownRow, cellValue, groupKey } from './series';
 
 function cell(v: string | number | null): string {
   if (v === null) return '';
@@ -20,7 +20,7 @@ export function timeSeriesCsv(rows: readonly UsageRow[], groupBy: readonly strin
     ...rows.map((r) => [
       r.windowStart,
       r.windowEnd,
-      ...groupBy.map((d) => groupValue(r, d)),
+      ...groupBy.map((d) => cellValue(groupKey(r, groupBy), d, groupBy)),
       r.value,
     ]),
   ]);
@@ -31,7 +31,7 @@ export function breakdownCsv(rows: readonly BreakdownRow[], groupBy: readonly st
   const header = groupBy.length > 0 ? [...groupBy, 'value'] : ['value'];
   return lines([
     header,
-    ...rows.map((r) => [...groupBy.map((d) => r.key.values[d] ?? null), r.value]),
+    ...rows.map((r) => [...groupBy.map((d) => cellValue(r.key, d, groupBy)), r.value]),
   ]);
 }
 

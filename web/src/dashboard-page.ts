@@ -8,7 +8,7 @@ import { renderControls } from './controls-view';
 import { breakdownCsv, downloadText, timeSeriesCsv } from './csv-export';
 import { h } from './dom';
 import { pageNav } from './page-nav';
-import { activeFilters, type QuerySpec, toQueryParams } from './query-params';
+import { activeFilters, CUSTOMER_DIM, type QuerySpec, toQueryParams } from './query-params';
 import { RealtimeTile } from './realtime-tile';
 import { type BreakdownRow, type ChartData, formatValue, toBreakdown, toChartData } from './series';
 import { dimensionsWithValues } from './subject-scope';
@@ -84,6 +84,8 @@ export class DashboardPage {
   /** Subject-bound keys: per meter, the dimensions the subject has values for (looked up once). */
   private readonly subjectDims = new Map<string, Promise<string[]>>();
   private readonly usableDims = new Map<string, string[]>();
+  /** Secret keys: each customer's id to the name it is shown and filtered by (its key, else id). */
+  private customerNames: Promise<Map<string, string>> | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -262,6 +264,10 @@ export class DashboardPage {
    */
   private offeredDims(meter: Meter): string[] | null {
     const own = Object.keys(meter.groupBy ?? {});
+    // Customers name subjects: only account-wide (secret) keys list them.
+    if (this.me.keyKind === 'secret' && !own.includes(CUSTOMER_DIM)) {
+      return ['subject', CUSTOMER_DIM, ...own];
+    }
     if (!this.me.subject) return ['subject', ...own];
     const known = this.usableDims.get(meter.slug);
     if (known) return known;
@@ -377,6 +383,12 @@ export class DashboardPage {
         groupBy.length > 0 ? this.client.query(s.meter, totalQ, abort.signal) : null,
       ]);
       if (abort.signal.aborted) return;
+      if (groupBy.includes(CUSTOMER_DIM)) {
+        const names = await this.customers();
+        for (const row of [...series.data, ...breakdown.data]) {
+          if (row.customerId) row.customerId = names.get(row.customerId) ?? row.customerId;
+        }
+      }
       // The window-less query has a row for every group with usage: none means nothing happened
       // (the series query alone cannot tell: with fill=zero it has a zero for every window).
       if (breakdown.data.length === 0) {
@@ -438,13 +450,25 @@ export class DashboardPage {
     }
   }
 
-  /** Suggestions for the filter inputs: the values seen in the range. */
+  /** The customers' names (keys, else ids), looked up once per page. */
+  private customers(): Promise<Map<string, string>> {
+    this.customerNames ??= this.client
+      .customers()
+      .then((list) => new Map(list.map((c) => [c.id, c.key ?? c.id])))
+      .catch(() => new Map());
+    return this.customerNames;
+  }
+
+  /** Suggestions for the filter inputs: the values seen in the range (customers: all of them). */
   private loadFilterValues(slug: string, q: QuerySpec): void {
     const params = new URLSearchParams({ from: q.from, to: q.to });
     for (const list of this.controls.querySelectorAll<HTMLDataListElement>('datalist[data-dim]')) {
       const dim = list.dataset.dim ?? '';
-      this.client
-        .groupByValues(slug, dim, params)
+      const values =
+        dim === CUSTOMER_DIM && this.me.keyKind === 'secret'
+          ? this.customers().then((names) => [...new Set(names.values())].sort())
+          : this.client.groupByValues(slug, dim, params);
+      values
         .then((values) =>
           list.replaceChildren(...values.slice(0, 500).map((v) => h('option', { value: v }))),
         )

@@ -1,6 +1,7 @@
 // Entry: /embed shows one public number; every other path is the dashboard behind a key sign-in:
 // usage by default, the event explorer at #events (secret keys only).
 import './styles.css';
+import { AlertsPage } from './alerts-page';
 import { ApiClient, describeError, type Me } from './api-client';
 import { DashboardPage } from './dashboard-page';
 import { h } from './dom';
@@ -47,6 +48,8 @@ function route(): void {
   const generation = ++routeGeneration;
   if (want === 'events') {
     current = new EventsPage(root, session.client, session.me, route, signOut);
+  } else if (want === 'alerts') {
+    current = new AlertsPage(root, session.client, session.me, route, signOut);
   } else {
     void openDashboard(session.client, session.me, generation);
   }

@@ -1,8 +1,8 @@
-// The two pages behind a sign-in: usage (the default) and Events at #events, for secret keys only.
+// The pages behind a sign-in: usage (the default), Events at #events and Alerts at #alerts (secret keys only).
 import type { Me } from './api-client';
 import { h } from './dom';
 
-export type PageName = 'usage' | 'events';
+export type PageName = 'usage' | 'events' | 'alerts';
 
 /** The event list and explain endpoints answer secret keys only. */
 export function canExploreEvents(me: Me): boolean {
@@ -11,7 +11,9 @@ export function canExploreEvents(me: Me): boolean {
 
 /** The page a URL asks for and the key may see. */
 export function pageFor(hash: string, me: Me): PageName {
-  return hash === '#events' && canExploreEvents(me) ? 'events' : 'usage';
+  if (!canExploreEvents(me)) return 'usage';
+  // The Alerts page (alert rules, webhook endpoints) answers the same keys as the Events page.
+  return hash === '#events' ? 'events' : hash === '#alerts' ? 'alerts' : 'usage';
 }
 
 /**
@@ -41,5 +43,10 @@ export function pageNav(me: Me, current: PageName, onUsage: () => void): HTMLEle
     { href: '#events', id: 'nav-events', 'aria-current': current === 'events' ? 'page' : null },
     'Events',
   );
-  return h('nav', { className: 'pages', 'aria-label': 'Pages' }, usage, events);
+  const alerts = h(
+    'a',
+    { href: '#alerts', id: 'nav-alerts', 'aria-current': current === 'alerts' ? 'page' : null },
+    'Alerts',
+  );
+  return h('nav', { className: 'pages', 'aria-label': 'Pages' }, usage, events, alerts);
 }

@@ -2,11 +2,16 @@
 import type { UsageRow } from './api-client';
 
 export interface GroupKey {
-  /** Stable identity of the group, e.g. "subject=a|model=gpt-4". */
+  /** Stable identity of the group, e.g. "subject=a|model=gpt-4"; OTHER_GROUP for "Other". */
   id: string;
-  /** Dimension name to value, in group-by order. */
+  /** Dimension name to value, in group-by order (all null for "Other"). */
   values: Record<string, string | null>;
+  /** Every group outside the top ones (the API's `other` rows), never a group of missing values. */
+  other?: boolean;
 }
+
+/** The id of the "Other" group: no real group's id can be it (theirs are dim=value pairs). */
+export const OTHER_GROUP = 'other';
 
 export interface ChartSeries {
   /** The group's identity (GroupKey.id), to find its row in the breakdown. */
@@ -22,19 +27,28 @@ export interface ChartData {
   series: ChartSeries[];
 }
 
+/** What a table or CSV cell of `dim` shows for `key`: "Other" in the first column of that group. */
+export function cellValue(key: GroupKey, dim: string, groupBy: readonly string[]): string | null {
+  if (key.other) return dim === groupBy[0] ? 'Other' : '';
+  return key.values[dim] ?? null;
+}
+
 export function groupValue(row: UsageRow, dim: string): string | null {
   if (dim === 'subject') return row.subject ?? null;
+  if (dim === 'customer_id' && row.customerId !== undefined) return row.customerId;
   return row.groupBy?.[dim] ?? null;
 }
 
 export function groupKey(row: UsageRow, groupBy: readonly string[]): GroupKey {
   const values: Record<string, string | null> = {};
   for (const dim of groupBy) values[dim] = groupValue(row, dim);
+  if (row.other) return { id: OTHER_GROUP, values, other: true };
   const id = groupBy.map((d) => `${d}=${values[d] ?? '∅'}`).join('|');
   return { id, values };
 }
 
 export function groupLabel(key: GroupKey, groupBy: readonly string[]): string {
+  if (key.other) return 'Other';
   if (groupBy.length === 0) return 'Total';
   return groupBy.map((d) => `${d}: ${key.values[d] ?? '(none)'}`).join(' · ');
 }
@@ -56,7 +70,10 @@ export function toChartData(rows: readonly UsageRow[], groupBy: readonly string[
     const i = index.get(row.windowStart) ?? 0;
     g.values[i] = (g.values[i] ?? 0) + row.value;
   }
-  const sorted = [...groups.values()].sort((a, b) => a.key.id.localeCompare(b.key.id));
+  // "Other" last: after the named groups, in the legend and on top of the stacked bars.
+  const sorted = [...groups.values()].sort(
+    (a, b) => Number(!!a.key.other) - Number(!!b.key.other) || a.key.id.localeCompare(b.key.id),
+  );
   return {
     windowStarts: starts,
     x: starts.map((s) => Date.parse(s) / 1000),
@@ -89,6 +106,8 @@ export function sortBreakdown(
   const sign = dir === 'asc' ? 1 : -1;
   const cmp = (a: BreakdownRow, b: BreakdownRow): number => {
     if (column === 'value') return (a.value - b.value) * sign;
+    // By a dimension, "Other" has no value to sort by: it stays last.
+    if (a.key.other || b.key.other) return Number(!!a.key.other) - Number(!!b.key.other);
     const av = a.key.values[column] ?? '';
     const bv = b.key.values[column] ?? '';
     return av.localeCompare(bv, undefined, { numeric: true }) * sign;

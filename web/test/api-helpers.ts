@@ -6,6 +6,8 @@ export interface Row {
   windowEnd: string;
   subject: string | null;
   groupBy?: Record<string, string | null>;
+  /** The "other" group of a query with a limit (shown as one "Other" row and series). */
+  other?: boolean;
 }
 
 export interface MeterInfo {
@@ -66,7 +68,13 @@ export function expectedSeriesCsv(rows: Row[], groupBy: string[]): string {
   const lines = [['window_start', 'window_end', ...groupBy, 'value'].join(',')];
   for (const r of rows) {
     lines.push(
-      [r.windowStart, r.windowEnd, ...groupBy.map((d) => dimValue(r, d)), r.value]
+      [
+        r.windowStart,
+        r.windowEnd,
+        // The "other" group: "Other" in the first group-by column, the others blank.
+        ...groupBy.map((d, i) => (r.other ? (i === 0 ? 'Other' : '') : dimValue(r, d))),
+        r.value,
+      ]
         .map(esc)
         .join(','),
     );
@@ -78,7 +86,9 @@ export function expectedSeriesCsv(rows: Row[], groupBy: string[]): string {
 export function totalsByGroup(rows: Row[], groupBy: string[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of rows) {
-    const k = groupBy.map((d) => dimValue(r, d) ?? '(none)').join(' | ');
+    const k = groupBy
+      .map((d, i) => (r.other ? (i === 0 ? 'Other' : '') : (dimValue(r, d) ?? '(none)')))
+      .join(' | ');
     out.set(k, (out.get(k) ?? 0) + r.value);
   }
   return out;

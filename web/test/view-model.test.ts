@@ -83,7 +83,7 @@ describe('query parameters', () => {
       fillZero: true,
     });
     expect(p.toString()).toBe(
-      'from=a&to=b&windowSize=DAY&windowTimeZone=UTC&groupBy=model&subject=s1&subject=s2&filterGroupBy%5Bmodel%5D=gpt-4&fill=zero',
+      'from=a&to=b&windowSize=DAY&windowTimeZone=UTC&groupBy=model&subject=s1&subject=s2&filterGroupBy%5Bmodel%5D=gpt-4&fill=zero&limit=10',
     );
   });
 });

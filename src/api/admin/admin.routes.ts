@@ -29,6 +29,7 @@ function keyWire(k: ApiKeyRecord) {
     accountId: k.accountId,
     kind: k.kind,
     subject: k.subject ?? null,
+    customerId: k.customerId ?? null,
     prefix: k.prefix,
     createdAt: k.createdAt,
     revokedAt: k.revokedAt ?? null,
@@ -139,10 +140,18 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     }),
     async (c) => {
       const body = c.req.valid('json');
+      const accountId = c.req.valid('param').id;
+      // A customer named by id or key; the key stores its id (the key can change, the id not).
+      const customer =
+        body.customerId === undefined
+          ? undefined
+          : await s.customers.getLive(accountId, body.customerId);
       const { key, record } = await s.keys.createKey(
-        c.req.valid('param').id,
+        accountId,
         body.kind,
         body.subject,
+        undefined,
+        customer?.id,
       );
       return c.json({ ...keyWire(record), key }, 201);
     },

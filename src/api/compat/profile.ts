@@ -33,6 +33,8 @@ export interface VerifiedKey {
   /** A publishable key bound to one subject sees only that subject's usage; a secret key with a
    * subject (made by older versions) is refused by the kit's key check. */
   subject?: string;
+  /** A customer-bound publishable key: refused by the kit's key check (compat reads no customers). */
+  customerId?: string;
 }
 
 /**

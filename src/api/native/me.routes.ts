@@ -18,7 +18,7 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
           content: { 'application/problem+json': { schema: ProblemSchema } },
         },
       },
-      middleware: [s.auth(['secret', 'ingest', 'publishable'])],
+      middleware: [s.auth(['secret', 'ingest', 'publishable'], true)],
     }),
     async (c) => {
       const p = c.get('principal');
@@ -29,6 +29,7 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
           accountName: account.name,
           keyKind: p.kind,
           subject: p.subject ?? null,
+          customerId: p.customerId ?? null,
         },
         200,
       );

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { assertMeterReadable } from '../../auth/meter-access.js';
+import { assertMeterReadable, isUnboundPublishable } from '../../auth/meter-access.js';
 import {
   byDimension,
   FilterStringSchema,
@@ -12,15 +12,18 @@ import {
 import { ProblemSchema } from '../../contract/problem.js';
 import { ForbiddenError, ValidationError } from '../../errors/domain-errors.js';
 import { validationErrorFromZod } from '../../errors/issues-from-zod.js';
-import type { UsageResult } from '../../query/usage-query.js';
+import { CUSTOMER_KEY } from '../../query/planner.js';
+import type { UsageQuery, UsageResult } from '../../query/usage-query.js';
 import type { AppEnv } from '../context.js';
 import type { Services } from '../services.js';
 import { toCsv } from './csv.js';
 import {
+  customerAliasValues,
+  customerFilterOf,
   deepObjectFilters,
+  isCustomerAlias,
   iso,
   type MeterQueryInput,
-  refuseCustomerParams,
   toUsageQuery,
 } from './query-mapping.js';
 
@@ -67,17 +70,26 @@ export function toWire(r: UsageResult): MeterQueryResult {
       windowStart: label(row.windowStart),
       windowEnd: label(row.windowEnd),
       subject: row.subject,
+      ...(row.customerId === undefined ? {} : { customerId: row.customerId }),
       groupBy: row.groupBy,
+      ...(row.other ? { other: true as const } : {}),
     })),
   };
   if (r.windowSize) out.windowSize = r.windowSize;
   return out;
 }
 
-function respond(c: Context<AppEnv>, result: UsageResult, groupBy: string[]): Response {
+function respond(
+  c: Context<AppEnv>,
+  result: UsageResult,
+  groupBy: string[],
+  limited = false,
+): Response {
   const wire = toWire(result);
   if ((c.req.header('accept') ?? '').includes('text/csv')) {
-    return c.body(toCsv(wire, groupBy), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    return c.body(toCsv(wire, groupBy, limited), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+    });
   }
   return c.json(wire, 200);
 }
@@ -99,29 +111,49 @@ function parseAdvanced(text: string | undefined): MeterQueryInput['advancedMeter
   return parsed.data;
 }
 
-/** Subject restriction of the caller: subject-bound keys see one subject; unbound publishable
- * keys see only meters the account marked public. */
-async function scope(c: Context<AppEnv>, s: Services, slug: string, portal: boolean) {
+/** Subject restriction of the caller: subject-bound keys see one subject, customer-bound keys
+ * their customer's subjects as they stand now; unbound publishable keys see only meters the
+ * account marked public. */
+async function scope(
+  c: Context<AppEnv>,
+  s: Services,
+  slug: string,
+  portal: boolean,
+): Promise<string | string[] | undefined> {
   const p = c.get('principal');
+  if (p.customerId !== undefined) return s.customers.subjectsOf(p.accountId, p.customerId);
   if (portal && p.subject === undefined) {
     throw new ForbiddenError('the portal query needs a subject-bound key');
   }
   // Only unbound publishable keys need the meter here; the others skip the lookup.
-  if (p.kind === 'publishable' && p.subject === undefined) {
+  if (isUnboundPublishable(p)) {
     assertMeterReadable(p, await s.meters.get(p.accountId, slug));
   }
   return p.subject;
 }
 
+/** The query with its customers resolved (filterCustomerId, grouping or filtering by customer). */
+async function withCustomers(
+  s: Services,
+  accountId: string,
+  q: UsageQuery,
+  ids: string[] | undefined,
+): Promise<UsageQuery> {
+  const byCustomer = q.groupBy.includes(CUSTOMER_KEY) || Object.hasOwn(q.filters, CUSTOMER_KEY);
+  if (ids === undefined && !byCustomer) return q;
+  const customers = await s.customers.scope(accountId, ids, byCustomer);
+  return customers ? { ...q, customers } : q;
+}
+
 export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   const handleGet = (portal: boolean) => async (c: Context<AppEnv>) => {
     const slug = c.req.param('meterIdOrSlug') ?? c.req.param('meterSlug') ?? '';
-    refuseCustomerParams(c.req.url);
     // Unknown names are refused, not dropped: a misspelt or array-style filter (`subject[]`,
-    // `filtergroupby[x]`) dropped in silence would answer the whole account's usage.
+    // `filtergroupby[x]`) dropped in silence would answer the whole account's usage. Customer
+    // filters under the names client libraries give arrays (`filterCustomerId[]`) are read here.
     const raw = Object.fromEntries(
       Object.entries(c.req.queries())
-        .filter(([k]) => !k.startsWith('filterGroupBy['))
+        .filter(([k]) => !k.startsWith('filterGroupBy[') && !isCustomerAlias(k))
         .map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
     );
     const parsed = MeterQueryParamsSchema.strict().safeParse(raw);
@@ -132,10 +164,14 @@ export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services):
     if (Object.keys(deep).length > 0) input.filterGroupBy = deep;
     const adv = parseAdvanced(advancedMeterGroupByFilters);
     if (adv) input.advancedMeterGroupByFilters = adv;
+    const aliased = customerAliasValues(c.req.url);
+    if (aliased) input.customerId = aliased;
     const subject = await scope(c, s, slug, portal);
+    const accountId = c.get('principal').accountId;
     const q = toUsageQuery(slug, input, s.now());
-    const result = await s.usage.query(c.get('principal').accountId, q, subject);
-    return respond(c, result, q.groupBy);
+    const planned = await withCustomers(s, accountId, q, customerFilterOf(input));
+    const result = await s.usage.query(accountId, planned, subject);
+    return respond(c, result, q.groupBy, q.limit !== undefined);
   };
 
   app.openapi(
@@ -146,7 +182,7 @@ export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services):
       tags: ['Meters'],
       request: { params: slugParam, query: MeterQueryParamsSchema },
       responses: { 200: ok, ...errors },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     // The declared query schema documents the parameters; the handler parses them itself because
     // deepObject filters (filterGroupBy[dim]=v) are not plain keys.
@@ -167,15 +203,17 @@ export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services):
         },
       },
       responses: { 200: ok, ...errors },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     async (c) => {
       const { meterIdOrSlug } = c.req.valid('param');
       const body = c.req.valid('json');
       const subject = await scope(c, s, meterIdOrSlug, false);
+      const accountId = c.get('principal').accountId;
       const q = toUsageQuery(meterIdOrSlug, body, s.now());
-      const result = await s.usage.query(c.get('principal').accountId, q, subject);
-      return respond(c, result, q.groupBy) as never;
+      const planned = await withCustomers(s, accountId, q, customerFilterOf(body));
+      const result = await s.usage.query(accountId, planned, subject);
+      return respond(c, result, q.groupBy, q.limit !== undefined) as never;
     },
   );
 
@@ -190,7 +228,7 @@ export function registerMeterQueryRoutes(app: OpenAPIHono<AppEnv>, s: Services):
         query: MeterQueryParamsSchema.omit({ subject: true }),
       },
       responses: { 200: ok, ...errors },
-      middleware: [s.auth(['publishable', 'secret'])],
+      middleware: [s.auth(['publishable', 'secret'], true)],
     }),
     handleGet(true) as never,
   );

@@ -1,6 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { assertMeterReadable, isPublicMeter } from '../../auth/meter-access.js';
+import {
+  assertMeterReadable,
+  isPublicMeter,
+  isUnboundPublishable,
+} from '../../auth/meter-access.js';
 import {
   MeterCreateSchema,
   MeterSchema,
@@ -70,14 +74,14 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         },
         ...errors,
       },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     async (c) => {
       const p = c.get('principal');
       let meters = await s.meters.list(p.accountId);
       // Unbound publishable keys see public meters only; a subject-bound one may query every
       // meter for its own subject, and a definition names no subject or dimension value.
-      if (p.kind === 'publishable' && p.subject === undefined) {
+      if (isUnboundPublishable(p)) {
         meters = meters.filter(isPublicMeter);
       }
       return c.json(meters.map(toMeterWire), 200);
@@ -114,7 +118,7 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         200: { description: 'Meter', content: { 'application/json': { schema: MeterSchema } } },
         ...errors,
       },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     async (c) => {
       const p = c.get('principal');
@@ -181,7 +185,11 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
     if (from >= to) throw new ValidationError([{ path: 'from', message: 'must be before to' }]);
     // Names are usage too: an unbound publishable key lists them only on public meters.
     assertMeterReadable(p, await s.meters.get(p.accountId, slug));
-    const list = await s.usage.distinctValues(p.accountId, slug, dim(c), from, to, p.subject);
+    const restrict =
+      p.customerId === undefined
+        ? p.subject
+        : await s.customers.subjectsOf(p.accountId, p.customerId);
+    const list = await s.usage.distinctValues(p.accountId, slug, dim(c), from, to, restrict);
     return c.json(list, 200);
   };
 
@@ -199,7 +207,7 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         },
         ...errors,
       },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     values(() => 'subject') as never,
   );
@@ -218,7 +226,7 @@ export function registerMeterRoutes(app: OpenAPIHono<AppEnv>, s: Services): void
         },
         ...errors,
       },
-      middleware: [s.auth(['secret', 'publishable'])],
+      middleware: [s.auth(['secret', 'publishable'], true)],
     }),
     values((c) => c.req.param('groupByKey') ?? '') as never,
   );

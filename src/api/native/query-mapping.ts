@@ -38,9 +38,8 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   const issues: Issue[] = [];
   const to = instantAt(input.to, 'to', now, now, issues);
   const from = instantAt(input.from, 'from', 0, now, issues);
-  for (const field of ['filterCustomerId', 'customerId'] as const) {
-    if (input[field] !== undefined) issues.push({ path: field, message: CUSTOMERS_REFUSED });
-  }
+  const asOf =
+    input.asOf === undefined ? undefined : instantAt(input.asOf, 'asOf', now, now, issues);
 
   // Keys are dimension names from the request: a null-prototype object keeps "__proto__",
   // "constructor" or "toString" plain names (the planner then says the meter has no such dimension).
@@ -85,6 +84,8 @@ export function toUsageQuery(slug: string, input: MeterQueryInput, now: number):
   };
   if (input.windowTimeZone) q.zone = input.windowTimeZone.zone;
   if (input.windowSize) q.windowSize = input.windowSize;
+  if (input.limit !== undefined) q.limit = input.limit;
+  if (asOf !== undefined) q.asOf = asOf;
   return q;
 }
 
@@ -100,6 +101,26 @@ function instantAt(
   const ms = resolveInstant(spec, now);
   if (ms === undefined) issues.push({ path: param, message: `must be ${INSTANT_GRAMMAR}` });
   return ms;
+}
+
+/** The customers a query filters by, under either name (absent: no customer filter). */
+export function customerFilterOf(input: MeterQueryInput): string[] | undefined {
+  const { filterCustomerId, customerId } = input;
+  if (filterCustomerId === undefined && customerId === undefined) return undefined;
+  const ids = [filterCustomerId ?? [], customerId ?? []].flat();
+  return [...new Set(ids)];
+}
+
+/** Whether a GET parameter name is a customer filter under a name the schema does not list. */
+export function isCustomerAlias(name: string): boolean {
+  const base = name.replace(/\[.*$/s, '');
+  return name !== 'filterCustomerId' && (base === 'filterCustomerId' || base === 'customerId');
+}
+
+/** The values of customer filters under the other names (`filterCustomerId[]`, `customerId`). */
+export function customerAliasValues(url: string): string[] | undefined {
+  const values = [...new URL(url).searchParams].filter(([k]) => isCustomerAlias(k));
+  return values.length === 0 ? undefined : values.map(([, v]) => v);
 }
 
 /**

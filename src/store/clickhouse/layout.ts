@@ -14,6 +14,7 @@ export type TableName =
   | 'api_keys'
   | 'meters'
   | 'records'
+  | 'event_voids'
   | 'meter_gens'
   | 'incoming';
 
@@ -61,6 +62,7 @@ export function shardingKey(name: TableName): string {
     case 'api_keys':
     case 'meters':
     case 'records':
+    case 'event_voids':
       return name === 'accounts' ? 'cityHash64(id)' : 'cityHash64(account_id)';
     case 'meter_rows':
       return 'cityHash64(account_id, subject)';

@@ -201,6 +201,41 @@ function buildStore(
       return rows.map(eventFromJson);
     },
 
+    // No transaction spans tables on ClickHouse: the replacements go first, so that a process
+    // dying in between leaves both versions (the correction, resumed at start, adds the voids),
+    // never an event voided and not replaced.
+    async correctEvents(accountId, voids, replacements) {
+      if (replacements.length > 0) {
+        await conn.insert(
+          'events',
+          replacements.map((e) => ({
+            account_id: e.accountId,
+            source: e.source,
+            id: e.id,
+            type: e.type,
+            subject: e.subject,
+            time: e.time,
+            ingested_at: e.ingestedAt,
+            data: e.data,
+          })),
+          insertSettings,
+        );
+      }
+      if (voids.length > 0) {
+        await conn.insert(
+          'event_voids',
+          voids.map((v) => ({
+            account_id: accountId,
+            source: v.source,
+            id: v.id,
+            ingested_at: v.ingestedAt,
+            voided_at: v.voidedAt,
+            correction_id: v.correctionId,
+          })),
+          insertSettings,
+        );
+      }
+    },
     async scanEvents(accountId, eventType, onBatch) {
       let after: { time: number; source: string; id: string } | undefined;
       for (;;) {

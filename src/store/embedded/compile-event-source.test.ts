@@ -13,10 +13,14 @@ async function rawRows(source: EventSource, datas: unknown[]) {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   await conn.run(
-    'CREATE TABLE events (account_id VARCHAR, type VARCHAR, subject VARCHAR, time BIGINT, data VARCHAR)',
+    'CREATE TABLE events (account_id VARCHAR, source VARCHAR, id VARCHAR, type VARCHAR, subject VARCHAR, time BIGINT, ingested_at BIGINT, data VARCHAR)',
+  );
+  await conn.run(
+    'CREATE TABLE event_voids (account_id VARCHAR, source VARCHAR, id VARCHAR, ingested_at BIGINT, voided_at BIGINT, correction_id VARCHAR)',
   );
   const values = datas.map(
-    (d, i) => `('acc', 't', 's', ${lit(i)}, ${lit(JSON.stringify(d) ?? 'null')})`,
+    (d, i) =>
+      `('acc', 'src', ${lit(`e${i}`)}, 't', 's', ${lit(i)}, 0, ${lit(JSON.stringify(d) ?? 'null')})`,
   );
   await conn.run(`INSERT INTO events VALUES ${values.join(', ')}`);
   const sql = `SELECT * FROM ${eventRowsRelation(source, { accountId: 'acc', meterId: 'm', from: 0, to: datas.length })} ORDER BY time`;

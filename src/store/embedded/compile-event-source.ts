@@ -6,6 +6,7 @@
 // Every value goes through `lit`; path keys are validated property names (query/inline-meter.ts).
 import { MAX_METER_VALUE } from '../../meter/value-rules.js';
 import type { EventSource } from '../../query/planned-query.js';
+import { ingestedBy, notVoided } from './compile-voids.js';
 import { lit, litList } from './sql-quote.js';
 
 /** JS's \s (WhiteSpace and LineTerminator), which the decimal rule and Number() trim. */
@@ -69,6 +70,8 @@ export function eventRowsRelation(
     `type = ${lit(source.eventType)}`,
     `time >= ${lit(Math.max(q.from, source.eventFrom ?? q.from))}`,
     `time < ${lit(q.to)}`,
+    ...ingestedBy(source.asOf),
+    notVoided(source.asOf),
   ];
   const paths: string[][] = [];
   const valueAt = source.aggregation === 'COUNT' || !source.value ? -1 : paths.push(source.value);

@@ -18,7 +18,7 @@ describe('compileListEvents', () => {
         limit: 50,
       }),
     ).toBe(
-      `SELECT ${COLUMNS} FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND contains(id, 'x''') AND contains(subject, '%') AND subject = 's' ORDER BY time DESC, source, id LIMIT 50`,
+      `SELECT ${COLUMNS} FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND contains(id, 'x''') AND contains(subject, '%') AND subject = 's' AND NOT EXISTS (SELECT 1 FROM event_voids v WHERE v.account_id = events.account_id AND v.source = events.source AND v.id = events.id AND v.ingested_at = events.ingested_at) ORDER BY time DESC, source, id LIMIT 50`,
     );
   });
 
@@ -37,7 +37,7 @@ describe('compileListEvents', () => {
         limit: 10,
       }),
     ).toBe(
-      `SELECT ${COLUMNS} FROM events WHERE account_id = 'a' AND subject = 's' AND type IN ('t1', 't''2') AND id LIKE 'x%' AND source ILIKE 'S_' AND FALSE AND (time < 5 OR (time = 5 AND (source > 'src' OR (source = 'src' AND id > 'i')))) ORDER BY time DESC, source, id LIMIT 10`,
+      `SELECT ${COLUMNS} FROM events WHERE account_id = 'a' AND subject = 's' AND type IN ('t1', 't''2') AND id LIKE 'x%' AND source ILIKE 'S_' AND FALSE AND NOT EXISTS (SELECT 1 FROM event_voids v WHERE v.account_id = events.account_id AND v.source = events.source AND v.id = events.id AND v.ingested_at = events.ingested_at) AND (time < 5 OR (time = 5 AND (source > 'src' OR (source = 'src' AND id > 'i')))) ORDER BY time DESC, source, id LIMIT 10`,
     );
     expect(() => compileListEvents({ accountId: 'a', limit: -1 })).toThrow(/limit/);
   });

@@ -1,4 +1,5 @@
 import type { EventListQuery, EventMatch } from '../../ingest/stored-event.js';
+import { notVoided } from './compile-voids.js';
 import { lit, litList } from './sql-quote.js';
 
 /** One condition of a listing; the column comes from the closed set of match fields. */
@@ -31,6 +32,7 @@ export function compileListEvents(q: EventListQuery): string {
   if (q.subjectContains) where.push(`contains(subject, ${lit(q.subjectContains)})`);
   if (q.subject !== undefined) where.push(`subject = ${lit(q.subject)}`);
   for (const m of q.match ?? []) where.push(matchExpr(m));
+  where.push(notVoided());
   if (q.after) {
     const { time, source, id } = q.after;
     where.push(

@@ -164,7 +164,7 @@ describe('embedded SQL compiler (golden)', () => {
       source: { eventType: "t'x", aggregation: 'COUNT', dims: [], eventFrom: 1500 },
     };
     expect(compileNumeric(count)).toBe(
-      "SELECT 0 AS w, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx FROM (SELECT 'm1' AS meter_id, account_id, time, subject, CAST(1 AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text FROM (SELECT * FROM (SELECT account_id, time, subject FROM events WHERE account_id = 'acc' AND type = 't''x' AND time >= 1500 AND time < 2000))) WHERE meter_id = 'm1' AND account_id = 'acc' AND time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w",
+      "SELECT 0 AS w, count(value) AS c, sum(value) AS s, min(value) AS mn, max(value) AS mx FROM (SELECT 'm1' AS meter_id, account_id, time, subject, CAST(1 AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text FROM (SELECT * FROM (SELECT account_id, time, subject FROM events WHERE account_id = 'acc' AND type = 't''x' AND time >= 1500 AND time < 2000 AND NOT EXISTS (SELECT 1 FROM event_voids v WHERE v.account_id = events.account_id AND v.source = events.source AND v.id = events.id AND v.ingested_at = events.ingested_at)))) WHERE meter_id = 'm1' AND account_id = 'acc' AND time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w",
     );
     const sum = compileNumeric({
       ...base,

@@ -11,6 +11,7 @@ import type {
   GroupEstimateQuery,
 } from '../../query/planned-query.js';
 import { eventRowsRelation } from './compile-event-source.js';
+import { keySetExpr } from './compile-key-set.js';
 import { lit, litList } from './sql-quote.js';
 import { subjectBucket } from './subject-bucket.js';
 
@@ -18,10 +19,21 @@ const DAY_MS = 86_400_000;
 
 export function dimColumn(dim: DimRef): string {
   if (dim.kind === 'subject') return 'subject';
+  if (dim.kind === 'customer') return customerColumn(dim.attribution);
   if (!Number.isInteger(dim.slot) || dim.slot < 0 || dim.slot >= MAX_DIMENSIONS) {
     throw new Error(`dimension slot out of range: ${dim.slot}`);
   }
   return `g${dim.slot}`;
+}
+
+/**
+ * The subject's customer: a CASE over the closed list of attributed subjects (values through
+ * `lit`), NULL for a subject of no customer. Rows are grouped by it in SQL, so every aggregation
+ * (distinct counts, averages, latest values) is exact per customer.
+ */
+function customerColumn(attribution: readonly (readonly [string, string])[]): string {
+  if (attribution.length === 0) return 'CAST(NULL AS VARCHAR)';
+  return `(CASE subject ${attribution.map(([s, c]) => `WHEN ${lit(s)} THEN ${lit(c)}`).join(' ')} END)`;
 }
 
 /** SQL for the window index of column `time` under `bucket`. */
@@ -73,6 +85,9 @@ export function filterExpr(node: FilterNode): string {
       return node.values.length === 0
         ? 'TRUE'
         : `${dimColumn(node.dim)} NOT IN (${litList(node.values)})`;
+    case 'keys':
+    case 'notKeys':
+      return keySetExpr(node, dimColumn);
     default: {
       const op = COMPARE[node.op];
       if (!op) throw new Error(`unknown filter operator ${node.op}`);

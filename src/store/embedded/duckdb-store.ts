@@ -20,7 +20,14 @@ import type {
   NumericRow,
   UniqueRow,
 } from '../../query/planned-query.js';
-import type { BackupInfo, RecordCollection, Store, StoredRecord, StoreStats } from '../ports.js';
+import type {
+  BackupInfo,
+  EventVoid,
+  RecordCollection,
+  Store,
+  StoredRecord,
+  StoreStats,
+} from '../ports.js';
 import type { ArchivedMonth } from './archive/archive-layout.js';
 import { MonthArchive } from './archive/month-archive.js';
 import { ReadGate } from './archive/read-gate.js';
@@ -364,6 +371,16 @@ export class DuckDbStore implements Store {
 
   putKey(k: ApiKeyRecord): Promise<void> {
     return this.meta.putKey(k);
+  }
+
+  async correctEvents(
+    accountId: string,
+    voids: EventVoid[],
+    replacements: StoredEvent[],
+  ): Promise<void> {
+    if (this.closed) throw new UnavailableError('the store is shutting down');
+    await this.pipeline.visible();
+    await this.pipeline.correctEvents(accountId, voids, replacements);
   }
 
   listRecords(collection: RecordCollection, accountId: string): Promise<StoredRecord[]> {

@@ -47,4 +47,6 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE rollup_dropped_slots (meter_id VARCHAR NOT NULL, slot TINYINT NOT NULL);`,
   // Per-account documents of the features around usage (ports.ts, RecordRepo).
   `CREATE TABLE records (collection VARCHAR NOT NULL, account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL, PRIMARY KEY (collection, account_id, id));`,
+  // Event versions taken out by corrections (compile-voids.ts); the events themselves stay.
+  `CREATE TABLE event_voids (account_id VARCHAR NOT NULL, source VARCHAR NOT NULL, id VARCHAR NOT NULL, ingested_at BIGINT NOT NULL, voided_at BIGINT NOT NULL, correction_id VARCHAR NOT NULL);`,
 ];

@@ -25,6 +25,7 @@ import {
   compileNumeric,
   compileUnique,
 } from './compile-usage.js';
+import { notVoided } from './compile-voids.js';
 import {
   compileEstimateGroupsFromRollup,
   compileNumericFromRollup,
@@ -84,7 +85,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     // event acknowledged before it, and a fold queued behind the backfill would wait for it.
     await this.gate.read(async () => {
       const result = await this.reader().stream(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)}`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE account_id = ${lit(accountId)} AND type = ${lit(eventType)} AND ${notVoided()}`,
       );
       const names = result.deduplicatedColumnNames();
       for (;;) {

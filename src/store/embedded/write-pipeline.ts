@@ -4,13 +4,15 @@
 // chain, so the connection's transactions never interleave.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UnavailableError } from '../../errors/domain-errors.js';
-import type { AppendResult, IngestItem } from '../../ingest/stored-event.js';
-import { identityHash } from '../../lib/hash.js';
+import type { AppendResult, IngestItem, StoredEvent } from '../../ingest/stored-event.js';
+import { identityHash, identityHash64 } from '../../lib/hash.js';
 import type { RowWithEvent } from '../../meter/meter-definition.js';
+import type { EventVoid } from '../ports.js';
 import type { MonthArchive, PendingSwap } from './archive/month-archive.js';
 import type { ReadGate } from './archive/read-gate.js';
 import { ColumnarAppender } from './columnar-append.js';
 import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile-dedupe.js';
+import { compileInsertVoids } from './compile-voids.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendMeterRow, type DayCounts } from './fold-append.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
@@ -25,8 +27,8 @@ import { appendRollupRows } from './rollup/rollup-append.js';
 import { type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
-import { METER_ROWS_HOT } from './schema.js';
-import { lit } from './sql-quote.js';
+import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
+import { lit, litList } from './sql-quote.js';
 
 /**
  * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
@@ -204,6 +206,36 @@ export class WritePipeline {
         this.flushing = true;
         setImmediate(() => void this.flushLoop());
       }
+    });
+  }
+
+  /**
+   * Records a correction's voids and stores its replacement events in one transaction; the
+   * replacements' identities join the dedupe cache (their day may differ from the voided one's).
+   * The caller waits for `visible()` first and backfills the meters afterwards.
+   */
+  correctEvents(
+    accountId: string,
+    voids: readonly EventVoid[],
+    replacements: readonly StoredEvent[],
+  ): Promise<void> {
+    const { writer } = this.p;
+    return this.serialize(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        if (voids.length > 0) await writer.run(compileInsertVoids(accountId, voids));
+        for (const e of replacements) {
+          const key = identityHash64(e.accountId, e.source, e.id);
+          await writer.run(
+            `INSERT INTO ${EVENTS_HOT} VALUES (${litList([e.accountId, key, e.id, e.source, e.type, e.subject, e.time, e.ingestedAt, e.data])})`,
+          );
+        }
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      this.dedupe.add(replacements.map((e) => dayKeyOf({ event: e, rows: [] })));
     });
   }
 

@@ -3,7 +3,11 @@
 // context. A refusal is thrown as a domain error, which the profile renders in its vendor's body.
 
 import type { Context, MiddlewareHandler } from 'hono';
-import { BOUND_SECRET_REFUSAL, bindingRefusal } from '../../../auth/key-binding.js';
+import {
+  BOUND_SECRET_REFUSAL,
+  bindingRefusal,
+  CUSTOMER_KEY_REFUSAL,
+} from '../../../auth/key-binding.js';
 import { ForbiddenError, UnauthorizedError } from '../../../errors/domain-errors.js';
 import type { CompatDeps, CompatEnv, KeyKind, VerifiedKey } from '../profile.js';
 
@@ -42,6 +46,7 @@ export async function verifyKey(
   if (!key) throw new UnauthorizedError(AUTH_MESSAGES.invalid);
   // The same rule as the native routes: a key whose binding is no longer valid reads nothing.
   if (bindingRefusal(key)) throw new ForbiddenError(AUTH_MESSAGES.binding);
+  if (key.customerId !== undefined) throw new ForbiddenError(CUSTOMER_KEY_REFUSAL);
   if (!kinds.includes(key.kind)) throw new ForbiddenError(AUTH_MESSAGES.kind);
   if (!(await deps.accounts.hasProfile(key.accountId, profile))) {
     throw new ForbiddenError(AUTH_MESSAGES.profile);

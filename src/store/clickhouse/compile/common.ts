@@ -12,16 +12,30 @@ import type {
 } from '../../../query/planned-query.js';
 import { lit, litList } from '../quote.js';
 import { eventRowsRelation } from './event-source.js';
+import { keySetSql } from './key-set.js';
 
 const DAY_MS = 86_400_000;
 
 /** The column of a dimension reference: `subject` or one of the fixed slots g0..g15. */
 export function dimColumn(dim: DimRef): string {
   if (dim.kind === 'subject') return 'subject';
+  if (dim.kind === 'customer') return customerColumn(dim.attribution);
   if (!Number.isInteger(dim.slot) || dim.slot < 0 || dim.slot >= MAX_DIMENSIONS) {
     throw new Error(`dimension slot out of range: ${dim.slot}`);
   }
   return `g${dim.slot}`;
+}
+
+/**
+ * The subject's customer: transform() over the closed list of attributed subjects (values through
+ * `lit`; 18.16 has it), NULL for a subject of no customer (customer ids are never empty). Rows are
+ * grouped by it in SQL, so every aggregation is exact per customer.
+ */
+function customerColumn(attribution: readonly (readonly [string, string])[]): string {
+  if (attribution.length === 0) return 'CAST(NULL AS Nullable(String))';
+  const subjects = litList(attribution.map(([s]) => s));
+  const customers = litList(attribution.map(([, c]) => c));
+  return `nullIf(transform(subject, [${subjects}], [${customers}], ''), '')`;
 }
 
 /** Floor division; ClickHouse's intDiv truncates toward zero, which is wrong below the origin. */
@@ -75,6 +89,9 @@ export function filterExpr(node: FilterNode): string {
       if (node.values.length === 0) return `isNotNull(${col})`;
       return `(isNotNull(${col}) AND ${col} NOT IN (${litList(node.values)}))`;
     }
+    case 'keys':
+    case 'notKeys':
+      return keySetSql(node, dimColumn);
     case 'eq':
       return `${dimColumn(node.dim)} = ${lit(node.value)}`;
     case 'ne':

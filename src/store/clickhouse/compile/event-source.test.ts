@@ -14,13 +14,16 @@ import { eventRowsRelation, jsNumberText } from './event-source.js';
 /** The relation's rows, with the events table replaced by the given `data` texts. */
 function rawRows(source: EventSource, datas: unknown[]): Record<string, unknown>[] {
   const texts = datas.map((d) => JSON.stringify(d) ?? 'null');
-  const table = `(SELECT 'acc' AS account_id, 't' AS type, 's' AS subject, toInt64(number) AS time, arrayElement([${litList(texts)}], number + 1) AS data FROM numbers(${lit(texts.length)}))`;
+  const table = `(SELECT 'acc' AS account_id, 'src' AS source, toString(number) AS id, 't' AS type, 's' AS subject, toInt64(number) AS time, toInt64(0) AS ingested_at, arrayElement([${litList(texts)}], number + 1) AS data FROM numbers(${lit(texts.length)}))`;
+  const noVoids = `(SELECT '' AS account_id, '' AS source, '' AS id, toInt64(0) AS ingested_at, toInt64(0) AS voided_at LIMIT 0)`;
   const relation = eventRowsRelation(source, {
     accountId: 'acc',
     meterId: 'm',
     from: 0,
     to: texts.length,
-  }).replace('FROM events WHERE', `FROM ${table} WHERE`);
+  })
+    .replace('FROM events WHERE', `FROM ${table} WHERE`)
+    .replace('FROM event_voids WHERE', `FROM ${noVoids} WHERE`);
   const out = query(`SELECT * FROM ${relation} ORDER BY time`, 'JSONEachRow');
   return out
     .split('\n')

@@ -6,6 +6,7 @@
 import { MAX_METER_VALUE } from '../../../meter/value-rules.js';
 import type { EventSource } from '../../../query/planned-query.js';
 import { lit, litList } from '../quote.js';
+import { ingestedBy, notVoided } from './voids.js';
 
 /** JS's \s (WhiteSpace and LineTerminator), which the decimal rule and Number() trim. */
 const JS_SPACE =
@@ -59,6 +60,8 @@ export function eventRowsRelation(
     `type = ${lit(source.eventType)}`,
     `time >= ${lit(Math.max(q.from, source.eventFrom ?? q.from))}`,
     `time < ${lit(q.to)}`,
+    ...ingestedBy(source.asOf),
+    notVoided(q.accountId, source.asOf),
   ];
   const inner = `SELECT account_id, time, subject, ${parsableData('data')} AS d FROM events WHERE ${where.join(' AND ')}`;
   const numeric =

@@ -142,7 +142,7 @@ describe('ClickHouse SQL golden', () => {
         subject: 's',
         limit: 50,
       }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 50",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND time >= 1 AND time <= 2 AND ingested_at >= 3 AND ingested_at <= 4 AND position(id, 'x\\'') > 0 AND position(subject, '%') > 0 AND subject = 's' AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'a') ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 50",
     ],
     [
       'list events, matches and a cursor',
@@ -158,22 +158,22 @@ describe('ClickHouse SQL golden', () => {
         after: { time: 5, source: 'src', id: 'i' },
         limit: 10,
       }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND subject = 's' AND type IN ('t1', 't\\'2') AND like(id, 'x%') AND like(lower(source), lower('S_')) AND 0 AND (time < 5 OR (time = 5 AND (source > 'src' OR (source = 'src' AND id > 'i')))) ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND subject = 's' AND type IN ('t1', 't\\'2') AND like(id, 'x%') AND like(lower(source), lower('S_')) AND 0 AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'a') AND (time < 5 OR (time = 5 AND (source > 'src' OR (source = 'src' AND id > 'i')))) ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'list events, account only',
       listEventsSql({ accountId: 'a', limit: 10 }),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'a') ORDER BY time DESC, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'scan events after a cursor',
       scanEventsSql('a', 't', { time: 5, source: 's', id: 'i' }, 10),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' AND (time > 5 OR (time = 5 AND (source > 's' OR (source = 's' AND id > 'i')))) ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'a') AND (time > 5 OR (time = 5 AND (source > 's' OR (source = 's' AND id > 'i')))) ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
     [
       'scan events, first page',
       scanEventsSql('a', 't', undefined, 10),
-      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
+      "SELECT account_id, id, source, type, subject, time, ingested_at, data FROM events WHERE account_id = 'a' AND type = 't' AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'a') ORDER BY time, source, id LIMIT 1 BY source, id LIMIT 10",
     ],
   ];
   it.each(cases)('%s', (_name, actual, expected) => {
@@ -225,7 +225,7 @@ describe('ClickHouse SQL golden', () => {
         7,
       ),
     ).toBe(
-      `SELECT 0 AS w, ${NUMERIC_AGGS} FROM (SELECT account_id, 'm1' AS meter_id, time, subject, toNullable(toFloat64(1)) AS value, CAST(NULL AS Nullable(String)) AS value_text FROM (SELECT account_id, time, subject, ${String.raw`replaceRegexpAll(replaceAll(replaceRegexpAll(replaceAll(data, '\\\\', char(1)), '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\ufffd'), char(1), '\\\\'), '([:,\\[])(-?[0-9]{20,})', '\\1\\2.0')`} AS d FROM events WHERE account_id = 'acc' AND type = 't\\'x' AND time >= 1500 AND time < 2000)) WHERE time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w`,
+      `SELECT 0 AS w, ${NUMERIC_AGGS} FROM (SELECT account_id, 'm1' AS meter_id, time, subject, toNullable(toFloat64(1)) AS value, CAST(NULL AS Nullable(String)) AS value_text FROM (SELECT account_id, time, subject, ${String.raw`replaceRegexpAll(replaceAll(replaceRegexpAll(replaceAll(data, '\\\\', char(1)), '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\ufffd'), char(1), '\\\\'), '([:,\\[])(-?[0-9]{20,})', '\\1\\2.0')`} AS d FROM events WHERE account_id = 'acc' AND type = 't\\'x' AND time >= 1500 AND time < 2000 AND (source, id, ingested_at) GLOBAL NOT IN (SELECT source, id, ingested_at FROM event_voids WHERE account_id = 'acc'))) WHERE time >= 1000 AND time < 2000 AND subject = 's' GROUP BY w`,
     );
     const sum = aggregateNumericSql(
       {

@@ -1,5 +1,6 @@
 import type { EventListQuery, EventMatch } from '../../../ingest/stored-event.js';
 import { lit, litList } from '../quote.js';
+import { notVoided } from './voids.js';
 
 export const EVENT_COLUMNS = 'account_id, id, source, type, subject, time, ingested_at, data';
 
@@ -48,6 +49,7 @@ export function listEventsSql(q: EventListQuery): string {
   }
   if (q.subject !== undefined) parts.push(`subject = ${lit(q.subject)}`);
   for (const m of q.match ?? []) parts.push(matchExpr(m));
+  parts.push(notVoided(q.accountId));
   if (q.after) {
     const { time, source, id } = q.after;
     parts.push(
@@ -64,7 +66,11 @@ export function scanEventsSql(
   after: { time: number; source: string; id: string } | undefined,
   limit: number,
 ): string {
-  const parts = [`account_id = ${lit(accountId)}`, `type = ${lit(eventType)}`];
+  const parts = [
+    `account_id = ${lit(accountId)}`,
+    `type = ${lit(eventType)}`,
+    notVoided(accountId),
+  ];
   if (after) {
     parts.push(
       `(time > ${lit(after.time)} OR (time = ${lit(after.time)} AND (source > ${lit(after.source)} OR (source = ${lit(after.source)} AND id > ${lit(after.id)}))))`,

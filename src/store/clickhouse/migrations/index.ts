@@ -6,6 +6,7 @@ import { eventKeys } from './0003-event-keys.js';
 import { metadata } from './0004-metadata.js';
 import { fencedWrites } from './0005-fenced-writes.js';
 import { records } from './0006-records.js';
+import { eventVoids } from './0007-event-voids.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'metadata', statements: metadata },
   { version: 5, name: 'fenced_writes', statements: fencedWrites },
   { version: 6, name: 'records', statements: records },
+  { version: 7, name: 'event_voids', statements: eventVoids },
 ];

@@ -51,13 +51,14 @@ function filterDims(node: FilterNode | undefined, out: DimRef[]): DimRef[] {
   if (!node) return out;
   if ('children' in node) {
     for (const child of node.children) filterDims(child, out);
-  } else out.push(node.dim);
+  } else if ('dims' in node) out.push(...node.dims);
+  else out.push(node.dim);
   return out;
 }
 
-/** Whether `q` groups or filters by subject. */
+/** Whether `q` groups or filters by subject, or by the customer (read from the subject). */
 export function referencesSubject(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'>): boolean {
-  return [...q.groupBy, ...filterDims(q.filter, [])].some((d) => d.kind === 'subject');
+  return [...q.groupBy, ...filterDims(q.filter, [])].some((d) => d.kind !== 'dim');
 }
 
 /** The dimension slots `q` groups or filters on, ascending. */

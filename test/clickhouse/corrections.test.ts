@@ -1,29 +1,12 @@
 // The corrections' HTTP cases (test/api/corrections.cases.ts) on a Tally server whose store is the
 // single ClickHouse server. 18.16 has no JSON functions, so `asOf` (read from raw events) is
-// refused there with a clear error; test/clickhouse/corrections-chdb.test.ts answers it on a
-// current ClickHouse.
-import { afterAll } from 'vitest';
+// refused there with a clear error; the store behaviour suite answers it on chDB, a current
+// ClickHouse (test/clickhouse/behaviour-chdb.test.ts).
 import { runCorrectionCases } from '../api/corrections.cases.js';
-import { startTestServer } from '../support/test-server.js';
-import { freshDatabase, servers, skipClickHouse } from './servers.js';
-import { dropDatabase } from './stores.js';
+import { skipClickHouse } from './servers.js';
+import { singleServerTally } from './single-server-tally.js';
 
 if (!skipClickHouse()) {
-  const database = freshDatabase('tally_corrections');
-  runCorrectionCases(
-    'clickhouse single',
-    () => {
-      const env = {
-        TALLY_STORE: 'clickhouse',
-        TALLY_CLICKHOUSE_URL: servers().singleUrl,
-        TALLY_CLICKHOUSE_DATABASE: database,
-      };
-      Object.assign(process.env, env);
-      return startTestServer({ env });
-    },
-    { asOf: false },
-  );
-  afterAll(async () => {
-    await dropDatabase('single', database);
-  });
+  const start = singleServerTally('tally_corrections');
+  runCorrectionCases('clickhouse single', () => start(), { asOf: false });
 }

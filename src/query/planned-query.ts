@@ -96,7 +96,13 @@ export interface BaseUsageQuery {
 export type GroupEstimateQuery = Pick<
   BaseUsageQuery,
   'accountId' | 'meterId' | 'from' | 'to' | 'groupBy' | 'filter' | 'source'
->;
+> & {
+  /**
+   * The caller only asks whether the groups exceed this many: a store may answer a cheaper upper
+   * bound instead of the estimate when that bound is at most `enough`.
+   */
+  enough?: number;
+};
 
 /** Partial aggregates per window and group; the domain turns them into any aggregation. */
 export interface NumericRow {

@@ -135,7 +135,10 @@ export class UsageService {
   private async checkCost(plan: UsagePlan, max: number): Promise<void> {
     if (plan.store.groupBy.length === 0) return;
     const windows = plan.windows.length;
-    const groups = await this.store.estimateGroups(plan.store);
+    const groups = await this.store.estimateGroups({
+      ...plan.store,
+      enough: Math.floor(max / windows),
+    });
     if (windows * groups > max) throw tooManyCells(windows, groups, max, 'estimated');
   }
 

@@ -30,7 +30,7 @@ import {
   compileEstimateGroupsFromRollup,
   compileNumericFromRollup,
 } from './rollup/compile-rollup-read.js';
-import { estimateSource, numericSource } from './rollup/serves.js';
+import { estimateSource, numericSource, withoutSubjectConditions } from './rollup/serves.js';
 import {
   EVENT_COLUMNS,
   num,
@@ -133,6 +133,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   async estimateGroups(q: GroupEstimateQuery): Promise<number> {
     if (q.groupBy.length === 0) return 1;
     await this.visible();
+    const bound = await this.rollupBound(q);
+    if (bound !== undefined && q.enough !== undefined && bound <= q.enough) return bound;
     const source = q.source
       ? estimateSource(q, undefined)
       : estimateSource(q, this.rollupDimensions(q.meterId), this.droppedSlots(q.meterId));
@@ -142,6 +144,26 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
       this.rollupReads++;
     }
     const [row] = await this.read(sql);
+    return num(row?.g);
+  }
+
+  /**
+   * The groups of `q` without its subject conditions, from the rollup: at least as many as `q`
+   * has (fewer conditions keep more rows), read from the 15-minute rows instead of the raw rows
+   * a per-subject query needs. Undefined when the rollup cannot answer even that.
+   */
+  private async rollupBound(q: GroupEstimateQuery): Promise<number | undefined> {
+    if (q.source || q.enough === undefined) return undefined;
+    const wider = withoutSubjectConditions(q);
+    if (!wider) return undefined;
+    const source = estimateSource(
+      wider,
+      this.rollupDimensions(q.meterId),
+      this.droppedSlots(q.meterId),
+    );
+    if (source.from !== 'rollup') return undefined;
+    this.rollupReads++;
+    const [row] = await this.read(compileEstimateGroupsFromRollup(wider, source.slot));
     return num(row?.g);
   }
 }

@@ -9,6 +9,7 @@ import {
   type ReadSource,
   rollupSlot,
   rollupSlotForRange,
+  withoutSubjectConditions,
 } from './serves.js';
 
 const HOUR = 3_600_000;
@@ -208,5 +209,50 @@ describe('numericSource and estimateSource: rollup or raw rows (golden)', () => 
     expect(estimateSource(bySlot(1), 3, dropped)).toEqual({ from: 'raw' });
     expect(numericSource(bySlot(0), 3, dropped)).toEqual({ from: 'rollup', slot: 0 });
     expect(numericSource(query({}), 3, dropped)).toEqual({ from: 'rollup', slot: 'none' });
+  });
+});
+
+describe('withoutSubjectConditions: a wider query whose groups bound those of a per-subject one', () => {
+  const subject: FilterNode = { op: 'in', dim: { kind: 'subject' }, values: ['s1'] };
+  const model: FilterNode = { op: 'eq', dim: { kind: 'dim', slot: 0 }, value: 'small' };
+  const base = { accountId: 'a', meterId: 'm', from: FROM, to: TO };
+
+  it('drops subject conditions ANDed with the rest, nested ANDs included', () => {
+    expect(
+      withoutSubjectConditions({
+        ...base,
+        groupBy: [{ kind: 'dim', slot: 0 }],
+        filter: { op: 'and', children: [{ op: 'and', children: [subject] }, model] },
+      }),
+    ).toEqual({
+      ...base,
+      groupBy: [{ kind: 'dim', slot: 0 }],
+      filter: { op: 'and', children: [model] },
+    });
+    expect(
+      withoutSubjectConditions({ ...base, groupBy: [{ kind: 'dim', slot: 0 }], filter: subject }),
+    ).toEqual({ ...base, groupBy: [{ kind: 'dim', slot: 0 }] });
+    // A conjunct that mixes the subject with other conditions goes whole (still only wider).
+    expect(
+      withoutSubjectConditions({
+        ...base,
+        groupBy: [{ kind: 'dim', slot: 0 }],
+        filter: { op: 'and', children: [{ op: 'or', children: [subject, model] }, model] },
+      }),
+    ).toEqual({
+      ...base,
+      groupBy: [{ kind: 'dim', slot: 0 }],
+      filter: { op: 'and', children: [model] },
+    });
+  });
+
+  it('gives none where the subject stays read or nothing is dropped', () => {
+    // Grouped by subject: the bound would be every subject's groups.
+    expect(
+      withoutSubjectConditions({ ...base, groupBy: [{ kind: 'subject' }], filter: subject }),
+    ).toBeUndefined();
+    expect(
+      withoutSubjectConditions({ ...base, groupBy: [{ kind: 'dim', slot: 0 }], filter: model }),
+    ).toBeUndefined();
   });
 });

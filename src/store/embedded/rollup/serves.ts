@@ -70,6 +70,29 @@ export function referencedSlots(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'
   return [...slots].sort((a, b) => a - b);
 }
 
+/** The conjuncts of a filter: its top-level ANDs flattened. */
+function conjuncts(node: FilterNode | undefined, out: FilterNode[]): FilterNode[] {
+  if (!node) return out;
+  if (node.op === 'and') for (const child of node.children) conjuncts(child, out);
+  else out.push(node);
+  return out;
+}
+
+/**
+ * `q` without each of its ANDed conditions that reads the subject (or the customer), so that it
+ * keeps every row `q` keeps and perhaps more: its groups bound those of `q` from above. Undefined
+ * when no condition reads the subject, or when `q` groups by it.
+ */
+export function withoutSubjectConditions(q: GroupEstimateQuery): GroupEstimateQuery | undefined {
+  const all = conjuncts(q.filter, []);
+  const kept = all.filter((n) => !referencesSubject({ groupBy: [], filter: n }));
+  if (kept.length === all.length || referencesSubject({ groupBy: q.groupBy })) return undefined;
+  const wider: GroupEstimateQuery = { ...q };
+  if (kept.length === 0) delete wider.filter;
+  else wider.filter = { op: 'and', children: kept };
+  return wider;
+}
+
 /**
  * The rollup rows that answer a range query without windows (estimateGroups), or undefined when
  * only the raw rows can. `dimensions` (the meter's dimension count, when known) refuses slots the

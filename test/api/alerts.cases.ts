@@ -403,15 +403,21 @@ export function runAlertCases(target: AlertStoreTarget): void {
 
       const spend = (subject: string, credits: number, user: string) =>
         testEvent('spend', subject, Date.now() - 1000, { credits, user });
+      // A subject of no customer crossing alone: the per-subject control fires, the per-customer
+      // rules do not. Waiting for it also means the evaluation of every subject that creating
+      // the rules asked for has run: from here on, only acknowledged subjects are evaluated.
+      await ingest([spend('loner', 500, 'u1')]);
+      const control = await delivered(perSubject.id, 1, 'the loner crossing');
+      expect(control.map((x) => [x.subject, x.payload.data.value])).toEqual([['loner', 500]]);
       const batches = [
         [spend('acme-a', 60, 'u1'), spend('acme-a', 0, 'u2'), spend('acme-a', 0, 'u3')],
         [spend('acme-b', 30, 'u3')],
         // Acme reaches 110 (60 + 50: neither subject reaches 100 alone) and 4 distinct users
-        // (5 if each subject were counted alone); a subject of no customer crosses 100 alone; Solo
-        // has 9 users but the seats rule watches Acme only.
+        // (5 if each subject were counted alone); Solo has 9 users but the seats rule watches
+        // Acme only.
         [
           spend('acme-b', 20, 'u4'),
-          spend('loner', 500, 'u1'),
+          spend('loner', 1, 'u1'),
           ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => spend('solo', 1, `s${i}`)),
         ],
       ];
@@ -454,6 +460,10 @@ export function runAlertCases(target: AlertStoreTarget): void {
           [solo.id, 'solo-co', of(['solo']).reduce((n, e) => n + Number(e.data?.credits), 0)],
         ].sort(),
       );
+      // Every crossing of the rule so far: the customer's, once.
+      expect((await deliveries(perCustomer.id)).map((x) => [x.customerId, x.subject])).toEqual([
+        [customer.id, undefined],
+      ]);
       const [d, ...more] = await delivered(perCustomer.id, 1, 'the customer delivery');
       expect(more).toEqual([]);
       if (!d) throw new Error('no delivery');
@@ -472,9 +482,9 @@ export function runAlertCases(target: AlertStoreTarget): void {
       expect(got).toHaveLength(1);
       expect(verify(d, got[0] as WebhookReceiver['received'][number])).toEqual(d.payload);
 
-      // The per-subject control: only the subject that crossed alone.
-      const control = await delivered(perSubject.id, 1, 'the loner crossing');
-      expect(control.map((x) => [x.subject, x.payload.data.value])).toEqual([['loner', 500]]);
+      // The per-subject control: still only the subject that crossed alone.
+      const after = await deliveries(perSubject.id);
+      expect(after.map((x) => [x.subject, x.payload.data.value])).toEqual([['loner', 500]]);
 
       // Unique users across Acme's subjects: the shared user counts once, so 4 fires and 5 not.
       const seatState = await until('the seats crossing', async () => {

@@ -8,23 +8,13 @@ import { freePort } from '../support/tally-process.js';
 import { jsonInit, startTestServer, type TestServer, testEvent } from '../support/test-server.js';
 import { startReceiver, until } from '../support/webhook-receiver.js';
 import { freshDatabase, servers, skipClickHouse } from './servers.js';
+import { singleServerTally } from './single-server-tally.js';
 import { dropDatabase } from './stores.js';
 
 const skip = skipClickHouse();
 
 if (!skip) {
-  const database = freshDatabase('tally_alerts');
-  const chEnv = () => ({
-    TALLY_STORE: 'clickhouse',
-    TALLY_CLICKHOUSE_URL: servers().singleUrl,
-    TALLY_CLICKHOUSE_DATABASE: database,
-  });
-  // The store reads its settings from the environment (src/store/clickhouse/config.ts).
-  const start = (env: Record<string, string>) => {
-    const all = { ...chEnv(), ...env };
-    Object.assign(process.env, all);
-    return startTestServer({ env: all });
-  };
+  const start = singleServerTally('tally_alerts');
   runAlertCases({
     label: 'clickhouse single',
     start,
@@ -32,9 +22,6 @@ if (!skip) {
       await old.stop();
       return start(env);
     },
-  });
-  afterAll(async () => {
-    await dropDatabase('single', database);
   });
 }
 

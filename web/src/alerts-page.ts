@@ -1,9 +1,9 @@
 // The Alerts page (#alerts, secret keys): webhook endpoints (the signing secret shown once), a form
-// for a rule, the rules with each one's state now, and the delivery log with redelivery. The
-// rules' state and the log refresh every few seconds.
+// for a rule (per subject or per customer), the rules with each one's state now, and the delivery
+// log with redelivery. The rules' state and the log refresh every few seconds.
 import { type ApiClient, describeError, type Me, type Meter } from './api-client';
 import { h, option } from './dom';
-import { pageNav } from './page-nav';
+import { secondaryTopbar } from './page-nav';
 import { Poller } from './poller';
 
 export const ALERTS_POLL_MS = 2000;
@@ -22,25 +22,51 @@ interface Rule {
   windowMinutes?: number;
   limit?: number;
   thresholds: number[];
+  per?: 'subject' | 'customer';
   subjects?: string[];
+  customers?: string[];
   endpointId: string;
 }
+interface ThresholdState {
+  threshold: number;
+  fired: boolean;
+}
 interface RuleState {
-  subjects: {
-    subject: string;
+  subjects: { subject: string; value: number; thresholds: ThresholdState[] }[];
+  customers?: {
+    customerId: string;
+    customerKey?: string;
+    customerName?: string;
     value: number;
-    thresholds: { threshold: number; fired: boolean }[];
+    thresholds: ThresholdState[];
   }[];
 }
 interface Delivery {
   id: string;
   ruleId: string;
-  subject: string;
+  subject?: string;
+  customerId?: string;
   threshold: number;
   status: string;
   createdAt: string;
   attempts: { at: string; statusCode?: number; error?: string; durationMs: number }[];
-  payload: { data: { value: number } };
+  payload: { data: { value: number; customerKey?: string } };
+}
+
+/** "a, b" → ["a", "b"]. */
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Whom a rule watches, in words. */
+export function ruleScope(r: Pick<Rule, 'per' | 'subjects' | 'customers'>): string {
+  if (r.per === 'customer') {
+    return r.customers?.length ? `customers: ${r.customers.join(', ')}` : 'every customer';
+  }
+  return r.subjects?.length ? r.subjects.join(', ') : 'every subject';
 }
 
 /** "80, 100" → [80, 100]; undefined when any part is not a positive number. */
@@ -103,27 +129,13 @@ export class AlertsPage {
   }
 
   private header(): HTMLElement {
-    const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
-    signOut.addEventListener('click', () => {
-      this.destroy();
-      this.onSignOut();
+    return secondaryTopbar({
+      me: this.me,
+      current: 'alerts',
+      leave: () => this.destroy(),
+      onUsage: this.onUsage,
+      onSignOut: this.onSignOut,
     });
-    return h(
-      'header',
-      { className: 'topbar' },
-      h('strong', { className: 'brand' }, 'Tally'),
-      h(
-        'span',
-        { id: 'account', className: 'muted' },
-        `${this.me.accountName} · ${this.me.keyKind} key`,
-      ),
-      pageNav(this.me, 'alerts', () => {
-        this.destroy();
-        this.onUsage();
-      }),
-      h('span', { className: 'spacer' }),
-      signOut,
-    );
   }
 
   private layout(): HTMLElement {
@@ -167,7 +179,7 @@ export class AlertsPage {
             h(
               'tr',
               {},
-              ...['Name', 'Meter', 'Kind', 'Thresholds', 'Subjects', ''].map((t) => h('th', {}, t)),
+              ...['Name', 'Meter', 'Kind', 'Thresholds', 'Per', ''].map((t) => h('th', {}, t)),
             ),
           ),
           this.rulesBody,
@@ -188,9 +200,16 @@ export class AlertsPage {
             h(
               'tr',
               {},
-              ...['Created', 'Rule', 'Subject', 'Threshold', 'Value', 'Status', 'Attempts', ''].map(
-                (t) => h('th', {}, t),
-              ),
+              ...[
+                'Created',
+                'Rule',
+                'Subject / customer',
+                'Threshold',
+                'Value',
+                'Status',
+                'Attempts',
+                '',
+              ].map((t) => h('th', {}, t)),
             ),
           ),
           this.deliveriesBody,
@@ -282,6 +301,29 @@ export class AlertsPage {
     };
     kind.addEventListener('change', showKind);
     showKind();
+    const per = h(
+      'select',
+      { id: 'alert-rule-per', name: 'per' },
+      option('subject', 'Each subject', true),
+      option('customer', 'Each customer (its subjects together)', false),
+    );
+    const subjects = h('input', {
+      id: 'alert-rule-subjects',
+      name: 'subjects',
+      placeholder: 'every subject',
+    });
+    const customers = h('input', {
+      id: 'alert-rule-customers',
+      name: 'customers',
+      placeholder: 'every customer (ids or keys)',
+    });
+    // A disabled control is left out of the form data: only the filter of the chosen scope is sent.
+    const showPer = () => {
+      subjects.disabled = per.value !== 'subject';
+      customers.disabled = per.value !== 'customer';
+    };
+    per.addEventListener('change', showPer);
+    showPer();
     this.ruleForm.replaceChildren(
       this.field('Name', h('input', { id: 'alert-rule-name', name: 'name', required: true })),
       this.field(
@@ -303,10 +345,9 @@ export class AlertsPage {
         'Thresholds',
         h('input', { id: 'alert-rule-thresholds', name: 'thresholds', placeholder: '80, 100' }),
       ),
-      this.field(
-        'Subjects (optional)',
-        h('input', { id: 'alert-rule-subjects', name: 'subjects', placeholder: 'every subject' }),
-      ),
+      this.field('Value per', per),
+      this.field('Subjects (optional)', subjects),
+      this.field('Customers (optional)', customers),
       this.field(
         'Endpoint',
         h(
@@ -328,21 +369,22 @@ export class AlertsPage {
       return;
     }
     const kind = text('kind');
-    const subjects = text('subjects')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
+    const per = text('per') || 'subject';
+    const subjects = per === 'subject' ? list(text('subjects')) : [];
+    const customers = per === 'customer' ? list(text('customers')) : [];
     const body = {
       name: text('name'),
       meter: text('meter'),
       endpointId: text('endpointId'),
       kind,
       thresholds,
+      per,
       ...(kind === 'period'
         ? { period: text('period') }
         : { windowMinutes: Number(text('windowMinutes')) }),
       ...(text('limit') !== '' ? { limit: Number(text('limit')) } : {}),
       ...(subjects.length > 0 ? { subjects } : {}),
+      ...(customers.length > 0 ? { customers } : {}),
     };
     try {
       const rule = await this.client.send<Rule>('POST', '/api/v1/alerts/rules', body);
@@ -378,7 +420,7 @@ export class AlertsPage {
           h('td', {}, r.meter),
           h('td', {}, `${r.kind} (${span})`),
           h('td', {}, thresholds),
-          h('td', {}, r.subjects?.join(', ') || 'every subject'),
+          h('td', {}, ruleScope(r)),
           h('td', {}, show, ' ', remove),
         );
       }),
@@ -418,9 +460,34 @@ export class AlertsPage {
         `/api/v1/alerts/rules/${encodeURIComponent(rule.id)}/state`,
       );
       if (this.destroyed) return;
+      const fired = (ts: ThresholdState[]) =>
+        ts
+          .filter((t) => t.fired)
+          .map((t) => String(t.threshold))
+          .join(', ') || 'none';
+      const byCustomer = rule.per === 'customer';
+      const rows = byCustomer
+        ? (state.customers ?? []).map((c) =>
+            h(
+              'tr',
+              { 'data-customer': c.customerId },
+              h('td', {}, c.customerKey ?? c.customerName ?? c.customerId),
+              h('td', {}, String(c.value)),
+              h('td', {}, fired(c.thresholds)),
+            ),
+          )
+        : state.subjects.map((s) =>
+            h(
+              'tr',
+              { 'data-subject': s.subject },
+              h('td', {}, s.subject),
+              h('td', {}, String(s.value)),
+              h('td', {}, fired(s.thresholds)),
+            ),
+          );
       this.stateBox.replaceChildren(
         h('h3', {}, `State of ${rule.name}`),
-        state.subjects.length === 0
+        rows.length === 0
           ? h('p', { className: 'muted' }, 'No value in the current period yet.')
           : h(
               'table',
@@ -428,28 +495,15 @@ export class AlertsPage {
               h(
                 'thead',
                 {},
-                h('tr', {}, h('th', {}, 'Subject'), h('th', {}, 'Value'), h('th', {}, 'Fired')),
-              ),
-              h(
-                'tbody',
-                {},
-                ...state.subjects.map((s) =>
-                  h(
-                    'tr',
-                    { 'data-subject': s.subject },
-                    h('td', {}, s.subject),
-                    h('td', {}, String(s.value)),
-                    h(
-                      'td',
-                      {},
-                      s.thresholds
-                        .filter((t) => t.fired)
-                        .map((t) => String(t.threshold))
-                        .join(', ') || 'none',
-                    ),
-                  ),
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, byCustomer ? 'Customer' : 'Subject'),
+                  h('th', {}, 'Value'),
+                  h('th', {}, 'Fired'),
                 ),
               ),
+              h('tbody', {}, ...rows),
             ),
       );
     } catch (err) {
@@ -481,7 +535,11 @@ export class AlertsPage {
             { 'data-delivery': d.id, 'data-status': d.status },
             h('td', {}, new Date(d.createdAt).toLocaleString()),
             h('td', {}, nameOf(d.ruleId)),
-            h('td', { className: 'subject' }, d.subject),
+            h(
+              'td',
+              { className: 'subject' },
+              d.subject ?? `customer ${d.payload.data.customerKey ?? d.customerId ?? ''}`,
+            ),
             h('td', {}, String(d.threshold)),
             h('td', {}, String(d.payload.data.value)),
             h('td', { className: 'status' }, d.status),

@@ -15,7 +15,7 @@ import {
   PAGE_SIZES,
 } from './events-filter';
 import { eventKey, eventRow, eventsTable, newestIngestedAt } from './events-table';
-import { pageNav } from './page-nav';
+import { secondaryTopbar } from './page-nav';
 import { Poller } from './poller';
 
 export const TAIL_POLL_MS = 2000;
@@ -107,28 +107,14 @@ export class EventsPage {
   }
 
   private header(): HTMLElement {
-    const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
-    signOut.addEventListener('click', () => {
-      this.destroy();
-      this.onSignOut();
+    return secondaryTopbar({
+      me: this.me,
+      current: 'events',
+      skip: { href: '#events-section', label: 'Skip to events' },
+      leave: () => this.destroy(),
+      onUsage: this.onUsage,
+      onSignOut: this.onSignOut,
     });
-    return h(
-      'header',
-      { className: 'topbar' },
-      h('a', { className: 'skip', href: '#events-section' }, 'Skip to events'),
-      h('strong', { className: 'brand' }, 'Tally'),
-      h(
-        'span',
-        { id: 'account', className: 'muted' },
-        `${this.me.accountName} · ${this.me.keyKind} key`,
-      ),
-      pageNav(this.me, 'events', () => {
-        this.destroy();
-        this.onUsage();
-      }),
-      h('span', { className: 'spacer' }),
-      signOut,
-    );
   }
 
   private layout(): HTMLElement {

@@ -50,3 +50,37 @@ export function pageNav(me: Me, current: PageName, onUsage: () => void): HTMLEle
   );
   return h('nav', { className: 'pages', 'aria-label': 'Pages' }, usage, events, alerts);
 }
+
+/** What a secondary page (Events, Alerts) hands its top bar. */
+export interface TopbarParts {
+  me: Me;
+  current: Exclude<PageName, 'usage'>;
+  /** The skip link's target and words, for keyboard users. */
+  skip?: { href: string; label: string };
+  /** Stops the page's work: called before leaving it either way. */
+  leave: () => void;
+  onUsage: () => void;
+  onSignOut: () => void;
+}
+
+/** The top bar of a secondary page: brand, account, page links and sign-out. */
+export function secondaryTopbar(p: TopbarParts): HTMLElement {
+  const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
+  signOut.addEventListener('click', () => {
+    p.leave();
+    p.onSignOut();
+  });
+  return h(
+    'header',
+    { className: 'topbar' },
+    p.skip ? h('a', { className: 'skip', href: p.skip.href }, p.skip.label) : null,
+    h('strong', { className: 'brand' }, 'Tally'),
+    h('span', { id: 'account', className: 'muted' }, `${p.me.accountName} · ${p.me.keyKind} key`),
+    pageNav(p.me, p.current, () => {
+      p.leave();
+      p.onUsage();
+    }),
+    h('span', { className: 'spacer' }),
+    signOut,
+  );
+}

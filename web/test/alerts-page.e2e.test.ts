@@ -120,4 +120,62 @@ describe.runIf(run)('Alerts page in a real browser', () => {
       '50',
     ]);
   }, 120_000);
+
+  it('creates a per-customer rule: the customer\u2019s subjects cross together', async () => {
+    const res = await fetch(`${tally.url}/api/v1/customers`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Team',
+        key: 'team-co',
+        usageAttribution: { subjectKeys: ['team-a', 'team-b'] },
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const customer = (await res.json()) as { id: string };
+    await page.fill('#alert-rule-name', 'team spend');
+    await page.selectOption('#alert-rule-meter', 'tokens');
+    await page.fill('#alert-rule-thresholds', '100');
+    await page.selectOption('#alert-rule-per', 'customer');
+    expect(await page.isDisabled('#alert-rule-subjects')).toBe(true);
+    await page.fill('#alert-rule-customers', 'team-co');
+    await page.click('#alert-rule-create');
+    await page.waitForSelector('#alert-rules tbody tr[data-rule]:nth-child(2)');
+    expect(await page.textContent('#alert-rules tbody')).toContain(`customers: ${customer.id}`);
+
+    // 60 + 50 tokens: neither subject reaches 100 alone, the customer does.
+    const now = Date.now() - 1000;
+    await sendEvents(
+      tally.url,
+      key,
+      [
+        ['team-a', 60],
+        ['team-b', 50],
+      ].map(([subject, tokens], i) => ({
+        specversion: '1.0' as const,
+        id: `alert-e2e-team-${i}`,
+        source: 'e2e',
+        type: 'prompt',
+        subject: String(subject),
+        time: new Date(now).toISOString(),
+        data: { tokens },
+      })),
+    );
+    const row = await page.waitForSelector(
+      '#alert-deliveries td.subject:text("customer team-co")',
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(await row.textContent()).toBe('customer team-co');
+    await page.click('#alert-rules tbody tr[data-rule]:nth-child(2) button');
+    const state = await page.waitForSelector(
+      `#alert-state-table tr[data-customer="${customer.id}"]`,
+    );
+    expect(await state.$$eval('td', (tds) => tds.map((td) => td.textContent))).toEqual([
+      'team-co',
+      '110',
+      '100',
+    ]);
+  }, 120_000);
 });

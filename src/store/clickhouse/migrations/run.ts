@@ -56,8 +56,11 @@ async function appliedVersions(node: ChConnection, db: string): Promise<Set<numb
     );
     return new Set(rows.map((r) => Number(r.version)));
   } catch (err) {
-    // UNKNOWN_TABLE (60), UNKNOWN_DATABASE (81): not migrated yet.
-    if (/Code: (60|81)\b/.test(String(err))) return undefined;
+    // UNKNOWN_TABLE (60), UNKNOWN_DATABASE (81): not migrated yet. The code is in the server's
+    // text (18.16 over HTTP) or only in the cause (chDB), so both are read.
+    const text = `${String(err)} ${String((err as { cause?: unknown }).cause ?? '')}`;
+    if (/Code: (60|81)\b|(Database|Table) \S+ (doesn't|does not) exist/.test(text))
+      return undefined;
     throw err;
   }
 }

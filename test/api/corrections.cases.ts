@@ -3,7 +3,13 @@
 // before a correction answers the old numbers, the audit log records who did what, and keys that
 // are not secret are refused. Expected numbers are sums over the events the test sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CreatedKey, jsonInit, type TestServer } from '../support/test-server.js';
+import {
+  type CreatedKey,
+  createMeters,
+  jsonInit,
+  PROMPT_METERS,
+  type TestServer,
+} from '../support/test-server.js';
 
 interface Sent {
   id: string;
@@ -132,24 +138,7 @@ export function runCorrectionCases(
       const account = await server.createAccount('corrections');
       admin = account.secretKey;
       key = await account.createKey('secret');
-      for (const [slug, body] of [
-        [
-          'tokens',
-          {
-            aggregation: 'SUM',
-            eventType: 'prompt',
-            valueProperty: '$.tokens',
-            groupBy: { model: '$.model' },
-          },
-        ],
-        ['users', { aggregation: 'UNIQUE_COUNT', eventType: 'prompt', valueProperty: '$.user' }],
-      ] as const) {
-        const res = await server.request(
-          '/api/v1/meters',
-          jsonInit(admin, 'POST', { slug, ...body }),
-        );
-        expect(res.status, await res.clone().text()).toBe(201);
-      }
+      await createMeters(server, admin, PROMPT_METERS);
       const res = await post('/api/v1/events', sent);
       expect(res.status, await res.clone().text()).toBe(204);
     }, 120_000);

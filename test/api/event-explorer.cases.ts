@@ -2,7 +2,7 @@
 // filters and "has problems", and the explanation of one event. Expectations are computed from the
 // events the test sends, never read back from the server first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonInit, type TestServer } from '../support/test-server.js';
+import { createMeters, jsonInit, PROMPT_METERS, type TestServer } from '../support/test-server.js';
 
 interface Sent {
   id: string;
@@ -102,25 +102,10 @@ export function runEventExplorerCases(label: string, start: () => Promise<TestSe
       server = await start();
       const account = await server.createAccount('explorer');
       key = account.secretKey;
-      for (const [slug, body] of [
-        [
-          'tokens',
-          {
-            aggregation: 'SUM',
-            eventType: 'prompt',
-            valueProperty: '$.tokens',
-            groupBy: { model: '$.model' },
-          },
-        ],
-        ['users', { aggregation: 'UNIQUE_COUNT', eventType: 'prompt', valueProperty: '$.user' }],
-        ['views', { aggregation: 'COUNT', eventType: 'page_view' }],
-      ] as const) {
-        const res = await server.request(
-          '/api/v1/meters',
-          jsonInit(key, 'POST', { slug, ...body }),
-        );
-        expect(res.status, await res.clone().text()).toBe(201);
-      }
+      await createMeters(server, key, {
+        ...PROMPT_METERS,
+        views: { aggregation: 'COUNT', eventType: 'page_view' },
+      });
       const first = events('r1');
       const res = await server.request('/api/v1/events', jsonInit(key, 'POST', first));
       expect(res.status, await res.clone().text()).toBe(204);

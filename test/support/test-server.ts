@@ -160,3 +160,26 @@ export function testEvent(
     data,
   };
 }
+
+/** The prompt meters the HTTP case files share: tokens summed by model, distinct users. */
+export const PROMPT_METERS: Record<string, object> = {
+  tokens: {
+    aggregation: 'SUM',
+    eventType: 'prompt',
+    valueProperty: '$.tokens',
+    groupBy: { model: '$.model' },
+  },
+  users: { aggregation: 'UNIQUE_COUNT', eventType: 'prompt', valueProperty: '$.user' },
+};
+
+/** Creates meters (slug -> definition) through the API; anything but 201 fails with the answer. */
+export async function createMeters(
+  server: TestServer,
+  key: string,
+  meters: Record<string, object>,
+): Promise<void> {
+  for (const [slug, body] of Object.entries(meters)) {
+    const res = await server.request('/api/v1/meters', jsonInit(key, 'POST', { slug, ...body }));
+    if (res.status !== 201) throw new Error(`meter ${slug}: ${res.status} ${await res.text()}`);
+  }
+}

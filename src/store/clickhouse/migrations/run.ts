@@ -32,10 +32,8 @@ export async function migrate(nodes: readonly ChConnection[], layout: Layout): P
     await node.exec(
       `CREATE TABLE IF NOT EXISTS ${db}.tally_migrations${on} (version UInt32, name String, applied_at Int64) ENGINE = ${ledgerEngine(layout)} ORDER BY version`,
     );
-    const done = await node.exec<{ version: number }>(
-      `SELECT DISTINCT version FROM ${db}.tally_migrations`,
-    );
-    const have = new Set(done.map((r) => Number(r.version)));
+    // The ledger read above, or (it did not exist) the one another process may have filled since.
+    const have = ledger ?? (await appliedVersions(node, db)) ?? new Set<number>();
     for (const m of MIGRATIONS) {
       if (have.has(m.version)) continue;
       for (const sql of m.statements(layout, perShard)) await runIdempotent(node, sql);

@@ -226,6 +226,14 @@ describe('embedded store archive of closed months', () => {
     const result = await store.append([...old.map(item), item(fresh)]);
     expect(result.duplicates).toEqual([0, 1, 2]);
     sent.push(fresh);
+    // January resent three times: enough demand to load its days, which the hot table no longer
+    // holds, so the store must know them from the archive (stored-days.ts), not judge them empty.
+    expect(await store.storedDaysLearned()).toBe(true);
+    const january = sent.filter((s) => s.time < FEBRUARY);
+    for (let round = 0; round < 3; round++) {
+      expect((await store.append(january.map(item))).duplicates).toHaveLength(january.length);
+    }
+    expect(store.dedupeStats().loads).toBeGreaterThan(0);
     await expectAll(store, sent);
     await store.close();
   });

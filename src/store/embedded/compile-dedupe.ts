@@ -1,4 +1,5 @@
 import { DAY_MS } from './compaction-policy.js';
+import { EVENTS_HOT } from './schema.js';
 import { lit, litList } from './sql-quote.js';
 
 // SQL of the day-partitioned dedupe (day-dedupe.ts). Every statement restricts `time` to whole
@@ -25,6 +26,14 @@ function dayRange(day: number): string {
 /** Every stored identity hash of one day, as two UINTEGER halves (numbers, not bigints, in JS). */
 export function compileDayKeys(day: number): string {
   return `SELECT (key_hash >> 32)::UINTEGER AS hi, (key_hash & 4294967295)::UINTEGER AS lo FROM events WHERE ${dayRange(day)}`;
+}
+
+/**
+ * The UTC days the hot events table holds events of (stored-days.ts). Archived months are not
+ * read: their days are taken whole from the archive's list.
+ */
+export function compileStoredDays(): string {
+  return `SELECT DISTINCT CAST(floor(time / ${lit(DAY_MS)}) AS BIGINT) AS day FROM ${EVENTS_HOT}`;
 }
 
 /**

@@ -125,6 +125,8 @@ export class DuckDbStore implements Store {
   private readonly records: RecordRepo;
   /** Settles when the rollups found missing at start are rebuilt. */
   private rebuilt: Promise<void> = Promise.resolve();
+  /** Settles when the dedupe knows which days hold stored events (or could not learn it). */
+  private learnedDays: Promise<void> = Promise.resolve();
   /** The backup under way (one at a time) and its connection, interrupted by close(). */
   private backingUp: { interrupt: () => void; done: Promise<unknown> } | undefined;
 
@@ -260,6 +262,10 @@ export class DuckDbStore implements Store {
       });
     };
     await pipeline.recover(records, appliedSeq);
+    // Until it is in, every day the dedupe loads is scanned.
+    store.learnedDays = pipeline
+      .learnStoredDays(() => archive.list().map((m) => m.month))
+      .catch(() => undefined);
     await compactor.resume();
     compactor.start();
     // A rollup that fails to rebuild stays unread (raw rows answer); the next start retries.
@@ -428,6 +434,15 @@ export class DuckDbStore implements Store {
     return this.rebuilt;
   }
 
+  /**
+   * Settles once the dedupe knows which days hold stored events (stored-days.ts): true, or false
+   * when it could not learn it (every day is then scanned).
+   */
+  async storedDaysLearned(): Promise<boolean> {
+    await this.learnedDays;
+    return this.pipeline.storedDays.known;
+  }
+
   /** The dedupe cache of recent days' identities: resident days and bytes, loads (day-dedupe.ts). */
   dedupeStats(): DayDedupeStats {
     return this.pipeline.dedupe.stats();
@@ -541,6 +556,7 @@ export class DuckDbStore implements Store {
     backup?.interrupt();
     await backup?.done;
     await this.compactor.stop();
+    await this.learnedDays;
     await this.pipeline.drain();
     this.pipeline.close();
     const { instance, writer, compactor, readers } = this.conns;

@@ -11,7 +11,14 @@ import type { EventVoid } from '../ports.js';
 import type { MonthArchive, PendingSwap } from './archive/month-archive.js';
 import type { ReadGate } from './archive/read-gate.js';
 import { ColumnarAppender } from './columnar-append.js';
-import { compileConfirm, compileDayKeys, type DayKey, eventDay } from './compile-dedupe.js';
+import { monthBounds } from './compaction-policy.js';
+import {
+  compileConfirm,
+  compileDayKeys,
+  compileStoredDays,
+  type DayKey,
+  eventDay,
+} from './compile-dedupe.js';
 import { compileInsertVoids } from './compile-voids.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendMeterRow, type DayCounts } from './fold-append.js';
@@ -29,6 +36,7 @@ import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
 import { lit, litList } from './sql-quote.js';
+import { StoredDays } from './stored-days.js';
 
 /**
  * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
@@ -112,6 +120,8 @@ export class WritePipeline {
   private readonly unappliedIds = new Map<string, DayKey>();
   /** Which stored identities each UTC day of event time holds, for the days in use (bounded). */
   readonly dedupe: DayDedupe;
+  /** Which days may hold stored events: a day that holds none loads without a scan. */
+  readonly storedDays = new StoredDays();
   private applying = false;
   private foldTimer: NodeJS.Timeout | undefined;
   private loggedSeq = 0;
@@ -163,12 +173,14 @@ export class WritePipeline {
    * A day's stored identities for the dedupe cache: those accepted and not yet folded, captured
    * now (a fold may commit them after the scan's snapshot), then DuckDB's rows of that day.
    */
-  private loadDay(day: number): AsyncIterable<KeyChunk> {
+  private loadDay(day: number): AsyncIterable<KeyChunk> | Iterable<KeyChunk> {
     const waiting = [...this.unappliedIds.values()].filter((k) => k.day === day);
+    const captured = { hi: waiting.map((k) => k.hi), lo: waiting.map((k) => k.lo) };
+    if (!this.storedDays.mayHold(day)) return [captured];
     const reader = this.p.reader();
     const gate = this.p.gate;
     return (async function* () {
-      yield { hi: waiting.map((k) => k.hi), lo: waiting.map((k) => k.lo) };
+      yield captured;
       const leave = gate.enter();
       try {
         const result = await reader.stream(compileDayKeys(day));
@@ -181,6 +193,21 @@ export class WritePipeline {
         leave();
       }
     })();
+  }
+
+  /**
+   * Learns which days hold stored events (stored-days.ts): the hot table's days, then every day
+   * of each archived month. The archive's list is read after the scan, so that a month archived
+   * after the scan's snapshot was still hot in it.
+   */
+  async learnStoredDays(archivedMonths: () => readonly number[]): Promise<void> {
+    const rows = await this.p.gate.read(() => readRows(this.p.reader(), compileStoredDays()));
+    const days = rows.map((r) => num(r.day));
+    for (const month of archivedMonths()) {
+      const [start, end] = monthBounds(eventDay(month));
+      for (let day = eventDay(start); day < eventDay(end); day++) days.push(day);
+    }
+    this.storedDays.learn(days);
   }
 
   /** Resolves once every event acknowledged so far is in DuckDB. */
@@ -221,6 +248,7 @@ export class WritePipeline {
   ): Promise<void> {
     const { writer } = this.p;
     return this.serialize(async () => {
+      this.storedDays.add(replacements.map((e) => eventDay(e.time)));
       await writer.run('BEGIN TRANSACTION');
       try {
         if (voids.length > 0) await writer.run(compileInsertVoids(accountId, voids));
@@ -513,6 +541,7 @@ export class WritePipeline {
     const { writer, eventAppender, rowAppender, rollup } = this.p;
     const days: DayCounts = new Map();
     const folded = rollup && (await foldRollup(records, rollup.meters));
+    this.storedDays.add(daysOf(records));
     await writer.run('BEGIN TRANSACTION');
     try {
       await this.columnar.appendRecords(records, days);
@@ -555,6 +584,15 @@ async function foldRollup(
     }
   }
   return fold;
+}
+
+/** The UTC days of the records' events. */
+function daysOf(records: readonly LogRecord[]): Set<number> {
+  const days = new Set<number>();
+  for (const record of records) {
+    for (const it of record.items) days.add(eventDay(it.event.time));
+  }
+  return days;
 }
 
 function dayKeyOf(it: IngestItem): DayKey {

@@ -30,7 +30,7 @@ function event(id: string, time: number, ingestedAt = time): StoredEvent {
 /** PER_DAY events of day `d`, ids `${tag}-${d}-${i}`. */
 function day(d: number, tag = 'e'): IngestItem[] {
   return Array.from({ length: PER_DAY }, (_, i) => ({
-    event: event(`${tag}-${d}-${i}`, START + d * DAY + i * 60_000),
+    event: event(`${tag}-${d}-${i}`, START + d * DAY + (30 + i) * 60_000),
     rows: [],
   }));
 }
@@ -58,16 +58,20 @@ describe('days known to hold no stored event', () => {
     const dir = freshDir();
     let store = await open(dir);
     for (const d of [0, 1, 2]) expect((await store.append(day(d))).duplicates).toEqual([]);
+    // Days before 1970 are negative: the scan must floor them as eventDay does.
+    const early = day(-20_300);
+    expect((await store.append(early)).duplicates).toEqual([]);
     await store.close();
 
     store = await open(dir);
     try {
       expect(await store.storedDaysLearned()).toBe(true);
       expect((await store.append(day(1))).duplicates).toEqual(all(PER_DAY));
+      expect((await store.append(early)).duplicates).toEqual(all(PER_DAY));
       // A day with no stored event: its events are new, and once accepted their resend is not.
       expect((await store.append(day(9))).duplicates).toEqual([]);
       expect((await store.append(day(9))).duplicates).toEqual(all(PER_DAY));
-      expect((await store.stats()).events).toBe(4 * PER_DAY);
+      expect((await store.stats()).events).toBe(5 * PER_DAY);
     } finally {
       await store.close();
     }

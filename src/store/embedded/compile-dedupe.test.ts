@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileConfirm, compileDayKeys, eventDay } from './compile-dedupe.js';
+import { compileConfirm, compileDayKeys, compileStoredDays, eventDay } from './compile-dedupe.js';
 
 describe('dedupe SQL compiler (golden)', () => {
   it('the UTC day of an event time', () => {
@@ -30,6 +30,12 @@ describe('dedupe SQL compiler (golden)', () => {
       'SELECT account_id, source, id, time FROM events WHERE time >= 1699920000000 AND time < 1700006400000 AND key_hash IN (18446744073709551615)' +
         ' UNION ALL ' +
         'SELECT account_id, source, id, time FROM events WHERE time >= 1700006400000 AND time < 1700092800000 AND key_hash IN (4294967298, 7)',
+    );
+  });
+
+  it('lists the days of the hot events, flooring times before 1970 as eventDay does', () => {
+    expect(compileStoredDays()).toBe(
+      'SELECT DISTINCT CAST(floor(time / 86400000) AS BIGINT) AS day FROM events_hot',
     );
   });
 

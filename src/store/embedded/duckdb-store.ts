@@ -35,8 +35,7 @@ import { copyBackup, writeBackup } from './backup.js';
 import type { Chunk } from './compaction-policy.js';
 import { Compactor, type CompactorOptions } from './compactor.js';
 import type { DayDedupeStats } from './day-dedupe.js';
-import { IngestLog } from './ingest-log.js';
-import type { IngestLogObserver, OnDamage } from './ingest-log-events.js';
+import { IngestLog, type IngestLogOptions } from './ingest-log.js';
 import { MetadataRepo } from './metadata-repo.js';
 import { fillSubjectBuckets, migrate } from './migrate.js';
 import { RecordRepo } from './record-repo.js';
@@ -67,7 +66,7 @@ export interface EmbeddedStoreOptions {
   /** Background rewrite of closed days and months sorted by subject (compactor.ts). */
   compaction?: CompactorOptions;
   /** Ingest log damage policy and reporting (ingest-log.ts, docs/operations.md). */
-  ingestLog?: { onDamage?: OnDamage; observer?: IngestLogObserver };
+  ingestLog?: Pick<IngestLogOptions, 'onDamage' | 'observer' | 'holdAppend'>;
   /**
    * At a graceful stop, copy the database into a compact file when most of it is free space
    * (shrink-file.ts): false never, limits of its own (tests), or the defaults.

@@ -23,6 +23,7 @@ import { compileInsertVoids } from './compile-voids.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendMeterRow, type DayCounts } from './fold-append.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
+import { encodeRecord } from './ingest-log-record.js';
 import {
   compileRollupDelete,
   compileRollupDropSlot,
@@ -72,6 +73,33 @@ interface Job {
   items: IngestItem[];
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** Jobs judged together: their verdicts, and the log record of the events they add, if any. */
+interface Group {
+  jobs: Job[];
+  results: AppendResult[];
+  acceptedIds: string[];
+  record?: LogRecord;
+  encoded?: Buffer;
+}
+
+/** Groups being written to the log, and whether the write failed once it is done. */
+interface Write {
+  groups: Group[];
+  /** The last sequence number among the groups' records, if any has one. */
+  lastSeq: number | undefined;
+  done: boolean;
+  outcome: Promise<{ err: unknown } | undefined>;
+}
+
+/** The last sequence number among the groups' records, if any has one. */
+function lastSeq(groups: readonly Group[]): number | undefined {
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const seq = groups[i]?.record?.seq;
+    if (seq !== undefined) return seq;
+  }
+  return undefined;
 }
 
 export interface WritePipelineParts {
@@ -130,6 +158,8 @@ export class WritePipeline {
   /** Set while folding fails: reads that need the unfolded events fail instead of waiting. */
   private foldError: UnavailableError | undefined;
   private foldListeners: (() => void)[] = [];
+  /** Wakes the flush loop when a batch arrives while a group is being written. */
+  private arrived: (() => void) | undefined;
 
   /** Appends a fold's events and meter rows to the writer's appenders, a chunk of columns at a time. */
   private readonly columnar: ColumnarAppender;
@@ -229,6 +259,8 @@ export class WritePipeline {
   append(items: IngestItem[]): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ items, resolve, reject });
+      this.arrived?.();
+      this.arrived = undefined;
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flushLoop());
@@ -388,27 +420,87 @@ export class WritePipeline {
     this.p.rollup?.appender.closeSync();
   }
 
+  /** Resolves at the next append(). */
+  private arrival(): Promise<void> {
+    return new Promise((resolve) => {
+      this.arrived = resolve;
+    });
+  }
+
   private nextFold(): Promise<void> {
     return new Promise((resolve) => this.foldListeners.push(resolve));
   }
 
-  /** Group commit: every batch that arrived while the previous log write ran shares one fsync. */
+  /**
+   * Group commit: the batches that arrive while a write runs are judged (dedupe) and encoded as
+   * they arrive, and written together, in one write and one fsync, once that write is durable.
+   * Their verdicts may rest on the groups being written (a resend of one of their events is a
+   * duplicate), so they are acknowledged only after those, and fail with them.
+   */
   private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      while (this.unappliedEvents > MAX_UNAPPLIED_EVENTS) await this.nextFold();
-      const jobs = this.pending.splice(0);
-      try {
-        const results = await this.logJobs(jobs);
-        for (const [i, job] of jobs.entries()) job.resolve(results[i] as AppendResult);
-      } catch (err) {
-        for (const job of jobs) job.reject(err);
+    let inFlight: Write | undefined;
+    let next: Group[] = [];
+    for (;;) {
+      if (this.pending.length > 0 && this.unappliedEvents <= MAX_UNAPPLIED_EVENTS) {
+        const jobs = this.pending.splice(0);
+        try {
+          next.push(await this.judge(jobs, lastSeq(next) ?? inFlight?.lastSeq ?? this.loggedSeq));
+        } catch (err) {
+          for (const job of jobs) job.reject(err);
+        }
+        if (inFlight && !inFlight.done) continue;
       }
+      if (inFlight) {
+        if (!inFlight.done && this.pending.length === 0) {
+          await Promise.race([inFlight.outcome, this.arrival()]);
+          continue;
+        }
+        const failure = await inFlight.outcome;
+        if (failure) {
+          for (const group of [...inFlight.groups, ...next]) this.refuse(group, failure.err);
+          next = [];
+        } else {
+          for (const group of inFlight.groups) this.logged(group);
+        }
+        inFlight = undefined;
+      }
+      if (next.length > 0) {
+        inFlight = this.writeLog(next);
+        next = [];
+        continue;
+      }
+      if (this.pending.length === 0) break;
+      // Flow control: new batches wait for a fold to make room.
+      await this.nextFold();
     }
     this.flushing = false;
   }
 
-  /** Decides duplicates, makes the new events durable in the log and queues them for DuckDB. */
-  private async logJobs(jobs: Job[]): Promise<AppendResult[]> {
+  /** Writes the groups' records to the log (none to write: done at once). */
+  private writeLog(groups: Group[]): Write {
+    const entries = groups.flatMap((g) => (g.record && g.encoded ? [g as Required<Group>] : []));
+    const written = entries.length === 0 ? Promise.resolve() : this.p.log.appendAll(entries);
+    const write: Write = {
+      groups,
+      lastSeq: lastSeq(groups),
+      done: false,
+      // Caught at once: a failure must not go unhandled while the next groups are judged.
+      outcome: written.then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      ),
+    };
+    void write.outcome.then(() => {
+      write.done = true;
+    });
+    return write;
+  }
+
+  /**
+   * Decides duplicates and registers the new events as accepted (their identities join the
+   * waiting set), then encodes the log record that will hold them, next after `previousSeq`.
+   */
+  private async judge(jobs: Job[], previousSeq: number): Promise<Group> {
     const identities = jobs.map((job) => job.items.map((it) => identityOf(it)));
     const keys = jobs.map((job) => job.items.map((it) => dayKeyOf(it)));
     const verdicts = await this.dedupe.candidates(keys.flat());
@@ -453,20 +545,27 @@ export class WritePipeline {
       }
       results.push({ duplicates });
     }
-    if (accepted.length === 0) return results;
-    const record: LogRecord = { seq: this.loggedSeq + 1, items: accepted };
-    try {
-      await this.p.log.append(record);
-    } catch (err) {
-      // Not durable, so not accepted: forget the identities (the index only ever over-reports).
-      for (const id of acceptedIds) this.unappliedIds.delete(id);
-      throw err;
+    if (accepted.length === 0) return { jobs, results, acceptedIds };
+    const record: LogRecord = { seq: previousSeq + 1, items: accepted };
+    return { jobs, results, acceptedIds, record, encoded: encodeRecord(record) };
+  }
+
+  /** The group's events are durable: acknowledged, and queued for DuckDB. */
+  private logged(group: Group): void {
+    const { record } = group;
+    if (record) {
+      this.loggedSeq = record.seq;
+      this.unapplied.push(record);
+      this.unappliedEvents += record.items.length;
+      this.scheduleFold(false);
     }
-    this.loggedSeq = record.seq;
-    this.unapplied.push(record);
-    this.unappliedEvents += accepted.length;
-    this.scheduleFold(false);
-    return results;
+    for (const [i, job] of group.jobs.entries()) job.resolve(group.results[i] as AppendResult);
+  }
+
+  /** Not durable, so not accepted: forget the identities (the index only ever over-reports). */
+  private refuse(group: Group, err: unknown): void {
+    for (const id of group.acceptedIds) this.unappliedIds.delete(id);
+    for (const job of group.jobs) job.reject(err);
   }
 
   /** Starts the fold loop now (`now`, or enough events wait) or arms the fold timer. */

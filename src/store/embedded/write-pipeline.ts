@@ -140,6 +140,8 @@ export class WritePipeline {
   private flushing = false;
   /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
   private unapplied: LogRecord[] = [];
+  /** The identities of an unapplied record's events, as judge() made them. */
+  private readonly idsOf = new WeakMap<LogRecord, readonly string[]>();
   private unappliedEvents = 0;
   /**
    * Identities (and day keys) of the events accepted and not yet folded: duplicates of these are
@@ -529,6 +531,7 @@ export class WritePipeline {
     const results: AppendResult[] = [];
     const accepted: IngestItem[] = [];
     const acceptedIds: string[] = [];
+    const acceptedKeys: DayKey[] = [];
     for (const [j, job] of jobs.entries()) {
       const duplicates: number[] = [];
       for (const [i, item] of job.items.entries()) {
@@ -538,13 +541,14 @@ export class WritePipeline {
           continue;
         }
         const key = keys[j]?.[i] as DayKey;
-        this.dedupe.add([key]);
         this.unappliedIds.set(identity, key);
         acceptedIds.push(identity);
+        acceptedKeys.push(key);
         accepted.push(item);
       }
       results.push({ duplicates });
     }
+    this.dedupe.add(acceptedKeys);
     if (accepted.length === 0) return { jobs, results, acceptedIds };
     const record: LogRecord = { seq: previousSeq + 1, items: accepted };
     return { jobs, results, acceptedIds, record, encoded: encodeRecord(record) };
@@ -556,6 +560,7 @@ export class WritePipeline {
     if (record) {
       this.loggedSeq = record.seq;
       this.unapplied.push(record);
+      this.idsOf.set(record, group.acceptedIds);
       this.unappliedEvents += record.items.length;
       this.scheduleFold(false);
     }
@@ -615,7 +620,8 @@ export class WritePipeline {
       this.unapplied.splice(0, take);
       this.unappliedEvents -= events;
       for (const record of batch) {
-        for (const it of record.items) this.unappliedIds.delete(identityOf(it));
+        const ids = this.idsOf.get(record) ?? record.items.map(identityOf);
+        for (const id of ids) this.unappliedIds.delete(id);
       }
       this.appliedSeq = (batch[batch.length - 1] as LogRecord).seq;
       const ready = this.waiters.filter((w) => w.seq <= this.appliedSeq);

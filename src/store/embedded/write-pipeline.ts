@@ -1,5 +1,5 @@
 // The embedded store's write path: appends are deduplicated, made durable in the ingest log
-// (group commit, one fsync) and acknowledged; a background loop folds them into DuckDB in large
+// (group commit: group-commit.ts) and acknowledged; a background loop folds them into DuckDB in large
 // transactions on the writer connection. Every statement on the writer connection runs in one
 // chain, so the connection's transactions never interleave.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
@@ -22,6 +22,7 @@ import {
 import { compileInsertVoids } from './compile-voids.js';
 import { DayDedupe, type KeyChunk } from './day-dedupe.js';
 import { appendMeterRow, type DayCounts } from './fold-append.js';
+import { type Group, GroupCommit, type Job } from './group-commit.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
 import { encodeRecord } from './ingest-log-record.js';
 import {
@@ -69,39 +70,6 @@ export class SerialChain {
   }
 }
 
-interface Job {
-  items: IngestItem[];
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
-}
-
-/** Jobs judged together: their verdicts, and the log record of the events they add, if any. */
-interface Group {
-  jobs: Job[];
-  results: AppendResult[];
-  acceptedIds: string[];
-  record?: LogRecord;
-  encoded?: Buffer;
-}
-
-/** Groups being written to the log, and whether the write failed once it is done. */
-interface Write {
-  groups: Group[];
-  /** The last sequence number among the groups' records, if any has one. */
-  lastSeq: number | undefined;
-  done: boolean;
-  outcome: Promise<{ err: unknown } | undefined>;
-}
-
-/** The last sequence number among the groups' records, if any has one. */
-function lastSeq(groups: readonly Group[]): number | undefined {
-  for (let i = groups.length - 1; i >= 0; i--) {
-    const seq = groups[i]?.record?.seq;
-    if (seq !== undefined) return seq;
-  }
-  return undefined;
-}
-
 export interface WritePipelineParts {
   writer: DuckDBConnection;
   /** Appenders of the writer connection on the hot tables of events and meter rows. */
@@ -136,8 +104,8 @@ export async function readAppliedSeq(conn: DuckDBConnection): Promise<number> {
 
 export class WritePipeline {
   private readonly chain = new SerialChain();
-  private pending: Job[] = [];
-  private flushing = false;
+  /** Batches on their way into the ingest log. */
+  private readonly commit: GroupCommit;
   /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
   private unapplied: LogRecord[] = [];
   /** The identities of an unapplied record's events, as judge() made them. */
@@ -160,14 +128,21 @@ export class WritePipeline {
   /** Set while folding fails: reads that need the unfolded events fail instead of waiting. */
   private foldError: UnavailableError | undefined;
   private foldListeners: (() => void)[] = [];
-  /** Wakes the flush loop when a batch arrives while a group is being written. */
-  private arrived: (() => void) | undefined;
 
   /** Appends a fold's events and meter rows to the writer's appenders, a chunk of columns at a time. */
   private readonly columnar: ColumnarAppender;
 
   constructor(private readonly p: WritePipelineParts) {
     this.columnar = new ColumnarAppender(p.eventAppender, p.rowAppender);
+    this.commit = new GroupCommit({
+      judge: (jobs, previousSeq) => this.judge(jobs, previousSeq),
+      appendAll: (entries) => p.log.appendAll(entries),
+      loggedSeq: () => this.loggedSeq,
+      logged: (group) => this.logged(group),
+      refuse: (group, err) => this.refuse(group, err),
+      full: () => this.unappliedEvents > MAX_UNAPPLIED_EVENTS,
+      roomMade: () => this.nextFold(),
+    });
     this.dedupe = new DayDedupe({
       loadDay: (day) => this.loadDay(day),
       ...(p.dedupeBudgetBytes === undefined ? {} : { budgetBytes: p.dedupeBudgetBytes }),
@@ -259,15 +234,7 @@ export class WritePipeline {
   }
 
   append(items: IngestItem[]): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ items, resolve, reject });
-      this.arrived?.();
-      this.arrived = undefined;
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flushLoop());
-      }
-    });
+    return this.commit.append(items);
   }
 
   /**
@@ -400,7 +367,7 @@ export class WritePipeline {
 
   /** Waits until every accepted batch is logged and folded and the writer chain is idle. */
   async drain(): Promise<void> {
-    while (this.flushing || this.applying || this.unapplied.length > 0) {
+    while (this.commit.busy || this.applying || this.unapplied.length > 0) {
       this.scheduleFold(true);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -422,80 +389,8 @@ export class WritePipeline {
     this.p.rollup?.appender.closeSync();
   }
 
-  /** Resolves at the next append(). */
-  private arrival(): Promise<void> {
-    return new Promise((resolve) => {
-      this.arrived = resolve;
-    });
-  }
-
   private nextFold(): Promise<void> {
     return new Promise((resolve) => this.foldListeners.push(resolve));
-  }
-
-  /**
-   * Group commit: the batches that arrive while a write runs are judged (dedupe) and encoded as
-   * they arrive, and written together, in one write and one fsync, once that write is durable.
-   * Their verdicts may rest on the groups being written (a resend of one of their events is a
-   * duplicate), so they are acknowledged only after those, and fail with them.
-   */
-  private async flushLoop(): Promise<void> {
-    let inFlight: Write | undefined;
-    let next: Group[] = [];
-    for (;;) {
-      if (this.pending.length > 0 && this.unappliedEvents <= MAX_UNAPPLIED_EVENTS) {
-        const jobs = this.pending.splice(0);
-        try {
-          next.push(await this.judge(jobs, lastSeq(next) ?? inFlight?.lastSeq ?? this.loggedSeq));
-        } catch (err) {
-          for (const job of jobs) job.reject(err);
-        }
-        if (inFlight && !inFlight.done) continue;
-      }
-      if (inFlight) {
-        if (!inFlight.done && this.pending.length === 0) {
-          await Promise.race([inFlight.outcome, this.arrival()]);
-          continue;
-        }
-        const failure = await inFlight.outcome;
-        if (failure) {
-          for (const group of [...inFlight.groups, ...next]) this.refuse(group, failure.err);
-          next = [];
-        } else {
-          for (const group of inFlight.groups) this.logged(group);
-        }
-        inFlight = undefined;
-      }
-      if (next.length > 0) {
-        inFlight = this.writeLog(next);
-        next = [];
-        continue;
-      }
-      if (this.pending.length === 0) break;
-      // Flow control: new batches wait for a fold to make room.
-      await this.nextFold();
-    }
-    this.flushing = false;
-  }
-
-  /** Writes the groups' records to the log (none to write: done at once). */
-  private writeLog(groups: Group[]): Write {
-    const entries = groups.flatMap((g) => (g.record && g.encoded ? [g as Required<Group>] : []));
-    const written = entries.length === 0 ? Promise.resolve() : this.p.log.appendAll(entries);
-    const write: Write = {
-      groups,
-      lastSeq: lastSeq(groups),
-      done: false,
-      // Caught at once: a failure must not go unhandled while the next groups are judged.
-      outcome: written.then(
-        () => undefined,
-        (err: unknown) => ({ err }),
-      ),
-    };
-    void write.outcome.then(() => {
-      write.done = true;
-    });
-    return write;
   }
 
   /**

@@ -67,6 +67,8 @@ export interface EmbeddedStoreOptions {
   compaction?: CompactorOptions;
   /** Ingest log damage policy and reporting (ingest-log.ts, docs/operations.md). */
   ingestLog?: Pick<IngestLogOptions, 'onDamage' | 'observer' | 'holdAppend'>;
+  /** Tests only: awaited in the writer chain before each fold of acknowledged events. */
+  holdFold?: () => Promise<void>;
   /**
    * At a graceful stop, copy the database into a compact file when most of it is free space
    * (shrink-file.ts): false never, limits of its own (tests), or the defaults.
@@ -143,7 +145,7 @@ export class DuckDbStore implements Store {
     this.usage = new DuckDbUsageReader(
       reader,
       gate,
-      () => pipeline.visible(),
+      (scope) => pipeline.visible(scope),
       (meterId) => rollups?.readyDimensions(meterId),
       (meterId) => rollups?.droppedSlots(meterId) ?? new Set(),
     );
@@ -242,6 +244,7 @@ export class DuckDbStore implements Store {
       ...(rollups
         ? { rollup: { appender: await writer.createAppender('rollup_15m'), meters: rollups } }
         : {}),
+      ...(opts.holdFold ? { holdFold: opts.holdFold } : {}),
       onCommitted: (days, partials) => {
         compactor.noteRows(days);
         if (partials) compactor.noteRollup(partials);

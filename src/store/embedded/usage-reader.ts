@@ -1,5 +1,6 @@
 // Reads of events and meter rows on the reader connections. Each first waits until every event
-// acknowledged before it is folded into DuckDB, so an acknowledged event is visible to the next read.
+// acknowledged before it is folded into DuckDB, so an acknowledged event is visible to the next read;
+// numeric reads and group estimates wait only for those they can see (unfolded-footprint.ts).
 // Numeric aggregates and group estimates read the 15-minute rollup instead when it gives the same
 // rows (rollup/serves.ts decides).
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -43,6 +44,7 @@ import {
   toUnique,
 } from './row-decoding.js';
 import { lit } from './sql-quote.js';
+import { type ReadScope, subjectsOf } from './unfolded-footprint.js';
 
 export class DuckDbUsageReader implements UsageReader, EventReader {
   readonly readsRawEvents = true;
@@ -54,8 +56,11 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     private readonly reader: () => DuckDBConnection,
     /** Every read goes through it: the archive files it may use outlive it. */
     private readonly gate: ReadGate,
-    /** Resolves once every event acknowledged so far is in DuckDB. */
-    private readonly visible: () => Promise<void>,
+    /**
+     * Resolves once every event acknowledged so far is in DuckDB (with a scope: every one the
+     * scope may read).
+     */
+    private readonly visible: (scope?: ReadScope) => Promise<void>,
     /** A meter's dimension count when its rollup is complete, else undefined (read raw rows). */
     private readonly rollupDimensions: (meterId: string) => number | undefined = () => undefined,
     /** The slots left out of a meter's rollup: queries on them read raw rows. */
@@ -97,7 +102,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   }
 
   async aggregateNumeric(q: BaseUsageQuery): Promise<NumericRow[]> {
-    await this.visible();
+    await this.visible(scopeOf(q));
     // An ad-hoc meter has no rollup: it reads the raw events.
     const source = q.source
       ? numericSource(q, undefined)
@@ -132,7 +137,9 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
 
   async estimateGroups(q: GroupEstimateQuery): Promise<number> {
     if (q.groupBy.length === 0) return 1;
-    await this.visible();
+    // The rollup bound below reads other subjects' rows too; unfolded ones it misses can only
+    // lower an estimate that is approximate anyway.
+    await this.visible(scopeOf(q));
     const bound = await this.rollupBound(q);
     if (bound !== undefined && q.enough !== undefined && bound <= q.enough) return bound;
     const source = q.source
@@ -166,4 +173,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     const [row] = await this.read(compileEstimateGroupsFromRollup(wider, source.slot));
     return num(row?.g);
   }
+}
+
+/**
+ * The meter rows a numeric read or a group estimate may see (unfolded-footprint.ts); none for a
+ * read of the raw events through an ad-hoc meter, which waits for every acknowledged event.
+ */
+function scopeOf(q: GroupEstimateQuery): ReadScope | undefined {
+  if (q.source) return undefined;
+  const subjects = subjectsOf(q.filter);
+  return { accountId: q.accountId, from: q.from, to: q.to, ...(subjects ? { subjects } : {}) };
 }

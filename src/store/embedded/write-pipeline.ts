@@ -39,6 +39,7 @@ import { num, readRows } from './row-decoding.js';
 import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
 import { lit, litList } from './sql-quote.js';
 import { StoredDays } from './stored-days.js';
+import { type Footprint, footprintOf, type ReadScope, touches } from './unfolded-footprint.js';
 
 /**
  * Acknowledged events not yet folded into DuckDB beyond which new batches wait before being
@@ -94,6 +95,8 @@ export interface WritePipelineParts {
    * added them committed.
    */
   onCommitted: (days: DayCounts, partials?: PartialsByDay) => void;
+  /** Tests only: awaited in the writer chain before each fold of logged records. */
+  holdFold?: () => Promise<void>;
 }
 
 /** The last log record DuckDB folded (table ingest_state). */
@@ -110,6 +113,8 @@ export class WritePipeline {
   private unapplied: LogRecord[] = [];
   /** The identities of an unapplied record's events, as judge() made them. */
   private readonly idsOf = new WeakMap<LogRecord, readonly string[]>();
+  /** What an unapplied record's events touch, so that a read waits only for those it may see. */
+  private readonly footprints = new WeakMap<LogRecord, Footprint>();
   private unappliedEvents = 0;
   /**
    * Identities (and day keys) of the events accepted and not yet folded: duplicates of these are
@@ -217,13 +222,26 @@ export class WritePipeline {
     this.storedDays.learn(days);
   }
 
-  /** Resolves once every event acknowledged so far is in DuckDB. */
-  visible(): Promise<void> {
-    const seq = this.loggedSeq;
+  /**
+   * Resolves once every event acknowledged so far is in DuckDB; with a scope, every one the scope
+   * may read (unfolded-footprint.ts).
+   */
+  visible(scope?: ReadScope): Promise<void> {
+    const seq = scope ? this.lastSeqTouching(scope) : this.loggedSeq;
     if (this.appliedSeq >= seq) return Promise.resolve();
     if (this.foldError) return Promise.reject(this.foldError);
     this.scheduleFold(true);
     return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+
+  /** The last unfolded record with events the scope may read (the applied one when none has). */
+  private lastSeqTouching(scope: ReadScope): number {
+    let seq = this.appliedSeq;
+    for (const record of this.unapplied) {
+      const fp = this.footprints.get(record);
+      if (!fp || touches(fp, scope)) seq = record.seq;
+    }
+    return seq;
   }
 
   /** Why acknowledged events cannot reach DuckDB or the log cannot take more, or undefined. */
@@ -456,6 +474,7 @@ export class WritePipeline {
       this.loggedSeq = record.seq;
       this.unapplied.push(record);
       this.idsOf.set(record, group.acceptedIds);
+      this.footprints.set(record, footprintOf(record.items));
       this.unappliedEvents += record.items.length;
       this.scheduleFold(false);
     }
@@ -540,6 +559,7 @@ export class WritePipeline {
   private async commitRecords(records: LogRecord[]): Promise<void> {
     const { writer, eventAppender, rowAppender, rollup } = this.p;
     const days: DayCounts = new Map();
+    await this.p.holdFold?.();
     const folded = rollup && (await foldRollup(records, rollup.meters));
     this.storedDays.add(daysOf(records));
     await writer.run('BEGIN TRANSACTION');

@@ -71,7 +71,8 @@ export function referencedSlots(q: Pick<GroupEstimateQuery, 'groupBy' | 'filter'
 }
 
 /** The conjuncts of a filter: its top-level ANDs flattened. */
-function conjuncts(node: FilterNode | undefined, out: FilterNode[]): FilterNode[] {
+/** The conditions a filter ANDs together (the filter itself when it is not an AND). */
+export function conjuncts(node: FilterNode | undefined, out: FilterNode[]): FilterNode[] {
   if (!node) return out;
   if (node.op === 'and') for (const child of node.children) conjuncts(child, out);
   else out.push(node);

@@ -111,10 +111,14 @@ export class WritePipeline {
   private readonly commit: GroupCommit;
   /** Logged (acknowledged) records waiting to be folded into DuckDB, oldest first. */
   private unapplied: LogRecord[] = [];
-  /** The identities of an unapplied record's events, as judge() made them. */
-  private readonly idsOf = new WeakMap<LogRecord, readonly string[]>();
-  /** What an unapplied record's events touch, so that a read waits only for those it may see. */
-  private readonly footprints = new WeakMap<LogRecord, Footprint>();
+  /**
+   * Per unapplied record: its events' identities as judge() made them, and what they touch, so
+   * that a read waits only for the records it may see.
+   */
+  private readonly unappliedInfo = new WeakMap<
+    LogRecord,
+    { ids: readonly string[]; footprint: Footprint }
+  >();
   private unappliedEvents = 0;
   /**
    * Identities (and day keys) of the events accepted and not yet folded: duplicates of these are
@@ -175,6 +179,8 @@ export class WritePipeline {
   async recover(records: LogRecord[], appliedSeq: number): Promise<void> {
     this.appliedSeq = appliedSeq;
     const missing = records.filter((r) => r.seq > this.appliedSeq);
+    // Never judged by this process: their days are added here, before their transaction.
+    this.storedDays.add(daysOf(missing));
     if (missing.length > 0) await this.commitRecords(missing);
     for (const r of missing) this.appliedSeq = Math.max(this.appliedSeq, r.seq);
     this.loggedSeq = this.appliedSeq;
@@ -238,7 +244,7 @@ export class WritePipeline {
   private lastSeqTouching(scope: ReadScope): number {
     let seq = this.appliedSeq;
     for (const record of this.unapplied) {
-      const fp = this.footprints.get(record);
+      const fp = this.unappliedInfo.get(record)?.footprint;
       if (!fp || touches(fp, scope)) seq = record.seq;
     }
     return seq;
@@ -462,6 +468,8 @@ export class WritePipeline {
       results.push({ duplicates });
     }
     this.dedupe.add(acceptedKeys);
+    // Before the fold's transaction, as stored-days.ts requires.
+    this.storedDays.add(acceptedKeys.map((k) => k.day));
     if (accepted.length === 0) return { jobs, results, acceptedIds };
     const record: LogRecord = { seq: previousSeq + 1, items: accepted };
     return { jobs, results, acceptedIds, record, encoded: encodeRecord(record) };
@@ -473,8 +481,10 @@ export class WritePipeline {
     if (record) {
       this.loggedSeq = record.seq;
       this.unapplied.push(record);
-      this.idsOf.set(record, group.acceptedIds);
-      this.footprints.set(record, footprintOf(record.items));
+      this.unappliedInfo.set(record, {
+        ids: group.acceptedIds,
+        footprint: footprintOf(record.items),
+      });
       this.unappliedEvents += record.items.length;
       this.scheduleFold(false);
     }
@@ -534,7 +544,7 @@ export class WritePipeline {
       this.unapplied.splice(0, take);
       this.unappliedEvents -= events;
       for (const record of batch) {
-        const ids = this.idsOf.get(record) ?? record.items.map(identityOf);
+        const ids = this.unappliedInfo.get(record)?.ids ?? record.items.map(identityOf);
         for (const id of ids) this.unappliedIds.delete(id);
       }
       this.appliedSeq = (batch[batch.length - 1] as LogRecord).seq;
@@ -561,7 +571,6 @@ export class WritePipeline {
     const days: DayCounts = new Map();
     await this.p.holdFold?.();
     const folded = rollup && (await foldRollup(records, rollup.meters));
-    this.storedDays.add(daysOf(records));
     await writer.run('BEGIN TRANSACTION');
     try {
       await this.columnar.appendRecords(records, days);

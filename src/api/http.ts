@@ -1,11 +1,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin.routes.js';
 import { registerApiDocsRoutes } from './api-docs.routes.js';
 import { compatProfiles } from './compat/index.js';
+import { corsHeaders } from './cors-headers.js';
 import { registerDashboardRoutes } from './dashboard.routes.js';
 import { registerAlertRoutes } from './native/alerts.routes.js';
 import { registerCorrectionRoutes } from './native/corrections.routes.js';
@@ -58,14 +58,7 @@ export function createHttpApp(s: Services, logger: Logger, ready: () => boolean 
     );
   });
   // Publishable keys are used from browsers (customer portals, public counters).
-  app.use(
-    '/api/*',
-    cors({
-      origin: '*',
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
-      exposeHeaders: ['Retry-After', 'Tally-Value-Problems'],
-    }),
-  );
+  app.use('/api/*', corsHeaders());
 
   app.onError((err, c) => {
     if (statusOf(err) >= 500)

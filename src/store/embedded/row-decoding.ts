@@ -35,11 +35,6 @@ export function str(v: DuckDBValue | undefined): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
-/** The group keys k0..k{n-1} of a usage row. */
-export function keysOf(r: Row, n: number): (string | null)[] {
-  return Array.from({ length: n }, (_, i) => str(r[`k${i}`]));
-}
-
 export function toEvent(r: Row): StoredEvent {
   return {
     accountId: String(r.account_id),
@@ -67,27 +62,78 @@ export function toKey(r: Row): ApiKeyRecord {
   return k;
 }
 
-export function toNumeric(r: Row, groups: number, latest: boolean): NumericRow {
-  return {
-    window: num(r.w),
-    keys: keysOf(r, groups),
-    count: num(r.c),
-    sum: numOrNull(r.s) ?? 0,
-    min: numOrNull(r.mn),
-    max: numOrNull(r.mx),
-    latestTime: latest ? numOrNull(r.lt_time) : null,
-    latest: latest ? numOrNull(r.lt_value) : null,
-  };
+/**
+ * A result read column by column: one array per column instead of an object per row, which the
+ * usage reads decode several times faster (a grouped answer has thousands of rows).
+ */
+export interface Columns {
+  rows: number;
+  /** The named column's values (empty when the result has no such column). */
+  col(name: string): readonly DuckDBValue[];
 }
 
-export function toUnique(r: Row, groups: number): UniqueRow {
-  return { window: num(r.w), keys: keysOf(r, groups), uniques: num(r.u) };
+const NO_VALUES: readonly DuckDBValue[] = [];
+
+export async function readColumns(conn: DuckDBConnection, sql: string): Promise<Columns> {
+  const reader = await conn.runAndReadAll(sql);
+  const byName = reader.getColumnsObject();
+  return { rows: reader.currentRowCount, col: (name) => byName[name] ?? NO_VALUES };
 }
 
-export function toFirstSeen(r: Row, groups: number): FirstSeenRow {
-  return { period: num(r.p), window: num(r.w), keys: keysOf(r, groups), count: num(r.c) };
+/** The group keys k0..k{n-1} of every row. */
+function keyColumns(c: Columns, groups: number): (string | null)[][] {
+  const keys: (string | null)[][] = Array.from({ length: c.rows }, () => []);
+  for (let k = 0; k < groups; k++) {
+    const col = c.col(`k${k}`);
+    for (let i = 0; i < c.rows; i++) keys[i]?.push(str(col[i]));
+  }
+  return keys;
 }
 
-export function toCoverage(r: Row, groups: number): CoverageRow {
-  return { start: num(r.s), end: num(r.e), keys: keysOf(r, groups), count: num(r.c) };
+export function toNumeric(c: Columns, groups: number, latest: boolean): NumericRow[] {
+  const [w, n, s, mn, mx, lt, lv] = [
+    c.col('w'),
+    c.col('c'),
+    c.col('s'),
+    c.col('mn'),
+    c.col('mx'),
+    c.col('lt_time'),
+    c.col('lt_value'),
+  ];
+  const keys = keyColumns(c, groups);
+  return keys.map((k, i) => ({
+    window: num(w[i]),
+    keys: k,
+    count: num(n[i]),
+    sum: numOrNull(s[i]) ?? 0,
+    min: numOrNull(mn[i]),
+    max: numOrNull(mx[i]),
+    latestTime: latest ? numOrNull(lt[i]) : null,
+    latest: latest ? numOrNull(lv[i]) : null,
+  }));
+}
+
+export function toUnique(c: Columns, groups: number): UniqueRow[] {
+  const [w, u] = [c.col('w'), c.col('u')];
+  return keyColumns(c, groups).map((keys, i) => ({ window: num(w[i]), keys, uniques: num(u[i]) }));
+}
+
+export function toFirstSeen(c: Columns, groups: number): FirstSeenRow[] {
+  const [p, w, n] = [c.col('p'), c.col('w'), c.col('c')];
+  return keyColumns(c, groups).map((keys, i) => ({
+    period: num(p[i]),
+    window: num(w[i]),
+    keys,
+    count: num(n[i]),
+  }));
+}
+
+export function toCoverage(c: Columns, groups: number): CoverageRow[] {
+  const [s, e, n] = [c.col('s'), c.col('e'), c.col('c')];
+  return keyColumns(c, groups).map((keys, i) => ({
+    start: num(s[i]),
+    end: num(e[i]),
+    keys,
+    count: num(n[i]),
+  }));
 }

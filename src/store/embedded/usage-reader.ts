@@ -33,9 +33,11 @@ import {
 } from './rollup/compile-rollup-read.js';
 import { estimateSource, numericSource, withoutSubjectConditions } from './rollup/serves.js';
 import {
+  type Columns,
   EVENT_COLUMNS,
   num,
   type Row,
+  readColumns,
   readRows,
   toCoverage,
   toEvent,
@@ -77,6 +79,17 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     return this.gate.read(() => readRows(this.reader(), sql));
   }
 
+  /** `sql`'s result by column (the usage reads: many rows, decoded column-wise). */
+  private readColumns(sql: string): Promise<Columns> {
+    return this.gate.read(() => readColumns(this.reader(), sql));
+  }
+
+  /** readColumns after every acknowledged event is folded. */
+  private async dataColumns(sql: string): Promise<Columns> {
+    await this.visible();
+    return this.readColumns(sql);
+  }
+
   async listEvents(q: EventListQuery): Promise<StoredEvent[]> {
     return (await this.dataRows(compileListEvents(q))).map(toEvent);
   }
@@ -112,23 +125,25 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
       sql = compileNumericFromRollup(q, source.slot);
       this.rollupReads++;
     }
-    const rows = await this.read(limited(sql, q));
-    return rows.map((r) => toNumeric(r, q.groupBy.length, q.latest === true));
+    return toNumeric(await this.readColumns(limited(sql, q)), q.groupBy.length, q.latest === true);
   }
 
   async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
-    const rows = await this.dataRows(limited(compileUnique(q), q));
-    return rows.map((r) => toUnique(r, q.groupBy.length));
+    return toUnique(await this.dataColumns(limited(compileUnique(q), q)), q.groupBy.length);
   }
 
   async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
-    const rows = await this.dataRows(limited(compileFirstSeen(q, period), q));
-    return rows.map((r) => toFirstSeen(r, q.groupBy.length));
+    return toFirstSeen(
+      await this.dataColumns(limited(compileFirstSeen(q, period), q)),
+      q.groupBy.length,
+    );
   }
 
   async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
-    const rows = await this.dataRows(limited(compileCoverage(q, span), q));
-    return rows.map((r) => toCoverage(r, q.groupBy.length));
+    return toCoverage(
+      await this.dataColumns(limited(compileCoverage(q, span), q)),
+      q.groupBy.length,
+    );
   }
 
   async distinctValues(q: DistinctValuesQuery): Promise<string[]> {

@@ -128,6 +128,8 @@ export class DuckDbStore implements Store {
   private rebuilt: Promise<void> = Promise.resolve();
   /** Settles when the dedupe knows which days hold stored events (or could not learn it). */
   private learnedDays: Promise<void> = Promise.resolve();
+  /** Settles when archived months from before their subject dimension counts are counted. */
+  private dimsCounted: Promise<number> = Promise.resolve(0);
   /** The backup under way (one at a time) and its connection, interrupted by close(). */
   private backingUp: { interrupt: () => void; done: Promise<unknown> } | undefined;
 
@@ -269,6 +271,10 @@ export class DuckDbStore implements Store {
       .learnStoredDays(() => archive.list().map((m) => m.month))
       .catch(() => undefined);
     await compactor.resume();
+    // Until a month is counted, per-subject estimates over it read its rows (archive/subject-dims.ts).
+    store.dimsCounted = compactor
+      .exclusive(() => archive.countMissingSubjectDims(conns.compactor, () => store.closed))
+      .catch(() => 0);
     compactor.start();
     // A rollup that fails to rebuild stays unread (raw rows answer); the next start retries.
     store.rebuilt = compactor.rebuildRollups().catch(() => undefined);
@@ -409,6 +415,11 @@ export class DuckDbStore implements Store {
 
   // ---- compaction, rollups and lifecycle -----------------------------------------------------
 
+  /** Group estimates answered from the archive's subject dimension counts so far. */
+  subjectBoundReads(): number {
+    return this.usage.subjectBoundReads;
+  }
+
   rollupStats(): RollupStats {
     return {
       enabled: this.rollups !== undefined,
@@ -434,6 +445,14 @@ export class DuckDbStore implements Store {
   /** Settles once the rollups found missing at start are rebuilt (or the store closed). */
   rollupsRebuilt(): Promise<void> {
     return this.rebuilt;
+  }
+
+  /**
+   * Settles once the archived months found without subject dimension counts at start are counted
+   * (or the store closed), with how many were.
+   */
+  subjectDimsCounted(): Promise<number> {
+    return this.dimsCounted;
   }
 
   /**
@@ -557,6 +576,7 @@ export class DuckDbStore implements Store {
     const backup = this.backingUp;
     backup?.interrupt();
     await backup?.done;
+    await this.dimsCounted;
     await this.compactor.stop();
     await this.learnedDays;
     await this.pipeline.drain();

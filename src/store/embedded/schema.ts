@@ -2,6 +2,10 @@ import { MAX_DIMENSIONS } from '../../meter/meter-definition.js';
 
 // Ordered, never-edited migrations of the embedded store. The ledger table records which ran.
 const dimColumns = Array.from({ length: MAX_DIMENSIONS }, (_, i) => `g${i} VARCHAR`).join(', ');
+const countColumns = Array.from(
+  { length: MAX_DIMENSIONS },
+  (_, i) => `n${i} INTEGER NOT NULL`,
+).join(', ');
 
 /** The tables folds append to; readers use the views `events` and `meter_rows` (migration 6). */
 export const EVENTS_HOT = 'events_hot';
@@ -49,4 +53,9 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (collection VARCHAR NOT NULL, account_id VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL, PRIMARY KEY (collection, account_id, id));`,
   // Event versions taken out by corrections (compile-voids.ts); the events themselves stay.
   `CREATE TABLE event_voids (account_id VARCHAR NOT NULL, source VARCHAR NOT NULL, id VARCHAR NOT NULL, ingested_at BIGINT NOT NULL, voided_at BIGINT NOT NULL, correction_id VARCHAR NOT NULL);`,
+  // Distinct dimension values per subject in each archived meter rows file, and the files
+  // counted (archive/subject-dims.ts): the cost check bounds per-subject queries with them. Files
+  // archived before this migration are counted in the background after the next start.
+  `CREATE TABLE archive_subject_dims (month BIGINT NOT NULL, rows_gen INTEGER NOT NULL, account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, subject VARCHAR NOT NULL, ${countColumns});
+   CREATE TABLE archive_subject_dims_files (month BIGINT NOT NULL, rows_gen INTEGER NOT NULL);`,
 ];

@@ -17,6 +17,7 @@ import type {
 } from '../../query/planned-query.js';
 import type { EventReader, UsageReader } from '../ports.js';
 import type { ReadGate } from './archive/read-gate.js';
+import { compileSubjectBound } from './archive/subject-dims.js';
 import { compileEstimateGroups, limited } from './compile-estimate.js';
 import { compileListEvents } from './compile-events.js';
 import {
@@ -25,6 +26,7 @@ import {
   compileFirstSeen,
   compileNumeric,
   compileUnique,
+  requiredSubjects,
 } from './compile-usage.js';
 import { notVoided } from './compile-voids.js';
 import {
@@ -48,10 +50,15 @@ import {
 import { lit } from './sql-quote.js';
 import { type ReadScope, subjectsOf } from './unfolded-footprint.js';
 
+/** Subjects a query may name for the subject bound (their IN list is inlined in its SQL). */
+const MAX_BOUND_SUBJECTS = 64;
+
 export class DuckDbUsageReader implements UsageReader, EventReader {
   readonly readsRawEvents = true;
   /** Queries answered from the rollup so far. */
   rollupReads = 0;
+  /** Group estimates answered by the subject bound (subjectBound) so far. */
+  subjectBoundReads = 0;
 
   constructor(
     /** A reader connection (the store rotates among a few). */
@@ -155,8 +162,15 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     // The rollup bound below reads other subjects' rows too; unfolded ones it misses can only
     // lower an estimate that is approximate anyway.
     await this.visible(scopeOf(q));
-    const bound = await this.rollupBound(q);
-    if (bound !== undefined && q.enough !== undefined && bound <= q.enough) return bound;
+    const fits = (bound: number | undefined): bound is number =>
+      bound !== undefined && q.enough !== undefined && bound <= q.enough;
+    const rollup = await this.rollupBound(q);
+    if (fits(rollup)) return rollup;
+    const subject = await this.subjectBound(q);
+    if (fits(subject)) {
+      this.subjectBoundReads++;
+      return subject;
+    }
     const source = q.source
       ? estimateSource(q, undefined)
       : estimateSource(q, this.rollupDimensions(q.meterId), this.droppedSlots(q.meterId));
@@ -167,6 +181,21 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     }
     const [row] = await this.read(sql);
     return num(row?.g);
+  }
+
+  /**
+   * For a query confined to named subjects: the archived months' distinct values per subject
+   * (archive/subject-dims.ts) plus an estimate over the hot rows, without reading archived rows.
+   * Undefined when the query names no subjects, or a month in its range is not counted yet.
+   */
+  private async subjectBound(q: GroupEstimateQuery): Promise<number | undefined> {
+    if (q.source || q.enough === undefined) return undefined;
+    const subjects = requiredSubjects(q.filter);
+    if (!subjects || subjects.length === 0 || subjects.length > MAX_BOUND_SUBJECTS)
+      return undefined;
+    const [row] = await this.read(compileSubjectBound(q, subjects));
+    if (!row || num(row.missing) > 0) return undefined;
+    return num(row.archived) + num(row.hot);
   }
 
   /**

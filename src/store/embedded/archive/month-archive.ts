@@ -22,6 +22,12 @@ import {
   SELECT_MANIFEST,
 } from './compile-archive.js';
 import type { ReadGate } from './read-gate.js';
+import {
+  compileSlotsWithValues,
+  compileSubjectDimsFill,
+  compileSubjectDimsRetire,
+  SELECT_MONTHS_WITHOUT_DIMS,
+} from './subject-dims.js';
 
 /** A change of archive files made inside a caller's transaction, settled after it. */
 export interface PendingSwap {
@@ -132,6 +138,7 @@ export class MonthArchive {
         await conn.run(compileMonthCopy('meter_rows', from, to, old?.[1], rows));
         next.events = await count(conn, compileFileRows(events));
         next.meterRows = await count(conn, compileFileRows(rows));
+        await countSubjectDims(conn, rows, next, true);
         syncFiles([events, rows], this.dir);
         await hold?.();
         for (const sql of [
@@ -170,6 +177,7 @@ export class MonthArchive {
         written.push(target);
         await conn.run(compileDropMeterCopy(rows, meterId, target));
         next.meterRows = await count(conn, compileFileRows(target));
+        await countSubjectDims(conn, target, next, true);
         changed.push(next);
         old.push(rows);
       }
@@ -189,6 +197,27 @@ export class MonthArchive {
       },
       abandoned: () => removeAll(written),
     };
+  }
+
+  /**
+   * Counts the subject dimensions of the months whose current meter rows file has none (archived
+   * before the counts existed), a month per transaction, until `stopped`; returns how many it
+   * counted. Run where no archive runs (the compactor's turn), since both write a month's counts.
+   */
+  async countMissingSubjectDims(
+    conn: DuckDBConnection,
+    stopped: () => boolean = () => false,
+  ): Promise<number> {
+    let counted = 0;
+    for (const r of await readRows(conn, SELECT_MONTHS_WITHOUT_DIMS)) {
+      if (stopped()) break;
+      const m = this.months.get(num(r.month));
+      if (!m) continue;
+      const [, rows] = filesOf(this.dir, m);
+      await this.gate.read(() => transaction(conn, () => countSubjectDims(conn, rows, m, false)));
+      counted++;
+    }
+    return counted;
   }
 
   /** The views over the current months, with `changed` in place of their current versions. */
@@ -216,6 +245,25 @@ async function transaction(conn: DuckDBConnection, body: () => Promise<void>): P
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * The subject dimension counts of a month's meter rows file (subject-dims.ts); `replacing`: those
+ * of the month's earlier files deleted (a new file of the month).
+ */
+async function countSubjectDims(
+  conn: DuckDBConnection,
+  file: string,
+  m: ArchivedMonth,
+  replacing: boolean,
+): Promise<void> {
+  const slots = (await readRows(conn, compileSlotsWithValues(file))).map((r) =>
+    Number(String(r.col).slice(1)),
+  );
+  const retire = replacing ? compileSubjectDimsRetire(m.month, m.rowsGen) : [];
+  for (const sql of [...retire, ...compileSubjectDimsFill(file, m.month, m.rowsGen, slots)]) {
+    await conn.run(sql);
   }
 }
 

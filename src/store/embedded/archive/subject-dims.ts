@@ -9,7 +9,9 @@
 // distinct counts, plus the groups of its rows still in the hot table (estimated from them).
 // A per-customer dashboard query otherwise reads its customer's rows twice, once to estimate
 // and once to aggregate. The counts are of closed files, so they stay exact for their generation;
-// a month archived again or rewritten by a backfill is a new generation, counted again.
+// a month archived again or rewritten by a backfill is a new generation, counted again. Each
+// month's rows are written sorted by subject, so that DuckDB's row-group min/max skip the other
+// customers' rows when the table is large.
 import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import type { GroupEstimateQuery } from '../../../query/planned-query.js';
 import { dimColumn, meterRowsWhere } from '../compile-usage.js';
@@ -21,9 +23,12 @@ const SLOTS = Array.from({ length: MAX_DIMENSIONS }, (_, i) => i);
 /** 31 days: a month that starts earlier than this before `from` holds no row at or after it. */
 const LONGEST_MONTH_MS = 31 * 86_400_000;
 
-/** The slots of a meter rows file that hold a value in some row (from the footer's statistics). */
+/**
+ * The slots of a meter rows file that hold a value in some row, from the footer's statistics (a
+ * row group without a null count is taken to hold values: a slot counted as empty would be 1).
+ */
 export function compileSlotsWithValues(file: string): string {
-  return `SELECT path_in_schema AS col FROM parquet_metadata(${lit(file)}) WHERE path_in_schema IN (${litList(SLOTS.map((s) => `g${s}`))}) GROUP BY path_in_schema HAVING sum(stats_null_count) < sum(num_values)`;
+  return `SELECT path_in_schema AS col FROM parquet_metadata(${lit(file)}) WHERE path_in_schema IN (${litList(SLOTS.map((s) => `g${s}`))}) GROUP BY path_in_schema HAVING bool_or(stats_null_count IS NULL) OR sum(stats_null_count) < sum(num_values)`;
 }
 
 /**
@@ -45,7 +50,7 @@ export function compileSubjectDimsFill(
   );
   const marker = litList([month, gen]);
   return [
-    `INSERT INTO archive_subject_dims SELECT ${marker}, account_id, meter_id, subject, ${counts.join(', ')} FROM read_parquet(${lit(file)}) GROUP BY account_id, meter_id, subject`,
+    `INSERT INTO archive_subject_dims SELECT ${marker}, account_id, meter_id, subject, ${counts.join(', ')} FROM read_parquet(${lit(file)}) GROUP BY account_id, meter_id, subject ORDER BY account_id, meter_id, subject`,
     `INSERT INTO archive_subject_dims_files VALUES (${marker})`,
   ];
 }

@@ -110,12 +110,16 @@ export function requiredSubjects(node: FilterNode | undefined): string[] | undef
   return undefined;
 }
 
+/** Most subjects a query's SQL names in an inlined list to narrow its rows (more: not narrowed). */
+export const MAX_INLINED_SUBJECTS = 64;
+
 /**
  * The subject buckets of the subjects a query is confined to: implied by the subject filter, but
  * stated on `sb` so that DuckDB can skip row groups of other subjects (subject-bucket.ts).
  */
 export function bucketFilter(subjects: readonly string[] | undefined): string | undefined {
-  if (!subjects || subjects.length === 0 || subjects.length > 64) return undefined;
+  if (!subjects || subjects.length === 0 || subjects.length > MAX_INLINED_SUBJECTS)
+    return undefined;
   const buckets = [...new Set(subjects.map(subjectBucket))].sort((a, b) => a - b);
   return `sb IN (${litList(buckets)})`;
 }

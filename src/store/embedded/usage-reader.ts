@@ -26,6 +26,7 @@ import {
   compileFirstSeen,
   compileNumeric,
   compileUnique,
+  MAX_INLINED_SUBJECTS,
   requiredSubjects,
 } from './compile-usage.js';
 import { notVoided } from './compile-voids.js';
@@ -49,9 +50,6 @@ import {
 } from './row-decoding.js';
 import { lit } from './sql-quote.js';
 import { type ReadScope, subjectsOf } from './unfolded-footprint.js';
-
-/** Subjects a query may name for the subject bound (their IN list is inlined in its SQL). */
-const MAX_BOUND_SUBJECTS = 64;
 
 export class DuckDbUsageReader implements UsageReader, EventReader {
   readonly readsRawEvents = true;
@@ -191,7 +189,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   private async subjectBound(q: GroupEstimateQuery): Promise<number | undefined> {
     if (q.source || q.enough === undefined) return undefined;
     const subjects = requiredSubjects(q.filter);
-    if (!subjects || subjects.length === 0 || subjects.length > MAX_BOUND_SUBJECTS)
+    if (!subjects || subjects.length === 0 || subjects.length > MAX_INLINED_SUBJECTS)
       return undefined;
     const [row] = await this.read(compileSubjectBound(q, subjects));
     if (!row || num(row.missing) > 0) return undefined;

@@ -67,7 +67,14 @@ describe.skipIf(skip)('two coordinated Tally instances on one database', () => {
       });
       expect(owner).toContain('local');
       const post = async (s: TestServer, path: string, body: unknown, status: number) => {
-        const res = await s.request(path, jsonInit(key, 'POST', body));
+        // A 503 says "retry": on a busy machine a ClickHouse 18.16 replica can refuse a quorum
+        // read for a moment. Resending is what clients do, and safe for events (deduplicated).
+        const res = await until(`${path} accepted`, async () => {
+          const r = await s.request(path, jsonInit(key, 'POST', body));
+          if (r.status !== 503) return r;
+          await r.body?.cancel();
+          return undefined;
+        });
         expect(res.status, await res.clone().text()).toBe(status);
         return res.status === 204 ? undefined : ((await res.json()) as { id: string });
       };

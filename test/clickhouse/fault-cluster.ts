@@ -61,7 +61,14 @@ async function script(name: string, args: string[] = []): Promise<string> {
   return stdout;
 }
 
-/** Starts (or reuses) the cluster; idempotent, so it also restarts a server that was killed. */
+/** The cluster as startCluster last answered it. */
+let started: FaultCluster | undefined;
+
+/**
+ * Starts (or reuses) the cluster; idempotent, so it also restarts a server that was killed. It
+ * answers once the cluster is whole (see `whole`), so a test never starts on a replica that is up
+ * but not yet active again.
+ */
 export async function startCluster(): Promise<FaultCluster> {
   await script('start.sh');
   const env: Record<string, string> = {};
@@ -71,15 +78,39 @@ export async function startCluster(): Promise<FaultCluster> {
   }
   const urls = (env.TALLY_CH_REPLICA_URLS ?? '').split(',');
   if (urls.length !== REPLICAS.length) throw new Error('start.sh wrote no replica URLs');
-  return {
+  started = {
     urls: Object.fromEntries(REPLICAS.map((r, i) => [r, urls[i] ?? ''])) as FaultCluster['urls'],
     cluster: env.TALLY_CH_REPLICATED_CLUSTER ?? 'tally_replicated',
   };
+  await whole(started);
+  return started;
 }
 
-/** Starts ZooKeeper again (after stopZooKeeper), on the same data directory. */
+/** Starts ZooKeeper again (after stopZooKeeper), on the same data directory; answers once whole. */
 export async function startZooKeeper(): Promise<void> {
   await script('zookeeper.sh');
+  if (started) await whole(started);
+}
+
+/**
+ * Waits until every replicated table on every server is writable with all its replicas active.
+ * A restarted 18.16 server answers HTTP before each table has claimed its place in ZooKeeper
+ * again: a killed replica's old session holds it until the session expires, and each table
+ * retries on its own schedule. Until then a quorum insert into that table answers 285 (too few
+ * live replicas), though the tables the last test wrote may already be active (seen in CI).
+ */
+async function whole(cluster: FaultCluster): Promise<void> {
+  const sql = `SELECT count() FROM system.replicas
+    WHERE is_readonly OR is_session_expired OR active_replicas < total_replicas FORMAT TabSeparated`;
+  await until('every replica of every table to be active', async () => {
+    for (const url of Object.values(cluster.urls)) {
+      const notActive = await fetch(`${url}/?query=${encodeURIComponent(sql)}`)
+        .then(async (res) => (res.ok ? Number((await res.text()).trim()) : Number.NaN))
+        .catch(() => Number.NaN);
+      if (notActive !== 0) return false;
+    }
+    return true;
+  });
 }
 
 export async function stopCluster(): Promise<void> {

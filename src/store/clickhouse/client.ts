@@ -139,7 +139,7 @@ const TRANSIENT_CODES = new Set([
   '285', // TOO_FEW_LIVE_REPLICAS: insert_quorum cannot be met while a replica is down
   '286', // UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE: see retryQuorumBusy
   // REPLICA_IS_NOT_IN_QUORUM: a replica that has not yet fetched the newest slot fence refuses a
-  // coordinated write (select_sequential_consistency) until it has
+  // coordinated write (select_sequential_consistency) until it has; see retryQuorumBusy
   '289',
   '319', // UNKNOWN_STATUS_OF_INSERT: the quorum wait timed out
   '999', // KEEPER_EXCEPTION: ZooKeeper connection lost during a replicated insert or its quorum wait
@@ -192,17 +192,24 @@ function serverCode(err: unknown): string {
   return m?.[1] ?? '';
 }
 
-const QUORUM_BUSY_TRIES = 200;
+/**
+ * How many times a quorum insert is sent in all before a refusal becomes a 503, by the code of the
+ * refusal. 286: before `insert_quorum_parallel` (ClickHouse 20.10) a table takes one quorum insert
+ * at a time per shard and refuses the others instead of queueing them. 289: a replica that has
+ * not yet fetched the newest quorum-written part (the slot fence) refuses a coordinated write
+ * (select_sequential_consistency); it fetches it within moments unless it is cut off, and then
+ * the 503 after about 3 s of attempts stands (CI saw a single 289 on a loaded machine).
+ */
+export const QUORUM_RESEND_TRIES: Readonly<Record<string, number>> = { '286': 200, '289': 30 };
 
 /**
- * Sends a quorum insert again while the server answers 286: before `insert_quorum_parallel`
- * (ClickHouse 20.10) a table takes one quorum insert at a time per shard and refuses the others
- * instead of queueing them. Sending the same rows again is safe whatever part of the block was
- * stored: a Distributed insert splits the same rows into the same per-shard blocks, and a
- * replicated table ignores a block it already holds (block dedupe), so every shard ends with the
- * block exactly once. The pause only spaces the attempts; nothing depends on its length.
+ * Sends a quorum insert again while the server answers a refusal of QUORUM_RESEND_TRIES. Sending
+ * the same rows again is safe whatever part of the block was stored: a Distributed insert splits
+ * the same rows into the same per-shard blocks, and a replicated table ignores a block it already
+ * holds (block dedupe), so every shard ends with the block exactly once. The pause only spaces the
+ * attempts; nothing depends on its length.
  */
-async function retryQuorumBusy(
+export async function retryQuorumBusy(
   settings: ClickHouseSettings | undefined,
   send: () => Promise<unknown>,
 ): Promise<void> {
@@ -215,7 +222,7 @@ async function retryQuorumBusy(
       await send();
       return;
     } catch (err) {
-      if (serverCode(err) !== '286' || attempt >= QUORUM_BUSY_TRIES) throw err;
+      if (attempt >= (QUORUM_RESEND_TRIES[serverCode(err)] ?? 0)) throw err;
       const pauseMs = Math.min(100, 2 ** Math.min(attempt, 7)) * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }

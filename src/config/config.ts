@@ -39,7 +39,7 @@ export const ConfigSchema = z
       .default(16 * 1024 * 1024),
     TALLY_MAX_INFLIGHT_EVENTS: z.coerce.number().int().positive().default(200_000),
     TALLY_DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
-    TALLY_DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
+    TALLY_DUCKDB_MEMORY_LIMIT: z.string().default('512MB'),
     /** Memory bound of the embedded dedupe cache (identities of recent days of event time). */
     /** The embedded store's 15-minute rollup of numeric meters (off: none written or read). */
     TALLY_ROLLUPS: z.enum(['on', 'off']).default('on'),

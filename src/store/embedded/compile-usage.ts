@@ -111,15 +111,19 @@ export function requiredSubjects(node: FilterNode | undefined): string[] | undef
 }
 
 /** Most subjects a query's SQL names in an inlined list to narrow its rows (more: not narrowed). */
-export const MAX_INLINED_SUBJECTS = 64;
+const MAX_INLINED_SUBJECTS = 64;
+
+/** Whether a query confined to `subjects` may name them in its SQL to narrow its rows. */
+export function inlinable(subjects: readonly string[] | undefined): subjects is readonly string[] {
+  return subjects !== undefined && subjects.length > 0 && subjects.length <= MAX_INLINED_SUBJECTS;
+}
 
 /**
  * The subject buckets of the subjects a query is confined to: implied by the subject filter, but
  * stated on `sb` so that DuckDB can skip row groups of other subjects (subject-bucket.ts).
  */
 export function bucketFilter(subjects: readonly string[] | undefined): string | undefined {
-  if (!subjects || subjects.length === 0 || subjects.length > MAX_INLINED_SUBJECTS)
-    return undefined;
+  if (!inlinable(subjects)) return undefined;
   const buckets = [...new Set(subjects.map(subjectBucket))].sort((a, b) => a - b);
   return `sb IN (${litList(buckets)})`;
 }

@@ -26,7 +26,7 @@ import {
   compileFirstSeen,
   compileNumeric,
   compileUnique,
-  MAX_INLINED_SUBJECTS,
+  inlinable,
   requiredSubjects,
 } from './compile-usage.js';
 import { notVoided } from './compile-voids.js';
@@ -189,8 +189,7 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   private async subjectBound(q: GroupEstimateQuery): Promise<number | undefined> {
     if (q.source || q.enough === undefined) return undefined;
     const subjects = requiredSubjects(q.filter);
-    if (!subjects || subjects.length === 0 || subjects.length > MAX_INLINED_SUBJECTS)
-      return undefined;
+    if (!inlinable(subjects)) return undefined;
     const [row] = await this.read(compileSubjectBound(q, subjects));
     if (!row || num(row.missing) > 0) return undefined;
     return num(row.archived) + num(row.hot);

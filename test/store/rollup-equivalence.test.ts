@@ -4,7 +4,7 @@
 // folded in several batches, as the store folds (in JS) or by the SQL reference, with and without
 // merges; random servable queries in zones with 30- and 45-minute offsets and DST changes then run
 // both ways on one real DuckDB. Queries naming the subject are refused (the rollup keeps none).
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
@@ -19,12 +19,12 @@ import {
   compileNumericFromRollup,
 } from '../../src/store/embedded/rollup/compile-rollup-read.js';
 import {
-  CREATE_FOLD_ROWS,
   compileRollupDelete,
   compileRollupFold,
   compileRollupMerge,
   compileRollupRebuild,
 } from '../../src/store/embedded/rollup/compile-rollup-write.js';
+import { withMigratedDb } from '../../src/store/embedded/rollup/migrated-db.test-support.js';
 import { appendRollupRows } from '../../src/store/embedded/rollup/rollup-append.js';
 import { RollupFold } from '../../src/store/embedded/rollup/rollup-fold.js';
 import {
@@ -32,7 +32,6 @@ import {
   rollupSlot,
   rollupSlotForRange,
 } from '../../src/store/embedded/rollup/serves.js';
-import { MIGRATIONS } from '../../src/store/embedded/schema.js';
 import { lit, litList } from '../../src/store/embedded/sql-quote.js';
 import { subjectBucket } from '../../src/store/embedded/subject-bucket.js';
 
@@ -248,19 +247,6 @@ function plan(g: GeneratedQuery): BaseUsageQuery | undefined {
   };
 }
 
-/** A fresh in-memory database with every migration of the store. */
-async function withDb(body: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    for (const sql of [...MIGRATIONS, CREATE_FOLD_ROWS]) await conn.run(sql);
-    await body(conn);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
 async function runAll(conn: DuckDBConnection, statements: string[]): Promise<void> {
   await conn.run('BEGIN TRANSACTION');
   for (const sql of statements) await conn.run(sql);
@@ -424,7 +410,7 @@ describe('rollup_15m answers served queries exactly as meter_rows', () => {
         fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
         fc.array(queryArb, { minLength: 1, maxLength: 8 }),
         (rows, merges, mergeAll, inJs, queries) =>
-          withDb(async (conn) => {
+          withMigratedDb(async (conn) => {
             await load(conn, rows, merges, mergeAll, inJs);
             await compareQueries(conn, queries);
           }),
@@ -444,7 +430,7 @@ describe('rollup_15m answers served queries exactly as meter_rows', () => {
         mergesArb,
         fc.array(queryArb, { minLength: 1, maxLength: 6 }),
         (rows, merges, queries) =>
-          withDb(async (conn) => {
+          withMigratedDb(async (conn) => {
             await load(conn, rows, merges, false);
             await compareQueries(conn, queries, slack);
           }),
@@ -456,7 +442,7 @@ describe('rollup_15m answers served queries exactly as meter_rows', () => {
   it('a rebuild from meter_rows equals the merged folds; a delete takes one meter only', async () => {
     await fc.assert(
       fc.asyncProperty(rowsArb(DYADIC), mergesArb, (rows, merges) =>
-        withDb(async (conn) => {
+        withMigratedDb(async (conn) => {
           await load(conn, rows, merges, true);
           const merged = await snapshot(conn);
           const keys = await query(

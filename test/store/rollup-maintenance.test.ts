@@ -4,14 +4,11 @@
 // without rollups followed by one with. Merges and rewrites are held open inside their
 // transactions by the store's test hooks, so nothing depends on timing. Every number is computed
 // from the events sent; a counter says whether the rollup or the raw rows answered.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../src/ingest/stored-event.js';
 import type { MeterDefinition } from '../../src/meter/meter-definition.js';
-import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
-import { Hold } from '../support/hold.js';
+import type { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
+import { createMeter, rollupScenario } from '../support/rollup-scenario.js';
 
 const ACCOUNT = 'acc_roll';
 const DAY = 86_400_000;
@@ -111,42 +108,11 @@ async function answers(store: DuckDbStore, groupSlot = 0) {
   };
 }
 
-function scenario(opts: { mergeRows?: number } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tally-rollup-'));
-  const merge = new Hold();
-  const rewrite = new Hold();
-  const t = {
-    merge,
-    rewrite,
-    clock: NOW,
-    open: (rollups = true) =>
-      DuckDbStore.open({
-        dataDir: dir,
-        rollups,
-        compaction: {
-          rewriteFraction: 0,
-          intervalMs: 0,
-          now: () => t.clock,
-          holdRewrite: rewrite.hook,
-          holdRollup: merge.hook,
-          ...(opts.mergeRows === undefined ? {} : { rollupMergeRows: opts.mergeRows }),
-        },
-      }),
-  };
-  return t;
-}
-
-/** A new meter as the meter service makes it: stored, then backfilled (here from no events). */
-async function createMeter(store: DuckDbStore, m: MeterDefinition = METER): Promise<void> {
-  await store.putMeter(m);
-  await store.replaceMeterRows(m.id, m.accountId, async () => undefined);
-}
-
 describe('the rollup beside the folds, compaction, backfill and meter changes', () => {
   it('merges the recent tail while folds append to the same buckets', async () => {
-    const t = scenario({ mergeRows: 1 });
+    const t = rollupScenario(NOW, { mergeRows: 1 });
     let store = await t.open();
-    await createMeter(store);
+    await createMeter(store, METER);
     expect(store.rollupStats().ready).toEqual([METER.id]);
     const sent: Sent[] = [];
     for (const part of ['a', 'b', 'c']) {
@@ -197,9 +163,9 @@ describe('the rollup beside the folds, compaction, backfill and meter changes', 
   });
 
   it('merges the range a rewrite sorts in its transaction while late events arrive', async () => {
-    const t = scenario();
+    const t = rollupScenario(NOW);
     let store = await t.open();
-    await createMeter(store);
+    await createMeter(store, METER);
     const sent = spread('j', 400, JANUARY, Date.UTC(2026, 1, 1));
     for (let i = 0; i < sent.length; i += 100) await store.append(items(sent.slice(i, i + 100)));
     // Folded (a read waits for it) before the clock moves on, so the month is quiet by then.
@@ -232,9 +198,9 @@ describe('the rollup beside the folds, compaction, backfill and meter changes', 
   });
 
   it('is rebuilt by a backfill, unready after a change of dimensions, gone with the meter', async () => {
-    const t = scenario();
+    const t = rollupScenario(NOW);
     const store = await t.open();
-    await createMeter(store);
+    await createMeter(store, METER);
     const sent = spread('s', 300, JANUARY, NOW);
     await store.append(items(sent));
     expect(await answers(store)).toEqual({ ...expected(sent), from: 'rollup' });
@@ -288,9 +254,9 @@ describe('the rollup beside the folds, compaction, backfill and meter changes', 
   });
 
   it('a start without rollups drops them; the next start with rollups rebuilds them', async () => {
-    const t = scenario();
+    const t = rollupScenario(NOW);
     let store = await t.open();
-    await createMeter(store);
+    await createMeter(store, METER);
     const sent = spread('o', 200, JANUARY, NOW);
     await store.append(items(sent));
     await store.close();

@@ -18,6 +18,7 @@ import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import { expectedUsage, groupKey, type Totals } from '../fixtures/upgrade/expected.js';
 import {
   ACCOUNT_NAMES,
+  ACTIVE_USERS,
   type AccountName,
   type FixtureEvent,
   type MeterSpec,
@@ -36,17 +37,22 @@ const FIXTURE = fileURLToPath(
 );
 const TOKENS_NOW: MeterSpec = { ...TOKENS, groupBy: TOKENS_EDITED_GROUP_BY };
 
-/** Queries the rollup serves (no subject, at most one dimension), and two it must not. */
+/**
+ * Queries the rollups serve (numeric: no subject, at most one dimension; distinct: no grouping),
+ * and three they must not.
+ */
 const SERVED: { meter: MeterSpec; groupBy: string[] }[] = [
   { meter: TOKENS_NOW, groupBy: [] },
   { meter: TOKENS_NOW, groupBy: ['model'] },
   { meter: TOKENS_NOW, groupBy: ['tier'] },
   { meter: REQUESTS, groupBy: [] },
   { meter: REQUESTS, groupBy: ['method'] },
+  { meter: ACTIVE_USERS, groupBy: [] },
 ];
 const RAW: { meter: MeterSpec; groupBy: string[] }[] = [
   { meter: TOKENS_NOW, groupBy: ['subject'] },
   { meter: TOKENS_NOW, groupBy: ['model', 'tier'] },
+  { meter: ACTIVE_USERS, groupBy: ['model'] },
 ];
 
 /** The hook: the first rollup transaction it sees waits inside until released. */
@@ -160,7 +166,11 @@ describe('a store opened on a directory of 41ce49f: raw answers until its rollup
   }
 
   const meterIds = async () =>
-    (await Promise.all([TOKENS, REQUESTS].map((m) => meters.get(accountId(m.account), m.slug))))
+    (
+      await Promise.all(
+        [TOKENS, REQUESTS, ACTIVE_USERS].map((m) => meters.get(accountId(m.account), m.slug)),
+      )
+    )
       .map((m) => m.id)
       .sort();
 
@@ -190,7 +200,7 @@ describe('a store opened on a directory of 41ce49f: raw answers until its rollup
   it('answers the same from the rollups once rebuilt', async () => {
     hold.release();
     await store.rollupsRebuilt();
-    expect(hold.works).toEqual(['rebuild', 'rebuild']);
+    expect(hold.works).toEqual(['rebuild', 'rebuild', 'rebuild']);
     expect(store.rollupStats()).toMatchObject({ ready: await meterIds(), pending: [] });
     const all = [...storedEvents(), ...thirdBatch()];
     expect(await expectUsage(all)).toBe('served');

@@ -167,21 +167,25 @@ export function compileNumeric(q: BaseUsageQuery): string {
   return `SELECT ${['w', ...keys].join(', ')}, c, s, mn, mx, lt.t AS lt_time, lt.v AS lt_value FROM (${inner})`;
 }
 
-export function compileUnique(q: BaseUsageQuery): string {
+/**
+ * The unique reads take `rows`, the relation they read, when it is not the query's own (the
+ * daily distinct values, rollup/compile-distinct-read.ts): it has meter_rows' column names.
+ */
+export function compileUnique(q: BaseUsageQuery, rows = rowsFrom(q)): string {
   const keys = keyNames(q);
-  return `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(DISTINCT value_text) AS u FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
+  return `SELECT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, count(DISTINCT value_text) AS u FROM ${rows} WHERE ${meterRowsWhere(q)} GROUP BY ${['w', ...keys].join(', ')}`;
 }
 
-export function compileFirstSeen(q: BaseUsageQuery, period: Bucketing): string {
+export function compileFirstSeen(q: BaseUsageQuery, period: Bucketing, rows = rowsFrom(q)): string {
   const keys = keyNames(q);
-  const inner = `SELECT ${[`${windowExpr(period)} AS p`, ...keyColumns(q)].join(', ')}, value_text, min(${windowExpr(q.bucket)}) AS w FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')} GROUP BY ${['p', ...keys, 'value_text'].join(', ')}`;
+  const inner = `SELECT ${[`${windowExpr(period)} AS p`, ...keyColumns(q)].join(', ')}, value_text, min(${windowExpr(q.bucket)}) AS w FROM ${rows} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')} GROUP BY ${['p', ...keys, 'value_text'].join(', ')}`;
   return `SELECT ${['p', 'w', ...keys].join(', ')}, count(*) AS c FROM (${inner}) GROUP BY ${['p', 'w', ...keys].join(', ')}`;
 }
 
-export function compileCoverage(q: BaseUsageQuery, span: number): string {
+export function compileCoverage(q: BaseUsageQuery, span: number, rows = rowsFrom(q)): string {
   const keys = keyNames(q);
   const partition = [...keys, 'value_text'].join(', ');
-  const distinct = `SELECT DISTINCT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, value_text FROM ${rowsFrom(q)} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')}`;
+  const distinct = `SELECT DISTINCT ${[`${windowExpr(q.bucket)} AS w`, ...keyColumns(q)].join(', ')}, value_text FROM ${rows} WHERE ${meterRowsWhere(q, 'value_text IS NOT NULL')}`;
   const spans = `SELECT ${['w AS s', ...keys].join(', ')}, least(coalesce(lead(w) OVER (PARTITION BY ${partition} ORDER BY w), w + ${lit(span)}), w + ${lit(span)}) AS e FROM (${distinct})`;
   return `SELECT ${['s', 'e', ...keys].join(', ')}, count(*) AS c FROM (${spans}) GROUP BY ${['s', 'e', ...keys].join(', ')}`;
 }

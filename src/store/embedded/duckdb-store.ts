@@ -91,7 +91,7 @@ export interface RollupStats {
   ready: string[];
   /** Dimension slots left out of meters' rollups, as `meterId:slot`. */
   droppedSlots: string[];
-  /** Numeric meters whose rollup is not complete yet (rebuilt in the background or by backfill). */
+  /** Meters whose rollup is not complete yet (rebuilt in the background or by backfill). */
   pending: string[];
   /** Queries answered from the rollup since the store opened. */
   reads: number;
@@ -150,6 +150,7 @@ export class DuckDbStore implements Store {
       (scope) => pipeline.visible(scope),
       (meterId) => rollups?.readyDimensions(meterId),
       (meterId) => rollups?.droppedSlots(meterId) ?? new Set(),
+      (meterId) => rollups?.distinctReady(meterId) === true,
     );
     this.meta = new MetadataRepo(
       (sql) => readRows(reader(), sql),
@@ -246,7 +247,13 @@ export class DuckDbStore implements Store {
         : { dedupeBudgetBytes: opts.dedupeBudgetBytes }),
       reader,
       ...(rollups
-        ? { rollup: { appender: await writer.createAppender('rollup_15m'), meters: rollups } }
+        ? {
+            rollup: {
+              appender: await writer.createAppender('rollup_15m'),
+              distinctAppender: await writer.createAppender('distinct_1d'),
+              meters: rollups,
+            },
+          }
         : {}),
       ...(opts.holdFold ? { holdFold: opts.holdFold } : {}),
       onCommitted: (days, partials) => {
@@ -440,6 +447,14 @@ export class DuckDbStore implements Store {
   async rollupSize(): Promise<{ rows: number; keys: number }> {
     const [r] = await this.usage.dataRows(
       'SELECT count(*) AS n, count(DISTINCT (account_id, meter_id, bucket, slot, dim)) AS k FROM rollup_15m',
+    );
+    return { rows: num(r?.n), keys: num(r?.k) };
+  }
+
+  /** distinct_1d's rows and distinct keys, as rollupSize (tests and diagnostics). */
+  async distinctSize(): Promise<{ rows: number; keys: number }> {
+    const [r] = await this.usage.dataRows(
+      'SELECT count(*) AS n, count(DISTINCT (account_id, meter_id, day, value_text)) AS k FROM distinct_1d',
     );
     return { rows: num(r?.n), keys: num(r?.k) };
   }

@@ -58,4 +58,8 @@ export const MIGRATIONS: readonly string[] = [
   // archived before this migration are counted in the background after the next start.
   `CREATE TABLE archive_subject_dims (month BIGINT NOT NULL, rows_gen INTEGER NOT NULL, account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, subject VARCHAR NOT NULL, ${countColumns});
    CREATE TABLE archive_subject_dims_files (month BIGINT NOT NULL, rows_gen INTEGER NOT NULL);`,
+  // The distinct values of UNIQUE_COUNT meters per UTC day (rollup/distinct-schema.ts), beside
+  // rollup_15m and listed in rollup_ready the same way. A directory from before this migration
+  // has no unique meter ready, and the store builds their rows in the background.
+  `CREATE TABLE distinct_1d (account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, day BIGINT NOT NULL, value_text VARCHAR);`,
 ];

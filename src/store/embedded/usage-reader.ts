@@ -2,7 +2,7 @@
 // acknowledged before it is folded into DuckDB, so an acknowledged event is visible to the next read;
 // numeric reads and group estimates wait only for those they can see (unfolded-footprint.ts).
 // Numeric aggregates and group estimates read the 15-minute rollup instead when it gives the same
-// rows (rollup/serves.ts decides).
+// rows, and unique reads the daily distinct values (rollup/serves.ts decides).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EventListQuery, StoredEvent } from '../../ingest/stored-event.js';
 import type {
@@ -31,10 +31,20 @@ import {
 } from './compile-usage.js';
 import { notVoided } from './compile-voids.js';
 import {
+  compileCoverageFromDistinct,
+  compileFirstSeenFromDistinct,
+  compileUniqueFromDistinct,
+} from './rollup/compile-distinct-read.js';
+import {
   compileEstimateGroupsFromRollup,
   compileNumericFromRollup,
 } from './rollup/compile-rollup-read.js';
-import { estimateSource, numericSource, withoutSubjectConditions } from './rollup/serves.js';
+import {
+  distinctServes,
+  estimateSource,
+  numericSource,
+  withoutSubjectConditions,
+} from './rollup/serves.js';
 import {
   type Columns,
   EVENT_COLUMNS,
@@ -72,6 +82,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     private readonly rollupDimensions: (meterId: string) => number | undefined = () => undefined,
     /** The slots left out of a meter's rollup: queries on them read raw rows. */
     private readonly droppedSlots: (meterId: string) => ReadonlySet<number> = () => new Set(),
+    /** Whether a UNIQUE_COUNT meter's daily distinct values are complete (else read raw rows). */
+    private readonly distinctReady: (meterId: string) => boolean = () => false,
   ) {}
 
   /** `sql`'s rows, after every acknowledged event is folded. */
@@ -134,21 +146,29 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   }
 
   async aggregateUnique(q: BaseUsageQuery): Promise<UniqueRow[]> {
-    return toUnique(await this.dataColumns(limited(compileUnique(q), q)), q.groupBy.length);
+    const sql = this.fromDistinct(q) ? compileUniqueFromDistinct(q) : compileUnique(q);
+    return toUnique(await this.dataColumns(limited(sql, q)), q.groupBy.length);
   }
 
   async uniqueFirstSeen(q: BaseUsageQuery, period: Bucketing): Promise<FirstSeenRow[]> {
-    return toFirstSeen(
-      await this.dataColumns(limited(compileFirstSeen(q, period), q)),
-      q.groupBy.length,
-    );
+    const sql = this.fromDistinct(q, period)
+      ? compileFirstSeenFromDistinct(q, period)
+      : compileFirstSeen(q, period);
+    return toFirstSeen(await this.dataColumns(limited(sql, q)), q.groupBy.length);
   }
 
   async uniqueCoverage(q: BaseUsageQuery, span: number): Promise<CoverageRow[]> {
-    return toCoverage(
-      await this.dataColumns(limited(compileCoverage(q, span), q)),
-      q.groupBy.length,
-    );
+    const sql = this.fromDistinct(q)
+      ? compileCoverageFromDistinct(q, span)
+      : compileCoverage(q, span);
+    return toCoverage(await this.dataColumns(limited(sql, q)), q.groupBy.length);
+  }
+
+  /** Whether a unique read takes the daily distinct values (counted as a rollup read). */
+  private fromDistinct(q: BaseUsageQuery, period?: Bucketing): boolean {
+    const yes = !q.source && this.distinctReady(q.meterId) && distinctServes(q, period);
+    if (yes) this.rollupReads++;
+    return yes;
   }
 
   async distinctValues(q: DistinctValuesQuery): Promise<string[]> {

@@ -26,14 +26,16 @@ import { type Group, GroupCommit, type Job } from './group-commit.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
 import { encodeRecord } from './ingest-log-record.js';
 import {
+  compileDistinctRebuild,
   compileRollupDelete,
   compileRollupDropSlot,
   compileRollupForgetDrops,
   compileRollupRebuild,
   compileRollupUnready,
 } from './rollup/compile-rollup-write.js';
-import { appendRollupRows } from './rollup/rollup-append.js';
-import { type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
+import { DistinctFold } from './rollup/distinct-fold.js';
+import { appendDistinctRows, appendRollupRows } from './rollup/rollup-append.js';
+import { addPartials, type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
 import { EVENTS_HOT, METER_ROWS_HOT } from './schema.js';
@@ -86,10 +88,10 @@ export interface WritePipelineParts {
   /** The archived months, from which a backfill or a meter's deletion drops the meter's rows. */
   archive: MonthArchive;
   /**
-   * The rollup kept beside meter_rows: the writer's appender on rollup_15m and which meters
-   * have one. Absent when the store runs without rollups.
+   * The rollup kept beside meter_rows: the writer's appenders on rollup_15m and distinct_1d and
+   * which meters have one. Absent when the store runs without rollups.
    */
-  rollup?: { appender: DuckDBAppender; meters: RollupMeters };
+  rollup?: { appender: DuckDBAppender; distinctAppender: DuckDBAppender; meters: RollupMeters };
   /**
    * Meter rows per UTC day (and the rollup's partial rows), called after the transaction that
    * added them committed.
@@ -306,6 +308,7 @@ export class WritePipeline {
       const days: DayCounts = new Map();
       // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
       const dimensions = rollup?.meters.dimensionsOf(meterId);
+      const distinct = rollup?.meters.distinctOf(meterId) === true;
       try {
         await this.withoutMeterRows(meterId, async () => {
           await produce(async (rows) => {
@@ -313,8 +316,9 @@ export class WritePipeline {
             rowAppender.flushSync();
           });
           // The rollup from the rows just written, complete in the same commit.
-          const rebuild =
-            dimensions === undefined
+          const rebuild = distinct
+            ? compileDistinctRebuild(meterId)
+            : dimensions === undefined
               ? compileRollupDelete(meterId)
               : compileRollupRebuild(meterId, dimensions, rollup?.meters.droppedSlots(meterId));
           for (const sql of rebuild) await writer.run(sql);
@@ -323,7 +327,7 @@ export class WritePipeline {
         rowAppender.clear();
         throw err;
       }
-      if (dimensions !== undefined) rollup?.meters.markReady(meterId);
+      if (dimensions !== undefined || distinct) rollup?.meters.markReady(meterId);
       this.p.onCommitted(days);
     });
   }
@@ -411,6 +415,7 @@ export class WritePipeline {
     this.p.eventAppender.closeSync();
     this.p.rowAppender.closeSync();
     this.p.rollup?.appender.closeSync();
+    this.p.rollup?.distinctAppender.closeSync();
   }
 
   private nextFold(): Promise<void> {
@@ -577,8 +582,10 @@ export class WritePipeline {
       eventAppender.flushSync();
       rowAppender.flushSync();
       if (rollup && folded) {
-        await appendRollupRows(rollup.appender, folded.rows());
+        await appendRollupRows(rollup.appender, folded.numeric.rows());
         rollup.appender.flushSync();
+        await appendDistinctRows(rollup.distinctAppender, folded.distinct.rows());
+        rollup.distinctAppender.flushSync();
       }
       const last = (records[records.length - 1] as LogRecord).seq;
       await writer.run(`UPDATE ingest_state SET applied_seq = ${lit(last)}`);
@@ -588,31 +595,38 @@ export class WritePipeline {
       eventAppender.clear();
       rowAppender.clear();
       rollup?.appender.clear();
+      rollup?.distinctAppender.clear();
       await writer.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
     // Counted once committed: a rewrite that starts later sees these rows (compactor.ts).
-    this.p.onCommitted(days, folded?.partials());
+    this.p.onCommitted(
+      days,
+      folded && addPartials(folded.numeric.partials(), folded.distinct.partials()),
+    );
   }
 }
 
 /**
- * The rollup rows of `records`' meter rows, aggregated in memory (rollup-fold.ts). Runs in the
- * chain, so the meters' slots cannot change under it (redefineRollup).
+ * The rollup rows of `records`' meter rows, aggregated in memory (rollup-fold.ts), and their
+ * daily distinct values (distinct-fold.ts). Runs in the chain, so the meters' slots cannot change
+ * under it (redefineRollup).
  */
 async function foldRollup(
   records: readonly LogRecord[],
   meters: RollupMeters,
-): Promise<RollupFold> {
-  const fold = new RollupFold(meters.dimensionsOf, meters.droppedSlots);
+): Promise<{ numeric: RollupFold; distinct: DistinctFold }> {
+  const numeric = new RollupFold(meters.dimensionsOf, meters.droppedSlots);
+  const distinct = new DistinctFold(meters.distinctOf);
   let n = 0;
   for (const record of records) {
     for (const { event, rows } of record.items) {
-      fold.add(event.accountId, event.time, rows);
+      numeric.add(event.accountId, event.time, rows);
+      distinct.add(event.accountId, event.time, rows);
       if (++n % ROLLUP_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     }
   }
-  return fold;
+  return { numeric, distinct };
 }
 
 /** The UTC days of the records' events. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compileDistinctRebuild,
   compileRollupDelete,
   compileRollupDeleteSlot,
   compileRollupDropSlot,
@@ -42,24 +43,33 @@ describe('rollup write SQL (golden)', () => {
   it('rebuild (marking the meter ready) and delete of one meter; reset of all', () => {
     const forget = [
       "DELETE FROM rollup_15m WHERE meter_id = 'm1'",
+      "DELETE FROM distinct_1d WHERE meter_id = 'm1'",
       "DELETE FROM rollup_ready WHERE meter_id = 'm1'",
     ];
     expect(compileRollupDelete('m1')).toEqual(forget);
-    expect(compileRollupUnready('m1')).toBe(forget[1]);
+    expect(compileRollupUnready('m1')).toBe(forget[2]);
     expect(compileRollupRebuild('m1', 1)).toEqual([
       ...forget,
       `${OUTER} (SELECT ${KEY}, CASE s.slot WHEN 0 THEN r.g0 ELSE NULL END AS dim, ${AGGREGATES} FROM meter_rows AS r JOIN (VALUES ('m1', -1), ('m1', 0)) AS s(meter_id, slot) ON r.meter_id = s.meter_id WHERE r.meter_id = 'm1' GROUP BY ALL) ORDER BY account_id, meter_id, slot, bucket`,
       "INSERT INTO rollup_ready VALUES ('m1')",
     ]);
+    expect(compileDistinctRebuild("m'1")).toEqual([
+      "DELETE FROM rollup_15m WHERE meter_id = 'm''1'",
+      "DELETE FROM distinct_1d WHERE meter_id = 'm''1'",
+      "DELETE FROM rollup_ready WHERE meter_id = 'm''1'",
+      "INSERT INTO distinct_1d (account_id, meter_id, day, value_text) SELECT DISTINCT account_id, meter_id, time - (((time % 86400000) + 86400000) % 86400000) AS day, value_text FROM meter_rows WHERE meter_id = 'm''1' ORDER BY account_id, meter_id, day",
+      "INSERT INTO rollup_ready VALUES ('m''1')",
+    ]);
     expect(ROLLUP_RESET).toEqual([
       'DELETE FROM rollup_15m',
+      'DELETE FROM distinct_1d',
       'DELETE FROM rollup_ready',
       'DELETE FROM rollup_dropped_slots',
     ]);
   });
 
   it('leaves dropped slots out of a rebuild; records, deletes and forgets drops', () => {
-    const [, , insert] = compileRollupRebuild('m1', 3, new Set([1]));
+    const [, , , insert] = compileRollupRebuild('m1', 3, new Set([1]));
     expect(insert).toContain("VALUES ('m1', -1), ('m1', 0), ('m1', 2)) AS s(meter_id, slot)");
     expect(compileRollupDropSlot("m'1", 2)).toBe(
       "INSERT INTO rollup_dropped_slots VALUES ('m''1', 2)",
@@ -75,13 +85,19 @@ describe('rollup write SQL (golden)', () => {
     );
   });
 
-  it('merge of a bucket range', () => {
+  it('merge of a bucket range, and of the daily distinct values of the days it starts', () => {
     const range = 'bucket >= 0 AND bucket < 86400000';
+    const days = 'day >= 0 AND day < 86400000';
+    const distinct = 'account_id, meter_id, day, value_text';
     expect(compileRollupMerge(0, 86_400_000)).toEqual([
       `CREATE TEMP TABLE rollup_merge AS SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (SELECT account_id, meter_id, bucket, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL) ORDER BY account_id, meter_id, slot, bucket`,
       `DELETE FROM rollup_15m WHERE ${range}`,
       `INSERT INTO rollup_15m (${COLUMNS}) SELECT ${COLUMNS} FROM rollup_merge`,
       'DROP TABLE rollup_merge',
+      `CREATE TEMP TABLE distinct_merge AS SELECT DISTINCT ${distinct} FROM distinct_1d WHERE ${days} ORDER BY account_id, meter_id, day`,
+      `DELETE FROM distinct_1d WHERE ${days}`,
+      `INSERT INTO distinct_1d (${distinct}) SELECT ${distinct} FROM distinct_merge`,
+      'DROP TABLE distinct_merge',
     ]);
   });
 });

@@ -5,6 +5,11 @@
 // the JS fold is tested against. Identifiers come from closed sets; values go through `lit`.
 import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import { lit, litList } from '../sql-quote.js';
+import {
+  compileDistinctDelete,
+  compileDistinctMerge,
+  compileDistinctRows,
+} from './compile-distinct-write.js';
 import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
 
 /** Tables rollup rows are aggregated from: a fold's staged rows, or all stored rows. */
@@ -78,9 +83,16 @@ export function compileRollupFold(
   return select && `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select}`;
 }
 
-/** A meter's rollup rows deleted and the meter no longer ready (meter deleted, or redefined). */
+/**
+ * A meter's rollup rows (numeric or distinct) deleted and the meter no longer ready (meter
+ * deleted, or redefined).
+ */
 export function compileRollupDelete(meterId: string): string[] {
-  return [`DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`, compileRollupUnready(meterId)];
+  return [
+    `DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`,
+    compileDistinctDelete(meterId),
+    compileRollupUnready(meterId),
+  ];
 }
 
 /** The meter's rollup no longer complete: queries read its raw rows until a rebuild. */
@@ -91,6 +103,7 @@ export function compileRollupUnready(meterId: string): string {
 /** Every rollup row and mark gone (the store runs without rollups; a later start rebuilds). */
 export const ROLLUP_RESET: readonly string[] = [
   'DELETE FROM rollup_15m',
+  'DELETE FROM distinct_1d',
   'DELETE FROM rollup_ready',
   'DELETE FROM rollup_dropped_slots',
 ];
@@ -142,15 +155,29 @@ export function compileRollupRebuild(
   return [
     ...compileRollupDelete(meterId),
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select} ORDER BY ${ROLLUP_ORDER}`,
-    `INSERT INTO rollup_ready VALUES (${lit(meterId)})`,
+    compileRollupReady(meterId),
   ];
 }
 
+/** A UNIQUE_COUNT meter's daily distinct rows rebuilt from meter_rows, as compileRollupRebuild. */
+export function compileDistinctRebuild(meterId: string): string[] {
+  return [
+    ...compileRollupDelete(meterId),
+    compileDistinctRows(meterId),
+    compileRollupReady(meterId),
+  ];
+}
+
+function compileRollupReady(meterId: string): string {
+  return `INSERT INTO rollup_ready VALUES (${lit(meterId)})`;
+}
+
 /**
- * The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER.
- * Statements to run in order in one transaction (the temp table holds the merged rows between
- * the DELETE and the INSERT). Partials combine as the read does: sums add, min of mins, max of
- * maxes, greatest (time, value) pair. Rows a fold commits after the snapshot stay as they are.
+ * The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER, and
+ * the distinct rows of the days starting in the range (compile-distinct-write.ts). Statements to
+ * run in order in one transaction (the temp table holds the merged rows between the DELETE and
+ * the INSERT). Partials combine as the read does: sums add, min of mins, max of maxes, greatest
+ * (time, value) pair. Rows a fold commits after the snapshot stay as they are.
  */
 export function compileRollupMerge(from: number, to: number): string[] {
   const range = `bucket >= ${lit(from)} AND bucket < ${lit(to)}`;
@@ -160,5 +187,6 @@ export function compileRollupMerge(from: number, to: number): string[] {
     `DELETE FROM rollup_15m WHERE ${range}`,
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM rollup_merge`,
     'DROP TABLE rollup_merge',
+    ...compileDistinctMerge(from, to),
   ];
 }

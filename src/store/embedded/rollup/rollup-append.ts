@@ -1,8 +1,10 @@
-// Appends a fold's rollup rows (rollup-fold.ts) to rollup_15m through the writer connection's
+// Appends a fold's rollup rows (rollup-fold.ts) to rollup_15m, and its distinct rows
+// (distinct-fold.ts) to distinct_1d, through the writer connection's
 // appender, a data chunk (up to 2048 rows) at a time: one native call per column instead of one
 // per value. The caller flushes the appender and commits in the transaction of the meter rows.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { ChunkWriter, type ColumnKind } from '../chunk-writer.js';
+import type { DistinctRow } from './distinct-fold.js';
 import type { RollupRow } from './rollup-fold.js';
 
 /** rollup_15m's column types in table order (../schema.ts, migration 5), exactly: no casts. */
@@ -43,6 +45,30 @@ export async function appendRollupRows(
     w.f64(8, r.max);
     w.i64(9, r.latestTime);
     w.f64(10, r.latestValue);
+    w.end();
+    total++;
+    if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));
+  }
+  w.flush();
+  return total;
+}
+
+/** distinct_1d's column types in table order (../schema.ts, migration 12). */
+const DISTINCT_KINDS: readonly ColumnKind[] = ['varchar', 'varchar', 'bigint', 'varchar'];
+
+/** Appends `rows` to distinct_1d as appendRollupRows does. Returns the number appended. */
+export async function appendDistinctRows(
+  appender: DuckDBAppender,
+  rows: Iterable<DistinctRow>,
+  yieldEvery = 20_000,
+): Promise<number> {
+  const w = new ChunkWriter(appender, DISTINCT_KINDS);
+  let total = 0;
+  for (const r of rows) {
+    w.str(0, r.accountId);
+    w.str(1, r.meterId);
+    w.i64(2, r.day);
+    w.str(3, r.value);
     w.end();
     total++;
     if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));

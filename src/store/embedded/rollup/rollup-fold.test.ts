@@ -2,14 +2,14 @@
 // compileRollupFold over the same rows: random meters (one unknown, so without a rollup), null
 // values and dimensions, equal times for LATEST ties, times before 1970 and on bucket edges. Both
 // are written to rollup_15m of a real DuckDB, the JS rows through the store's appender.
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MeterRow } from '../../../meter/meter-definition.js';
 import { DAY_MS } from '../compaction-policy.js';
-import { MIGRATIONS } from '../schema.js';
 import { lit, litList } from '../sql-quote.js';
-import { CREATE_FOLD_ROWS, compileRollupFold } from './compile-rollup-write.js';
+import { compileRollupFold } from './compile-rollup-write.js';
+import { withMigratedDb } from './migrated-db.test-support.js';
 import { appendRollupRows } from './rollup-append.js';
 import { RollupFold } from './rollup-fold.js';
 import { ROLLUP_BUCKET_MS } from './schema.js';
@@ -61,18 +61,6 @@ const DOUBLES = fc.option(
     .map((v) => (v === 0 ? 0 : v)),
   { freq: 4 },
 );
-
-async function withDb(body: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    for (const sql of [...MIGRATIONS, CREATE_FOLD_ROWS]) await conn.run(sql);
-    await body(conn);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
 const cellKey = (v: DuckDBValue) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v));
 
@@ -146,7 +134,7 @@ describe('the fold rollup in JS equals the SQL reference', () => {
   it('row for row, exactly, for exactly summable values', async () => {
     await fc.assert(
       fc.asyncProperty(eventsArb(DYADIC), (events) =>
-        withDb(async (conn) => {
+        withMigratedDb(async (conn) => {
           const fold = await viaJs(conn, events);
           const js = await take(conn);
           await viaSql(conn, events);
@@ -177,7 +165,7 @@ describe('the fold rollup in JS equals the SQL reference', () => {
     try {
       await fc.assert(
         fc.asyncProperty(eventsArb(DYADIC), (events) =>
-          withDb(async (conn) => {
+          withMigratedDb(async (conn) => {
             await viaJs(conn, events);
             const js = await take(conn);
             expect(js.some((r) => r[1] === first && (r[3] === 0 || r[3] === 2))).toBe(false);
@@ -196,7 +184,7 @@ describe('the fold rollup in JS equals the SQL reference', () => {
     const slack = (c: number, m: number) => 2 * c * c * 2 ** -53 * m;
     await fc.assert(
       fc.asyncProperty(eventsArb(DOUBLES), (events) =>
-        withDb(async (conn) => {
+        withMigratedDb(async (conn) => {
           await viaJs(conn, events);
           const js = await take(conn);
           await viaSql(conn, events);

@@ -31,6 +31,20 @@ export interface DayPartials {
 
 export type PartialsByDay = Map<number, DayPartials>;
 
+/** Adds `more`'s rows and spans to `into` (copied, never shared) and returns `into`. */
+export function addPartials(into: PartialsByDay, more: PartialsByDay): PartialsByDay {
+  for (const [day, a] of more) {
+    const p = into.get(day);
+    if (!p) into.set(day, { ...a });
+    else {
+      p.rows += a.rows;
+      p.from = Math.min(p.from, a.from);
+      p.to = Math.max(p.to, a.to);
+    }
+  }
+  return into;
+}
+
 /** Running aggregate of one key; `count` 0 means every value was null (the others unset). */
 interface Acc {
   count: number;

@@ -1,6 +1,7 @@
 // What the store knows of each meter's rollup: which meters have one (live numeric meters, by
-// their dimension count, which decides the slots a fold writes) and which of those have complete
-// rollup rows (table rollup_ready), the only ones queries may read from it. Changes that alter a
+// their dimension count, which decides the slots a fold writes; live UNIQUE_COUNT meters, whose
+// rollup is their daily distinct values in distinct_1d) and which of those have complete rollup
+// rows (table rollup_ready), the only ones queries may read from it. Changes that alter a
 // meter's rollup (created, dimension count changed, deleted) run where no fold and no rebuild is
 // under way (duckdb-store.ts putMeter), so a fold's slots and a rebuild's never disagree.
 import type { MeterDefinition } from '../../../meter/meter-definition.js';
@@ -12,9 +13,19 @@ function numeric(m: MeterDefinition): boolean {
 
 const NONE: ReadonlySet<number> = new Set();
 
+/** The rollup a meter has: numeric rows with this many dimension slots, daily distinct values, or none. */
+type Shape = number | 'distinct' | undefined;
+
+function shapeOf(m: MeterDefinition): Shape {
+  if (m.deletedAt) return undefined;
+  return numeric(m) ? m.dimensions.length : 'distinct';
+}
+
 export class RollupMeters {
   /** Live numeric meters: id -> dimension count. */
   private readonly dimensions = new Map<string, number>();
+  /** Live UNIQUE_COUNT meters (their rollup is distinct_1d). */
+  private readonly distinct = new Set<string>();
   private readonly ready = new Set<string>();
   /** Slots left out of a meter's rollup (table rollup_dropped_slots). */
   private readonly dropped = new Map<string, Set<number>>();
@@ -26,11 +37,11 @@ export class RollupMeters {
     dropped: Iterable<readonly [string, number]> = [],
   ): void {
     this.dimensions.clear();
+    this.distinct.clear();
     this.ready.clear();
     this.dropped.clear();
-    for (const m of meters)
-      if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
-    for (const id of ready) if (this.dimensions.has(id)) this.ready.add(id);
+    for (const m of meters) this.set(m.id, shapeOf(m));
+    for (const id of ready) if (this.tracked(id)) this.ready.add(id);
     for (const [id, slot] of dropped) if (this.dimensions.has(id)) this.drop(id, slot);
   }
 
@@ -56,11 +67,16 @@ export class RollupMeters {
     return this.ready.has(meterId) ? this.dimensions.get(meterId) : undefined;
   }
 
+  /** Whether folds write daily distinct rows for the meter (a live UNIQUE_COUNT meter). */
+  readonly distinctOf = (meterId: string): boolean => this.distinct.has(meterId);
+
+  /** Whether the meter's daily distinct rows are complete (queries may read them). */
+  readonly distinctReady = (meterId: string): boolean =>
+    this.ready.has(meterId) && this.distinct.has(meterId);
+
   /** Whether storing `m` changes which rollup rows a fold writes for it. */
   affects(m: MeterDefinition): boolean {
-    const now = this.dimensions.get(m.id);
-    const next = !m.deletedAt && numeric(m) ? m.dimensions.length : undefined;
-    return now !== next;
+    return this.shape(m.id) !== shapeOf(m);
   }
 
   /** `m` as stored from now on; its rollup is no longer complete if it changed. */
@@ -69,12 +85,27 @@ export class RollupMeters {
     this.ready.delete(m.id);
     // Its slots change meaning: each is judged again (the redefinition forgets the table's rows).
     this.dropped.delete(m.id);
-    if (!m.deletedAt && numeric(m)) this.dimensions.set(m.id, m.dimensions.length);
-    else this.dimensions.delete(m.id);
+    this.set(m.id, shapeOf(m));
   }
 
   markReady(meterId: string): void {
-    if (this.dimensions.has(meterId)) this.ready.add(meterId);
+    if (this.tracked(meterId)) this.ready.add(meterId);
+  }
+
+  /** Whether the meter has a rollup of either kind. */
+  private tracked(meterId: string): boolean {
+    return this.dimensions.has(meterId) || this.distinct.has(meterId);
+  }
+
+  private shape(meterId: string): Shape {
+    return this.distinct.has(meterId) ? 'distinct' : this.dimensions.get(meterId);
+  }
+
+  private set(meterId: string, shape: Shape): void {
+    this.dimensions.delete(meterId);
+    this.distinct.delete(meterId);
+    if (shape === 'distinct') this.distinct.add(meterId);
+    else if (shape !== undefined) this.dimensions.set(meterId, shape);
   }
 
   unready(meterId: string): void {
@@ -83,7 +114,7 @@ export class RollupMeters {
 
   /** Meters with a rollup that is not complete, in a stable order. */
   pending(): string[] {
-    return [...this.dimensions.keys()].filter((id) => !this.ready.has(id)).sort();
+    return [...this.dimensions.keys(), ...this.distinct].filter((id) => !this.ready.has(id)).sort();
   }
 
   /** Every dropped slot as `meterId:slot`, in a stable order. */

@@ -9,11 +9,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DAY_MS } from '../compaction-policy.js';
 import { num, readRows } from '../row-decoding.js';
 import {
+  compileDistinctRebuild,
   compileRollupMerge,
   compileRollupRebuild,
   compileSlotDensity,
 } from './compile-rollup-write.js';
-import type { PartialsByDay } from './rollup-fold.js';
+import { addPartials, type PartialsByDay } from './rollup-fold.js';
 import type { RollupMeters } from './rollup-meters.js';
 
 /** Partial rows a day collects before its recent buckets are merged (each compaction tick). */
@@ -59,15 +60,7 @@ export class RollupUpkeep {
 
   /** Partial rows a committed fold added. */
   noteFold(added: PartialsByDay): void {
-    for (const [day, a] of added) {
-      const p = this.partials.get(day);
-      if (!p) this.partials.set(day, { ...a });
-      else {
-        p.rows += a.rows;
-        p.from = Math.min(p.from, a.from);
-        p.to = Math.max(p.to, a.to);
-      }
-    }
+    addPartials(this.partials, added);
   }
 
   /** Partial rows waiting for a merge, over all days. */
@@ -111,17 +104,22 @@ export class RollupUpkeep {
       if (stopped()) return;
       await exclusive(async () => {
         // Read inside the exclusion: a redefinition of the meter takes the same turn.
-        const dimensions = this.meters.dimensionsOf(meterId);
-        if (dimensions === undefined || this.meters.readyDimensions(meterId) !== undefined) return;
-        const statements = compileRollupRebuild(
-          meterId,
-          dimensions,
-          this.meters.droppedSlots(meterId),
-        );
+        const statements = this.rebuildOf(meterId);
+        if (!statements) return;
         await this.transaction(statements, statements.length - 1, 'rebuild');
         this.meters.markReady(meterId);
       });
     }
+  }
+
+  /** The statements that rebuild the meter's rollup, or undefined when it needs none now. */
+  private rebuildOf(meterId: string): string[] | undefined {
+    if (this.meters.distinctOf(meterId)) {
+      return this.meters.distinctReady(meterId) ? undefined : compileDistinctRebuild(meterId);
+    }
+    const dimensions = this.meters.dimensionsOf(meterId);
+    if (dimensions === undefined || this.meters.readyDimensions(meterId) !== undefined) return;
+    return compileRollupRebuild(meterId, dimensions, this.meters.droppedSlots(meterId));
   }
 
   /**
@@ -175,6 +173,7 @@ export class RollupUpkeep {
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS distinct_merge').catch(() => undefined);
       throw err;
     }
   }

@@ -4,6 +4,7 @@ import type { BaseUsageQuery, Bucketing, FilterNode } from '../../../query/plann
 import type { WindowSize } from '../../../query/usage-query.js';
 import { bucketingFor, enumerateWindows } from '../../../query/windows.js';
 import {
+  distinctServes,
   estimateSource,
   numericSource,
   type ReadSource,
@@ -254,5 +255,67 @@ describe('withoutSubjectConditions: a wider query whose groups bound those of a 
     expect(
       withoutSubjectConditions({ ...base, groupBy: [{ kind: 'dim', slot: 0 }], filter: model }),
     ).toBeUndefined();
+  });
+});
+
+describe('distinctServes: which unique queries the daily distinct values answer', () => {
+  const DAY = 24 * HOUR;
+
+  it.each<[WindowSize, string]>([
+    ['DAY', 'UTC'],
+    ['WEEK', 'UTC'],
+    ['MONTH', 'UTC'],
+    ['YEAR', 'UTC'],
+    ['DAY', '+00:00'],
+  ])('serves %s windows in %s, and first-seen periods of months', (size, zone) => {
+    expect(distinctServes(query({ bucket: planned(size, zone) }))).toBe(true);
+    expect(distinctServes(query({ bucket: planned(size, zone) }), planned('MONTH', zone))).toBe(
+      true,
+    );
+  });
+
+  it.each<[WindowSize, string]>([
+    ['HOUR', 'UTC'],
+    ['FIFTEEN_MINUTES', 'UTC'],
+    ['DAY', 'Europe/Berlin'],
+    ['DAY', 'Asia/Kolkata'],
+    ['MONTH', 'America/New_York'],
+  ])('refuses %s windows in %s (a window edge inside a UTC day)', (size, zone) => {
+    expect(distinctServes(query({ bucket: planned(size, zone) }))).toBe(false);
+  });
+
+  it('refuses a first-seen period whose edges fall inside a UTC day', () => {
+    expect(
+      distinctServes(query({ bucket: planned('DAY', 'UTC') }), planned('MONTH', 'Asia/Tokyo')),
+    ).toBe(false);
+  });
+
+  it('serves the whole range as one window only when it starts and ends at UTC midnights', () => {
+    expect(distinctServes(query({ bucket: { kind: 'all' } }))).toBe(true);
+    expect(distinctServes(query({ bucket: { kind: 'all' }, to: TO - HOUR }))).toBe(false);
+    expect(distinctServes(query({ bucket: { kind: 'all' }, from: FROM + HOUR }))).toBe(false);
+    expect(
+      distinctServes(query({ bucket: { kind: 'all' }, from: -DAY, to: DAY })),
+      'times before 1970',
+    ).toBe(false);
+  });
+
+  it('serves uniform windows of whole days from a UTC midnight only', () => {
+    const uniform = (origin: number, width: number): Bucketing => ({
+      kind: 'uniform',
+      origin,
+      width,
+    });
+    expect(distinctServes(query({ bucket: uniform(FROM, 2 * DAY) }))).toBe(true);
+    expect(distinctServes(query({ bucket: uniform(FROM, 36 * HOUR) }))).toBe(false);
+    expect(distinctServes(query({ bucket: uniform(FROM + HOUR, DAY) }))).toBe(false);
+  });
+
+  it('refuses any grouping or filter: the rows keep neither subject nor dimensions', () => {
+    const bucket = planned('DAY', 'UTC');
+    expect(distinctServes(query({ bucket, groupBy: [{ kind: 'dim', slot: 0 }] }))).toBe(false);
+    expect(distinctServes(query({ bucket, groupBy: [{ kind: 'subject' }] }))).toBe(false);
+    const filter: FilterNode = { op: 'eq', dim: { kind: 'subject' }, value: 'cust_1' };
+    expect(distinctServes(query({ bucket, filter }))).toBe(false);
   });
 });

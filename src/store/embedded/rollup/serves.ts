@@ -3,6 +3,8 @@
 // window edges, offset changes, local midnights) falls inside a bucket, and if the rollup keeps
 // every column the query groups or filters on: at most one dimension slot, and never the subject
 // (the rollup keeps none; per-subject queries, subject-bound keys included, read raw rows).
+// Likewise whether a unique query can read distinct_1d: no boundary inside a UTC day, and no
+// column but the value (the daily distinct values keep no subject and no dimension).
 import type {
   BaseUsageQuery,
   Bucketing,
@@ -10,28 +12,29 @@ import type {
   FilterNode,
   GroupEstimateQuery,
 } from '../../../query/planned-query.js';
+import { DAY_MS } from '../compaction-policy.js';
 import { ROLLUP_BUCKET_MS } from './schema.js';
 
 /** Which rollup rows serve `q`: one dimension slot's, the no-dimension rows, or none (raw). */
 export type RollupSlot = number | 'none';
 
-function aligned(ms: number): boolean {
-  return Number.isSafeInteger(ms) && ms % ROLLUP_BUCKET_MS === 0;
+function aligned(ms: number, unit = ROLLUP_BUCKET_MS): boolean {
+  return Number.isSafeInteger(ms) && ms % unit === 0;
 }
 
 /**
- * Every window edge on a quarter hour, and every row at or after `from` mapped by non-negative
- * integer division: the SQL's `//` truncates toward zero, so for negative operands a row and its
- * bucket start could fall in different windows (times before 1970 only; they read raw rows).
+ * Every window edge on a multiple of `unit` (a quarter hour, or a UTC day), and every row at or
+ * after `from` mapped by non-negative integer division: the SQL's `//` truncates toward zero, so
+ * for negative operands a row and its bucket start could fall in different windows (times before
+ * 1970 only; they read raw rows).
  */
-function bucketAligned(bucket: Bucketing, from: number): boolean {
+function bucketAligned(bucket: Bucketing, from: number, unit = ROLLUP_BUCKET_MS): boolean {
+  const on = (ms: number) => aligned(ms, unit);
   switch (bucket.kind) {
     case 'all':
       return true;
     case 'uniform':
-      return (
-        aligned(bucket.width) && bucket.width > 0 && aligned(bucket.origin) && from >= bucket.origin
-      );
+      return on(bucket.width) && bucket.width > 0 && on(bucket.origin) && from >= bucket.origin;
     case 'calendar': {
       // The first span starts at -Infinity whatever its `from` says; the others switch offset at
       // their `from`, which must therefore fall on a bucket edge too.
@@ -39,8 +42,8 @@ function bucketAligned(bucket: Bucketing, from: number): boolean {
       const offsets = bucket.offsets.map((s) => s.offsetMs);
       return (
         first !== undefined &&
-        offsets.every(aligned) &&
-        rest.every((s) => aligned(s.from)) &&
+        offsets.every(on) &&
+        rest.every((s) => on(s.from)) &&
         from + Math.min(...offsets) >= 0
       );
     }
@@ -154,4 +157,19 @@ export function estimateSource(
 ): ReadSource {
   if (readyDimensions === undefined) return RAW;
   return source(rollupSlotForRange(q, readyDimensions), dropped);
+}
+
+/**
+ * Whether distinct_1d answers unique query `q` (and, for first-seen counts, its `period`) exactly
+ * as meter_rows would: no grouping and no filter, the range and every window edge on a UTC
+ * midnight. Each window is then a union of whole days, and a value is in a window's distinct
+ * set exactly when one of those days saw it.
+ */
+export function distinctServes(q: BaseUsageQuery, period?: Bucketing): boolean {
+  if (q.groupBy.length > 0 || q.filter !== undefined) return false;
+  if (!aligned(q.from, DAY_MS) || !aligned(q.to, DAY_MS) || q.from < 0) return false;
+  return (
+    bucketAligned(q.bucket, q.from, DAY_MS) &&
+    (period === undefined || bucketAligned(period, q.from, DAY_MS))
+  );
 }

@@ -1,4 +1,4 @@
-// The daily distinct values of UNIQUE_COUNT meters (table distinct_1d, migration 12 of
+// The daily distinct values of UNIQUE_COUNT meters (table distinct_1d, migration 11 of
 // ../schema.ts): a row per (account_id, meter_id, day, value_text) once merged, where day is the
 // UTC midnight (epoch ms) of the meter rows that carried the value. A distinct count over whole
 // UTC days only needs to know which values each day saw, not how often: at 100 M events a year

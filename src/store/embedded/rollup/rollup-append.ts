@@ -53,7 +53,7 @@ export async function appendRollupRows(
   return total;
 }
 
-/** distinct_1d's column types in table order (../schema.ts, migration 12). */
+/** distinct_1d's column types in table order (../schema.ts, migration 11). */
 const DISTINCT_KINDS: readonly ColumnKind[] = ['varchar', 'varchar', 'bigint', 'varchar'];
 
 /** Appends `rows` to distinct_1d as appendRollupRows does. Returns the number appended. */

@@ -95,6 +95,8 @@ export interface RollupStats {
   pending: string[];
   /** Queries answered from the rollup since the store opened. */
   reads: number;
+  /** Of those, unique queries answered from the daily distinct values. */
+  distinctReads: number;
   /** Partial rollup rows folds added since the last merge of their day (as counted in memory). */
   partialRows: number;
 }
@@ -436,6 +438,7 @@ export class DuckDbStore implements Store {
       droppedSlots: this.rollups?.droppedList() ?? [],
       pending: this.rollups?.pending() ?? [],
       reads: this.usage.rollupReads,
+      distinctReads: this.usage.distinctReads,
       partialRows: this.compactor.rollupPartialRows(),
     };
   }

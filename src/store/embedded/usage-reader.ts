@@ -63,8 +63,10 @@ import { type ReadScope, subjectsOf } from './unfolded-footprint.js';
 
 export class DuckDbUsageReader implements UsageReader, EventReader {
   readonly readsRawEvents = true;
-  /** Queries answered from the rollup so far. */
+  /** Queries answered from the rollup so far (the daily distinct values included). */
   rollupReads = 0;
+  /** Unique queries answered from the daily distinct values so far. */
+  distinctReads = 0;
   /** Group estimates answered by the subject bound (subjectBound) so far. */
   subjectBoundReads = 0;
 
@@ -167,7 +169,10 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   /** Whether a unique read takes the daily distinct values (counted as a rollup read). */
   private fromDistinct(q: BaseUsageQuery, period?: Bucketing): boolean {
     const yes = !q.source && this.distinctReady(q.meterId) && distinctServes(q, period);
-    if (yes) this.rollupReads++;
+    if (yes) {
+      this.rollupReads++;
+      this.distinctReads++;
+    }
     return yes;
   }
 

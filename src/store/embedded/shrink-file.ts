@@ -22,7 +22,7 @@ export interface ShrinkLimits {
 }
 
 export const DEFAULT_SHRINK: ShrinkLimits = {
-  minFreeBytes: 64 * 1024 * 1024,
+  minFreeBytes: 32 * 1024 * 1024,
   minFreeShare: 0.5,
   maxUsedBytes: 512 * 1024 * 1024,
 };

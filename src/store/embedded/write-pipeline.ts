@@ -26,11 +26,10 @@ import { type Group, GroupCommit, type Job } from './group-commit.js';
 import type { IngestLog, LogRecord } from './ingest-log.js';
 import { encodeRecord } from './ingest-log-record.js';
 import {
-  compileDistinctRebuild,
+  compileRebuildFor,
   compileRollupDelete,
   compileRollupDropSlot,
   compileRollupForgetDrops,
-  compileRollupRebuild,
   compileRollupUnready,
 } from './rollup/compile-rollup-write.js';
 import { DistinctFold } from './rollup/distinct-fold.js';
@@ -307,8 +306,9 @@ export class WritePipeline {
     return this.serialize(async () => {
       const days: DayCounts = new Map();
       // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
-      const dimensions = rollup?.meters.dimensionsOf(meterId);
-      const distinct = rollup?.meters.distinctOf(meterId) === true;
+      const { statements: rebuild, rolledUp } = rollup
+        ? compileRebuildFor(rollup.meters, meterId)
+        : { statements: compileRollupDelete(meterId), rolledUp: false };
       try {
         await this.withoutMeterRows(meterId, async () => {
           await produce(async (rows) => {
@@ -316,18 +316,13 @@ export class WritePipeline {
             rowAppender.flushSync();
           });
           // The rollup from the rows just written, complete in the same commit.
-          const rebuild = distinct
-            ? compileDistinctRebuild(meterId)
-            : dimensions === undefined
-              ? compileRollupDelete(meterId)
-              : compileRollupRebuild(meterId, dimensions, rollup?.meters.droppedSlots(meterId));
           for (const sql of rebuild) await writer.run(sql);
         });
       } catch (err) {
         rowAppender.clear();
         throw err;
       }
-      if (dimensions !== undefined || distinct) rollup?.meters.markReady(meterId);
+      if (rolledUp) rollup?.meters.markReady(meterId);
       this.p.onCommitted(days);
     });
   }

@@ -168,6 +168,33 @@ export function compileDistinctRebuild(meterId: string): string[] {
   ];
 }
 
+/** What the store knows of a meter's rollup (rollup-meters.ts), as the rebuild needs it. */
+export interface RollupShapes {
+  distinctOf(meterId: string): boolean;
+  dimensionsOf(meterId: string): number | undefined;
+  droppedSlots(meterId: string): ReadonlySet<number>;
+}
+
+/**
+ * The statements that rebuild whatever rollup the meter has now (daily distinct values, or
+ * 15-minute rows with its slots), or that delete its rows when it has none; `rolledUp` says which.
+ */
+export function compileRebuildFor(
+  meters: RollupShapes,
+  meterId: string,
+): { statements: string[]; rolledUp: boolean } {
+  if (meters.distinctOf(meterId)) {
+    return { statements: compileDistinctRebuild(meterId), rolledUp: true };
+  }
+  const dimensions = meters.dimensionsOf(meterId);
+  if (dimensions === undefined)
+    return { statements: compileRollupDelete(meterId), rolledUp: false };
+  return {
+    statements: compileRollupRebuild(meterId, dimensions, meters.droppedSlots(meterId)),
+    rolledUp: true,
+  };
+}
+
 function compileRollupReady(meterId: string): string {
   return `INSERT INTO rollup_ready VALUES (${lit(meterId)})`;
 }

@@ -9,9 +9,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DAY_MS } from '../compaction-policy.js';
 import { num, readRows } from '../row-decoding.js';
 import {
-  compileDistinctRebuild,
+  compileRebuildFor,
   compileRollupMerge,
-  compileRollupRebuild,
   compileSlotDensity,
 } from './compile-rollup-write.js';
 import { addPartials, type PartialsByDay } from './rollup-fold.js';
@@ -104,22 +103,14 @@ export class RollupUpkeep {
       if (stopped()) return;
       await exclusive(async () => {
         // Read inside the exclusion: a redefinition of the meter takes the same turn.
-        const statements = this.rebuildOf(meterId);
-        if (!statements) return;
+        const ready =
+          this.meters.distinctReady(meterId) || this.meters.readyDimensions(meterId) !== undefined;
+        const { statements, rolledUp } = compileRebuildFor(this.meters, meterId);
+        if (ready || !rolledUp) return;
         await this.transaction(statements, statements.length - 1, 'rebuild');
         this.meters.markReady(meterId);
       });
     }
-  }
-
-  /** The statements that rebuild the meter's rollup, or undefined when it needs none now. */
-  private rebuildOf(meterId: string): string[] | undefined {
-    if (this.meters.distinctOf(meterId)) {
-      return this.meters.distinctReady(meterId) ? undefined : compileDistinctRebuild(meterId);
-    }
-    const dimensions = this.meters.dimensionsOf(meterId);
-    if (dimensions === undefined || this.meters.readyDimensions(meterId) !== undefined) return;
-    return compileRollupRebuild(meterId, dimensions, this.meters.droppedSlots(meterId));
   }
 
   /**

@@ -43,6 +43,9 @@ export const ConfigSchema = z
     /** Memory bound of the embedded dedupe cache (identities of recent days of event time). */
     /** The embedded store's 15-minute rollup of numeric meters (off: none written or read). */
     TALLY_ROLLUPS: z.enum(['on', 'off']).default('on'),
+    // Rows of one meter and subject in one UTC day that make the rollup keep that subject's own
+    // 15-minute rows (src/store/embedded/rollup/subject-schema.ts).
+    TALLY_ROLLUP_SUBJECT_MIN_DAY_ROWS: z.coerce.number().int().positive().default(2_000),
     TALLY_DEDUPE_MEMORY_MB: z.coerce.number().int().min(1).max(65_536).default(64),
     TALLY_DUCKDB_CHECKPOINT_THRESHOLD: z
       .string()

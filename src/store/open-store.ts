@@ -19,6 +19,7 @@ export async function openStore(
     memoryLimit: config.TALLY_DUCKDB_MEMORY_LIMIT,
     checkpointThreshold: config.TALLY_DUCKDB_CHECKPOINT_THRESHOLD,
     rollups: config.TALLY_ROLLUPS === 'on',
+    compaction: { subjectMinDayRows: config.TALLY_ROLLUP_SUBJECT_MIN_DAY_ROWS },
     dedupeBudgetBytes: config.TALLY_DEDUPE_MEMORY_MB * 1024 * 1024,
     ingestLog: {
       onDamage: config.TALLY_INGEST_LOG_ON_DAMAGE,

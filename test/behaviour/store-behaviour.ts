@@ -390,6 +390,23 @@ export function runStoreBehaviour(label: string, factory: StoreFactory): void {
         engineRows(got.rows, ['model']),
         referenceQuery(events, meterOf('SUM'), rqModel),
       );
+      // Confined to the named subjects only, in total and per subject (a store may keep rows per
+      // subject for these).
+      for (const groupBy of [[], ['subject']]) {
+        const rs: RefQuery = {
+          ...rq,
+          groupBy,
+          filter: (e) => ['cust-a', "o'brien"].includes(e.subject),
+        };
+        const bySubject = await d.usage.query(
+          account,
+          query('m_sum', rs, { subjects: ['cust-a', "o'brien"] }),
+        );
+        expectSameRows(
+          engineRows(bySubject.rows, groupBy),
+          referenceQuery(events, meterOf('SUM'), rs),
+        );
+      }
     });
 
     it('month-to-date and rolling 30-day exact unique counts (and sums), daily points', async () => {

@@ -10,7 +10,9 @@ import { runStoreBehaviour } from '../behaviour/store-behaviour.js';
 // and with every closed month moved into the archive once the suite's data is stored (its events
 // are from 2024), so that the answers come from the Parquet files and the hot rows added later.
 // That variant also judges rollup slots on any number of rows, so the sparse fixture's dimension
-// slots are dropped from the rollup (rollup/rollup-upkeep.ts) and their queries read raw rows.
+// slots are dropped from the rollup (rollup/rollup-upkeep.ts) and their queries read raw rows,
+// and tracks every subject a rewritten day holds a row of, so that queries confined to subjects
+// read their per-subject rollup rows (rollup/subject-schema.ts).
 const variants = [
   { rollups: true, archived: false },
   { rollups: false, archived: false },
@@ -27,7 +29,10 @@ for (const { rollups, archived } of variants) {
     const store = await DuckDbStore.open({
       dataDir: dir,
       rollups,
-      compaction: { intervalMs: 0, ...(archived ? { now, rollupDropMinRows: 1 } : {}) },
+      compaction: {
+        intervalMs: 0,
+        ...(archived ? { now, rollupDropMinRows: 1, subjectMinDayRows: 1 } : {}),
+      },
     });
     dirs.set(store, dir);
     opened.push(store);
@@ -58,10 +63,14 @@ for (const { rollups, archived } of variants) {
     it(rollups ? 'some from the rollup' : 'none from the rollup', () => {
       const reads = opened.reduce((n, s) => n + s.rollupStats().reads, 0);
       const distinct = opened.reduce((n, s) => n + s.rollupStats().distinctReads, 0);
+      const bySubject = opened.reduce((n, s) => n + s.rollupStats().subjectReads, 0);
       if (rollups) {
         expect(reads).toBeGreaterThan(distinct);
         expect(distinct, 'unique queries from the daily distinct values').toBeGreaterThan(0);
       } else expect(reads).toBe(0);
+      if (archived) {
+        expect(bySubject, 'per-subject queries from tracked subjects').toBeGreaterThan(0);
+      } else expect(bySubject).toBe(0);
       expect(opened.every((s) => s.rollupStats().enabled === rollups)).toBe(true);
     });
     it(archived ? 'months from the archive' : 'nothing archived', () => {

@@ -7,7 +7,10 @@ import type { MeterDefinition } from '../../src/meter/meter-definition.js';
 import { DuckDbStore } from '../../src/store/embedded/duckdb-store.js';
 import { Hold } from './hold.js';
 
-export function rollupScenario(now: number, opts: { mergeRows?: number } = {}) {
+export function rollupScenario(
+  now: number,
+  opts: { mergeRows?: number; subjectMinDayRows?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'tally-rollup-'));
   const merge = new Hold();
   const rewrite = new Hold();
@@ -26,6 +29,9 @@ export function rollupScenario(now: number, opts: { mergeRows?: number } = {}) {
           holdRewrite: rewrite.hook,
           holdRollup: merge.hook,
           ...(opts.mergeRows === undefined ? {} : { rollupMergeRows: opts.mergeRows }),
+          ...(opts.subjectMinDayRows === undefined
+            ? {}
+            : { subjectMinDayRows: opts.subjectMinDayRows }),
         },
       }),
   };

@@ -46,6 +46,11 @@ export type CompactorOptions = Partial<CompactionSettings> & {
   rollupMergeRows?: number;
   /** Meter rows a rewritten range needs before its rollup slots are judged (default 20,000). */
   rollupDropMinRows?: number;
+  /**
+   * Meter rows of one meter and subject in one rewritten UTC day that make the subject tracked in
+   * the rollup (default 2,000: rollup/subject-schema.ts).
+   */
+  subjectMinDayRows?: number;
   /** Tests only: awaited inside each rollup merge and rebuild once its snapshot is taken. */
   holdRollup?: (work: 'merge' | 'rebuild') => Promise<void>;
 };
@@ -80,6 +85,14 @@ export class Compactor {
      * deleted once no earlier read runs). Called inside the exclusion.
      */
     private readonly dropSlot: (meterId: string, slot: number) => Promise<void> = async () => {},
+    /**
+     * Tracks a subject in the meter's rollup from the next fold on (DuckDbStore: recorded in the
+     * writer chain); its rows are built afterwards. Called inside the exclusion.
+     */
+    private readonly trackSubject: (
+      meterId: string,
+      subject: string,
+    ) => Promise<void> = async () => {},
   ) {
     const {
       intervalMs = 5_000,
@@ -87,6 +100,7 @@ export class Compactor {
       holdRewrite,
       rollupMergeRows,
       rollupDropMinRows,
+      subjectMinDayRows,
       holdRollup,
       ...settings
     } = opts;
@@ -99,6 +113,7 @@ export class Compactor {
       new RollupUpkeep(conn, rollupMeters, {
         ...(rollupMergeRows === undefined ? {} : { mergeRows: rollupMergeRows }),
         ...(rollupDropMinRows === undefined ? {} : { dropMinRows: rollupDropMinRows }),
+        ...(subjectMinDayRows === undefined ? {} : { subjectMinDayRows }),
         ...(holdRollup ? { hold: holdRollup } : {}),
       });
   }
@@ -139,12 +154,11 @@ export class Compactor {
     if (!rollup) return Promise.resolve();
     const run = this.rebuilding
       .catch(() => undefined)
-      .then(() =>
-        rollup.rebuildPending(
-          (fn) => this.exclusive(fn),
-          () => this.stopped,
-        ),
-      );
+      .then(async () => {
+        const exclusive = <T>(fn: () => Promise<T>) => this.exclusive(fn);
+        await rollup.rebuildPending(exclusive, () => this.stopped);
+        await rollup.buildSubjects(exclusive, () => this.stopped);
+      });
     this.rebuilding = run;
     return run;
   }
@@ -224,6 +238,8 @@ export class Compactor {
         (fn) => this.exclusive(fn),
         () => this.stopped,
       );
+      // Subjects the rewrites found heavy: their rows are built now, outside the rewrites' turns.
+      if (this.rollup?.buildsPending()) await this.rebuildRollups();
       return done;
     })();
     const tracked = run.finally(() => {
@@ -243,6 +259,10 @@ export class Compactor {
     // The range's rollup rows are merged now: a slot with about a row per meter row goes.
     for (const [meterId, slot] of (await this.rollup?.denseSlots(chunk.start, chunk.end)) ?? []) {
       await this.dropSlot(meterId, slot);
+    }
+    for (const [meterId, subject] of (await this.rollup?.heavySubjects(chunk.start, chunk.end)) ??
+      []) {
+      await this.trackSubject(meterId, subject);
     }
   }
 
@@ -265,6 +285,7 @@ export class Compactor {
       archived = await this.archive.archive(this.conn, from, to, bookkeeping, this.holdRewrite);
     } finally {
       await this.conn.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+      await this.conn.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
     }
     merge?.committed();
     this.rewritten.set(key, archived.meterRows);
@@ -321,6 +342,7 @@ export class Compactor {
       await c.run('ROLLBACK').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
       throw err;
     }
     merge?.committed();

@@ -97,6 +97,10 @@ export interface RollupStats {
   reads: number;
   /** Of those, unique queries answered from the daily distinct values. */
   distinctReads: number;
+  /** Tracked subjects as `meterId:subject`, with " (building)" until their rows are complete. */
+  subjects: string[];
+  /** Of the reads, per-subject queries and estimates answered from tracked subjects' rows. */
+  subjectReads: number;
   /** Partial rollup rows folds added since the last merge of their day (as counted in memory). */
   partialRows: number;
 }
@@ -153,6 +157,7 @@ export class DuckDbStore implements Store {
       (meterId) => rollups?.readyDimensions(meterId),
       (meterId) => rollups?.droppedSlots(meterId) ?? new Set(),
       (meterId) => rollups?.distinctReady(meterId) === true,
+      (meterId, subjects) => rollups?.subjectsReadyDimensions(meterId, subjects),
     );
     this.meta = new MetadataRepo(
       (sql) => readRows(reader(), sql),
@@ -220,10 +225,15 @@ export class DuckDbStore implements Store {
       const ready = await readRows(writer, 'SELECT DISTINCT meter_id FROM rollup_ready');
       const meters = await readRows(writer, 'SELECT body FROM meters');
       const dropped = await readRows(writer, 'SELECT meter_id, slot FROM rollup_dropped_slots');
+      const subjects = await readRows(
+        writer,
+        'SELECT meter_id, subject, ready FROM rollup_subjects',
+      );
       rollups.load(
         meters.map((r) => JSON.parse(String(r.body)) as MeterDefinition),
         ready.map((r) => String(r.meter_id)),
         dropped.map((r) => [String(r.meter_id), num(r.slot)] as const),
+        subjects.map((r) => [String(r.meter_id), String(r.subject), r.ready === true] as const),
       );
       // Rows of slots dropped just before a stop, whose delete did not run.
       await writer.run(ROLLUP_DROPPED_LEFTOVERS);
@@ -234,8 +244,14 @@ export class DuckDbStore implements Store {
     }
     // The pipeline is made below; a drop runs only once the store is open.
     let dropSlot = async (_meterId: string, _slot: number): Promise<void> => {};
-    const compactor = new Compactor(conns.compactor, archive, opts.compaction, rollups, (m, s) =>
-      dropSlot(m, s),
+    let trackSubject = async (_meterId: string, _subject: string): Promise<void> => {};
+    const compactor = new Compactor(
+      conns.compactor,
+      archive,
+      opts.compaction,
+      rollups,
+      (m, s) => dropSlot(m, s),
+      (m, s) => trackSubject(m, s),
     );
     const pipeline = new WritePipeline({
       writer,
@@ -253,6 +269,7 @@ export class DuckDbStore implements Store {
             rollup: {
               appender: await writer.createAppender('rollup_15m'),
               distinctAppender: await writer.createAppender('distinct_1d'),
+              subjectAppender: await writer.createAppender('subject_rollup_15m'),
               meters: rollups,
             },
           }
@@ -276,6 +293,7 @@ export class DuckDbStore implements Store {
           .catch(() => undefined);
       });
     };
+    trackSubject = (meterId, subject) => pipeline.trackSubject(meterId, subject);
     await pipeline.recover(records, appliedSeq);
     // Until it is in, every day the dedupe loads is scanned.
     store.learnedDays = pipeline
@@ -439,6 +457,8 @@ export class DuckDbStore implements Store {
       pending: this.rollups?.pending() ?? [],
       reads: this.usage.rollupReads,
       distinctReads: this.usage.distinctReads,
+      subjects: this.rollups?.subjectList() ?? [],
+      subjectReads: this.usage.subjectRollupReads,
       partialRows: this.compactor.rollupPartialRows(),
     };
   }
@@ -450,6 +470,14 @@ export class DuckDbStore implements Store {
   async rollupSize(): Promise<{ rows: number; keys: number }> {
     const [r] = await this.usage.dataRows(
       'SELECT count(*) AS n, count(DISTINCT (account_id, meter_id, bucket, slot, dim)) AS k FROM rollup_15m',
+    );
+    return { rows: num(r?.n), keys: num(r?.k) };
+  }
+
+  /** subject_rollup_15m's rows and distinct keys, as rollupSize (tests and diagnostics). */
+  async subjectRollupSize(): Promise<{ rows: number; keys: number }> {
+    const [r] = await this.usage.dataRows(
+      'SELECT count(*) AS n, count(DISTINCT (account_id, meter_id, subject, bucket, slot, dim)) AS k FROM subject_rollup_15m',
     );
     return { rows: num(r?.n), keys: num(r?.k) };
   }

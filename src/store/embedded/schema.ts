@@ -62,4 +62,9 @@ export const MIGRATIONS: readonly string[] = [
   // rollup_15m and listed in rollup_ready the same way. A directory from before this migration
   // has no unique meter ready, and the store builds their rows in the background.
   `CREATE TABLE distinct_1d (account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, day BIGINT NOT NULL, value_text VARCHAR);`,
+  // rollup_15m's rows per subject for the subjects heavy enough to track (rollup/subject-schema.ts),
+  // and which subjects of which meters are tracked and complete. A directory from before this
+  // migration tracks none; compaction picks them as it rewrites closed days.
+  `CREATE TABLE subject_rollup_15m (account_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, subject VARCHAR NOT NULL, sb USMALLINT NOT NULL, bucket BIGINT NOT NULL, slot TINYINT NOT NULL, dim VARCHAR, value_count BIGINT NOT NULL, value_sum DOUBLE, value_min DOUBLE, value_max DOUBLE, latest_time BIGINT, latest_value DOUBLE);
+   CREATE TABLE rollup_subjects (meter_id VARCHAR NOT NULL, subject VARCHAR NOT NULL, ready BOOLEAN NOT NULL);`,
 ];

@@ -43,6 +43,8 @@ import {
   distinctServes,
   estimateSource,
   numericSource,
+  type RollupSlot,
+  subjectRollupSlot,
   withoutSubjectConditions,
 } from './rollup/serves.js';
 import {
@@ -69,6 +71,8 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
   distinctReads = 0;
   /** Group estimates answered by the subject bound (subjectBound) so far. */
   subjectBoundReads = 0;
+  /** Numeric queries and estimates answered from tracked subjects' rollup rows so far. */
+  subjectRollupReads = 0;
 
   constructor(
     /** A reader connection (the store rotates among a few). */
@@ -86,6 +90,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     private readonly droppedSlots: (meterId: string) => ReadonlySet<number> = () => new Set(),
     /** Whether a UNIQUE_COUNT meter's daily distinct values are complete (else read raw rows). */
     private readonly distinctReady: (meterId: string) => boolean = () => false,
+    /**
+     * The meter's dimension count when its rollup and the per-subject rows of every one of
+     * `subjects` are complete, else undefined.
+     */
+    private readonly subjectsReady: (
+      meterId: string,
+      subjects: readonly string[],
+    ) => number | undefined = () => undefined,
   ) {}
 
   /** `sql`'s rows, after every acknowledged event is folded. */
@@ -140,9 +152,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
       ? numericSource(q, undefined)
       : numericSource(q, this.rollupDimensions(q.meterId), this.droppedSlots(q.meterId));
     let sql = compileNumeric(q);
+    const bySubject = source.from === 'raw' ? this.subjectSlot(q) : undefined;
     if (source.from === 'rollup') {
       sql = compileNumericFromRollup(q, source.slot);
       this.rollupReads++;
+    } else if (bySubject !== undefined) {
+      sql = compileNumericFromRollup(q, bySubject, 'subject');
+      this.rollupReads++;
+      this.subjectRollupReads++;
     }
     return toNumeric(await this.readColumns(limited(sql, q)), q.groupBy.length, q.latest === true);
   }
@@ -166,6 +183,20 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     return toCoverage(await this.dataColumns(limited(sql, q)), q.groupBy.length);
   }
 
+  /**
+   * The slot of subject_rollup_15m that answers `q` (numeric, or a group estimate) when it is
+   * confined to tracked subjects whose rows are complete, else undefined.
+   */
+  private subjectSlot(q: GroupEstimateQuery): RollupSlot | undefined {
+    if (q.source) return undefined;
+    const subjects = requiredSubjects(q.filter);
+    if (!inlinable(subjects)) return undefined;
+    const dimensions = this.subjectsReady(q.meterId, subjects);
+    if (dimensions === undefined) return undefined;
+    // Every slot, dropped ones too: a tracked subject's rows keep them all.
+    return subjectRollupSlot(q, dimensions)?.slot;
+  }
+
   /** Whether a unique read takes the daily distinct values (counted as a rollup read). */
   private fromDistinct(q: BaseUsageQuery, period?: Bucketing): boolean {
     const yes = !q.source && this.distinctReady(q.meterId) && distinctServes(q, period);
@@ -187,6 +218,14 @@ export class DuckDbUsageReader implements UsageReader, EventReader {
     await this.visible(scopeOf(q));
     const fits = (bound: number | undefined): bound is number =>
       bound !== undefined && q.enough !== undefined && bound <= q.enough;
+    // Tracked subjects' rows hold exactly their raw rows' key tuples: the same estimate.
+    const bySubject = this.subjectSlot(q);
+    if (bySubject !== undefined) {
+      this.rollupReads++;
+      this.subjectRollupReads++;
+      const [row] = await this.read(compileEstimateGroupsFromRollup(q, bySubject, 'subject'));
+      return num(row?.g);
+    }
     const rollup = await this.rollupBound(q);
     if (fits(rollup)) return rollup;
     const subject = await this.subjectBound(q);

@@ -32,8 +32,13 @@ import {
   compileRollupForgetDrops,
   compileRollupUnready,
 } from './rollup/compile-rollup-write.js';
+import { compileTrackSubject } from './rollup/compile-subject-rollup.js';
 import { DistinctFold } from './rollup/distinct-fold.js';
-import { appendDistinctRows, appendRollupRows } from './rollup/rollup-append.js';
+import {
+  appendDistinctRows,
+  appendRollupRows,
+  appendSubjectRollupRows,
+} from './rollup/rollup-append.js';
 import { addPartials, type PartialsByDay, RollupFold } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
 import { num, readRows } from './row-decoding.js';
@@ -58,6 +63,11 @@ const FOLD_MIN_EVENTS = 10_000;
 const FOLD_DELAY_MS = 50;
 /** Events folded into DuckDB in one transaction at most. */
 const MAX_APPLY_EVENTS = 100_000;
+/**
+ * A tracked subject's rollup rows keep every slot: a slot is dropped for having about as many
+ * rows as meter rows over all subjects, which a heavy subject's own rows do not.
+ */
+const NO_SLOTS: ReadonlySet<number> = new Set();
 /** Events aggregated into a fold's rollup rows between yields to the event loop. */
 const ROLLUP_YIELD_EVERY = 5_000;
 
@@ -90,7 +100,13 @@ export interface WritePipelineParts {
    * The rollup kept beside meter_rows: the writer's appenders on rollup_15m and distinct_1d and
    * which meters have one. Absent when the store runs without rollups.
    */
-  rollup?: { appender: DuckDBAppender; distinctAppender: DuckDBAppender; meters: RollupMeters };
+  rollup?: {
+    appender: DuckDBAppender;
+    distinctAppender: DuckDBAppender;
+    /** The appender on subject_rollup_15m (rows of tracked subjects). */
+    subjectAppender: DuckDBAppender;
+    meters: RollupMeters;
+  };
   /**
    * Meter rows per UTC day (and the rollup's partial rows), called after the transaction that
    * added them committed.
@@ -306,9 +322,13 @@ export class WritePipeline {
     return this.serialize(async () => {
       const days: DayCounts = new Map();
       // Read in the chain: a redefinition of the meter runs in it too (DuckDbStore.putMeter).
-      const { statements: rebuild, rolledUp } = rollup
+      const {
+        statements: rebuild,
+        rolledUp,
+        subjects,
+      } = rollup
         ? compileRebuildFor(rollup.meters, meterId)
-        : { statements: compileRollupDelete(meterId), rolledUp: false };
+        : { statements: compileRollupDelete(meterId), rolledUp: false, subjects: [] };
       try {
         await this.withoutMeterRows(meterId, async () => {
           await produce(async (rows) => {
@@ -322,7 +342,7 @@ export class WritePipeline {
         rowAppender.clear();
         throw err;
       }
-      if (rolledUp) rollup?.meters.markReady(meterId);
+      if (rolledUp) rollup?.meters.markReady(meterId, subjects);
       this.p.onCommitted(days);
     });
   }
@@ -388,6 +408,22 @@ export class WritePipeline {
     });
   }
 
+  /**
+   * Tracks a subject of a numeric meter: recorded, then (in the chain, so every fold after it
+   * writes the subject's rows) added to what folds write. Its rows are built apart (rollup-upkeep.ts).
+   */
+  trackSubject(meterId: string, subject: string): Promise<void> {
+    const rollup = this.p.rollup;
+    if (!rollup) return Promise.resolve();
+    return this.serialize(async () => {
+      const { meters } = rollup;
+      if (meters.dimensionsOf(meterId) === undefined) return;
+      if (meters.subjectState(meterId, subject) !== undefined) return;
+      await this.p.writer.run(compileTrackSubject(meterId, subject));
+      rollup.meters.trackSubject(meterId, subject);
+    });
+  }
+
   /** Waits until every accepted batch is logged and folded and the writer chain is idle. */
   async drain(): Promise<void> {
     while (this.commit.busy || this.applying || this.unapplied.length > 0) {
@@ -411,6 +447,7 @@ export class WritePipeline {
     this.p.rowAppender.closeSync();
     this.p.rollup?.appender.closeSync();
     this.p.rollup?.distinctAppender.closeSync();
+    this.p.rollup?.subjectAppender.closeSync();
   }
 
   private nextFold(): Promise<void> {
@@ -581,6 +618,10 @@ export class WritePipeline {
         rollup.appender.flushSync();
         await appendDistinctRows(rollup.distinctAppender, folded.distinct.rows());
         rollup.distinctAppender.flushSync();
+        if (folded.subjects) {
+          await appendSubjectRollupRows(rollup.subjectAppender, folded.subjects.rows());
+          rollup.subjectAppender.flushSync();
+        }
       }
       const last = (records[records.length - 1] as LogRecord).seq;
       await writer.run(`UPDATE ingest_state SET applied_seq = ${lit(last)}`);
@@ -591,13 +632,18 @@ export class WritePipeline {
       rowAppender.clear();
       rollup?.appender.clear();
       rollup?.distinctAppender.clear();
+      rollup?.subjectAppender.clear();
       await writer.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
     // Counted once committed: a rewrite that starts later sees these rows (compactor.ts).
     this.p.onCommitted(
       days,
-      folded && addPartials(folded.numeric.partials(), folded.distinct.partials()),
+      folded &&
+        addPartials(
+          addPartials(folded.numeric.partials(), folded.distinct.partials()),
+          folded.subjects?.partials() ?? new Map(),
+        ),
     );
   }
 }
@@ -610,18 +656,22 @@ export class WritePipeline {
 async function foldRollup(
   records: readonly LogRecord[],
   meters: RollupMeters,
-): Promise<{ numeric: RollupFold; distinct: DistinctFold }> {
+): Promise<{ numeric: RollupFold; distinct: DistinctFold; subjects: RollupFold | undefined }> {
   const numeric = new RollupFold(meters.dimensionsOf, meters.droppedSlots);
   const distinct = new DistinctFold(meters.distinctOf);
+  const subjects = meters.hasSubjects()
+    ? new RollupFold(meters.subjectDimensionsOf, () => NO_SLOTS, true)
+    : undefined;
   let n = 0;
   for (const record of records) {
     for (const { event, rows } of record.items) {
       numeric.add(event.accountId, event.time, rows);
       distinct.add(event.accountId, event.time, rows);
+      subjects?.add(event.accountId, event.time, rows, event.subject);
       if (++n % ROLLUP_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     }
   }
-  return { numeric, distinct };
+  return { numeric, distinct, subjects };
 }
 
 /** The UTC days of the records' events. */

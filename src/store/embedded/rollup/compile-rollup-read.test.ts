@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BaseUsageQuery } from '../../../query/planned-query.js';
+import { subjectBucket } from '../subject-bucket.js';
 import {
   compileEstimateGroupsFromRollup,
   compileNumericFromRollup,
@@ -58,5 +59,22 @@ describe('rollup read SQL (golden)', () => {
         2,
       ),
     ).toThrow(/subject/);
+  });
+
+  it('per-subject rows: the subject and its bucket beside the others, for the subject filter', () => {
+    const q: BaseUsageQuery = {
+      ...base,
+      groupBy: [{ kind: 'subject' }, { kind: 'dim', slot: 2 }],
+      filter: { op: 'eq', dim: { kind: 'subject' }, value: "c'1" },
+    };
+    const rows =
+      '(SELECT account_id, meter_id, subject, sb, bucket AS time, dim AS g2, value_count, value_sum, value_min, value_max, latest_time, latest_value FROM subject_rollup_15m WHERE slot = 2)';
+    const where = `meter_id = 'm1' AND account_id = 'acc' AND time >= 900000 AND time < 7200000 AND sb IN (${subjectBucket("c'1")}) AND subject = 'c''1'`;
+    expect(compileNumericFromRollup(q, 2, 'subject')).toBe(
+      `SELECT ((time - 0) // 3600000) AS w, subject AS k0, g2 AS k1, CAST(sum(value_count) AS BIGINT) AS c, sum(value_sum) AS s, min(value_min) AS mn, max(value_max) AS mx FROM ${rows} WHERE ${where} GROUP BY w, k0, k1`,
+    );
+    expect(compileEstimateGroupsFromRollup(q, 2, 'subject')).toBe(
+      `SELECT approx_count_distinct(hash(subject, g2)) AS g FROM ${rows} WHERE ${where}`,
+    );
   });
 });

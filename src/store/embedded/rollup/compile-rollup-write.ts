@@ -3,71 +3,25 @@
 // the partial rows of a bucket range merged into one per key. The folds add their partial rows
 // from memory (rollup-fold.ts); compileRollupFold states the same aggregate in SQL, the reference
 // the JS fold is tested against. Identifiers come from closed sets; values go through `lit`.
-import { MAX_DIMENSIONS } from '../../../meter/meter-definition.js';
 import { lit, litList } from '../sql-quote.js';
 import {
   compileDistinctDelete,
   compileDistinctMerge,
   compileDistinctRows,
 } from './compile-distinct-write.js';
-import { NO_SLOT, ROLLUP_BUCKET_MS, ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
-
-/** Tables rollup rows are aggregated from: a fold's staged rows, or all stored rows. */
-export type RollupSource = 'fold_rows' | 'meter_rows';
+import { aggregateFrom, type DroppedSlots } from './compile-rollup-aggregate.js';
+import {
+  compileForgetSubjects,
+  compileSubjectBuild,
+  compileSubjectMerge,
+  compileSubjectRowsDelete,
+  compileTrackSubject,
+} from './compile-subject-rollup.js';
+import { ROLLUP_COLUMNS, ROLLUP_ORDER } from './schema.js';
 
 /** A temp table of new meter rows (meter_rows' columns, in its order), for compileRollupFold. */
 export const CREATE_FOLD_ROWS =
   'CREATE TEMP TABLE IF NOT EXISTS fold_rows AS SELECT * FROM meter_rows LIMIT 0';
-
-/** Floor, not `//`: DuckDB's integer division truncates toward zero for times before 1970. */
-function bucketExpr(time: string): string {
-  const width = lit(ROLLUP_BUCKET_MS);
-  return `${time} - (((${time} % ${width}) + ${width}) % ${width})`;
-}
-
-/** Slots left out of meters' rollups (rollup-meters.ts), by meter id. */
-export type DroppedSlots = (meterId: string) => ReadonlySet<number>;
-
-const NONE_DROPPED: DroppedSlots = () => new Set();
-
-function slotPairs(
-  dimensionsByMeter: ReadonlyMap<string, number>,
-  dropped: DroppedSlots = NONE_DROPPED,
-): string[] {
-  const pairs: string[] = [];
-  for (const [meterId, dimensions] of dimensionsByMeter) {
-    if (!Number.isInteger(dimensions) || dimensions < 0 || dimensions > MAX_DIMENSIONS) {
-      throw new Error(`dimension count out of range for meter ${meterId}: ${dimensions}`);
-    }
-    const left = dropped(meterId);
-    for (let slot = NO_SLOT; slot < dimensions; slot++) {
-      if (!left.has(slot)) pairs.push(`(${litList([meterId, slot])})`);
-    }
-  }
-  return pairs;
-}
-
-/**
- * Rollup rows aggregated from `source` rows passing `where`: each row counted once under slot -1
- * and once under each slot below its meter's dimension count. `latest` is the same
- * max(struct(time, value)) over non-null values as compileNumeric's, so ties go the same way.
- */
-function aggregateFrom(
-  source: RollupSource,
-  dimensionsByMeter: ReadonlyMap<string, number>,
-  where?: string,
-  dropped?: DroppedSlots,
-): string | undefined {
-  const pairs = slotPairs(dimensionsByMeter, dropped);
-  if (pairs.length === 0) return undefined;
-  const most = Math.max(...dimensionsByMeter.values());
-  const dim =
-    most === 0
-      ? 'NULL'
-      : `CASE s.slot ${Array.from({ length: most }, (_, i) => `WHEN ${lit(i)} THEN r.g${i}`).join(' ')} ELSE NULL END`;
-  const inner = `SELECT r.account_id, r.meter_id, ${bucketExpr('r.time')} AS bucket, s.slot, ${dim} AS dim, count(r.value) AS value_count, sum(r.value) AS value_sum, min(r.value) AS value_min, max(r.value) AS value_max, max(struct_pack(t := r.time, v := r.value)) FILTER (WHERE r.value IS NOT NULL) AS lt FROM ${source} AS r JOIN (VALUES ${pairs.join(', ')}) AS s(meter_id, slot) ON r.meter_id = s.meter_id${where ? ` WHERE ${where}` : ''} GROUP BY ALL`;
-  return `SELECT account_id, meter_id, bucket, slot, dim, value_count, value_sum, value_min, value_max, lt.t AS latest_time, lt.v AS latest_value FROM (${inner})`;
-}
 
 /**
  * The rollup rows of the rows staged in fold_rows, for the meters in `dimensionsByMeter` (meter
@@ -84,12 +38,15 @@ export function compileRollupFold(
 }
 
 /**
- * A meter's rollup rows (numeric or distinct) deleted and the meter no longer ready (meter
- * deleted, or redefined).
+ * A meter's rollup rows (numeric, per tracked subject, or distinct) deleted, its subjects no
+ * longer tracked, and the meter no longer ready (meter deleted, or rebuilt: a numeric rebuild
+ * tracks its subjects again).
  */
 export function compileRollupDelete(meterId: string): string[] {
   return [
     `DELETE FROM rollup_15m WHERE meter_id = ${lit(meterId)}`,
+    compileSubjectRowsDelete(meterId),
+    compileForgetSubjects(meterId),
     compileDistinctDelete(meterId),
     compileRollupUnready(meterId),
   ];
@@ -106,6 +63,8 @@ export const ROLLUP_RESET: readonly string[] = [
   'DELETE FROM distinct_1d',
   'DELETE FROM rollup_ready',
   'DELETE FROM rollup_dropped_slots',
+  'DELETE FROM subject_rollup_15m',
+  'DELETE FROM rollup_subjects',
 ];
 
 /** A slot left out of the meter's rollup from now on: recorded (its rows are deleted apart). */
@@ -145,6 +104,7 @@ export function compileRollupRebuild(
   meterId: string,
   dimensions: number,
   dropped: ReadonlySet<number> = new Set(),
+  subjects: readonly string[] = [],
 ): string[] {
   const select = aggregateFrom(
     'meter_rows',
@@ -155,6 +115,9 @@ export function compileRollupRebuild(
   return [
     ...compileRollupDelete(meterId),
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) ${select} ORDER BY ${ROLLUP_ORDER}`,
+    // A tracked subject's rows keep every slot: dropping is judged over all subjects' rows.
+    ...subjects.map((s) => compileTrackSubject(meterId, s)),
+    ...compileSubjectBuild(meterId, subjects, dimensions),
     compileRollupReady(meterId),
   ];
 }
@@ -173,25 +136,29 @@ export interface RollupShapes {
   distinctOf(meterId: string): boolean;
   dimensionsOf(meterId: string): number | undefined;
   droppedSlots(meterId: string): ReadonlySet<number>;
+  subjectsOf(meterId: string): string[];
 }
 
 /**
  * The statements that rebuild whatever rollup the meter has now (daily distinct values, or
- * 15-minute rows with its slots), or that delete its rows when it has none; `rolledUp` says which.
+ * 15-minute rows with its slots, and those of its tracked `subjects`), or that delete its rows
+ * when it has none; `rolledUp` says which.
  */
 export function compileRebuildFor(
   meters: RollupShapes,
   meterId: string,
-): { statements: string[]; rolledUp: boolean } {
+): { statements: string[]; rolledUp: boolean; subjects: string[] } {
   if (meters.distinctOf(meterId)) {
-    return { statements: compileDistinctRebuild(meterId), rolledUp: true };
+    return { statements: compileDistinctRebuild(meterId), rolledUp: true, subjects: [] };
   }
   const dimensions = meters.dimensionsOf(meterId);
   if (dimensions === undefined)
-    return { statements: compileRollupDelete(meterId), rolledUp: false };
+    return { statements: compileRollupDelete(meterId), rolledUp: false, subjects: [] };
+  const subjects = meters.subjectsOf(meterId);
   return {
-    statements: compileRollupRebuild(meterId, dimensions, meters.droppedSlots(meterId)),
+    statements: compileRollupRebuild(meterId, dimensions, meters.droppedSlots(meterId), subjects),
     rolledUp: true,
+    subjects,
   };
 }
 
@@ -200,13 +167,14 @@ function compileRollupReady(meterId: string): string {
 }
 
 /**
- * The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER, and
- * the distinct rows of the days starting in the range (compile-distinct-write.ts). Statements to
+ * The rows of buckets [from, to) merged into one per key and written back in ROLLUP_ORDER, those
+ * of tracked subjects too (unless `subjects` is false: none is tracked), and the distinct rows of
+ * the days starting in the range (compile-distinct-write.ts). Statements to
  * run in order in one transaction (the temp table holds the merged rows between the DELETE and
  * the INSERT). Partials combine as the read does: sums add, min of mins, max of maxes, greatest
  * (time, value) pair. Rows a fold commits after the snapshot stay as they are.
  */
-export function compileRollupMerge(from: number, to: number): string[] {
+export function compileRollupMerge(from: number, to: number, subjects = true): string[] {
   const range = `bucket >= ${lit(from)} AND bucket < ${lit(to)}`;
   const inner = `SELECT account_id, meter_id, bucket, slot, dim, CAST(sum(value_count) AS BIGINT) AS value_count, sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, max(struct_pack(t := latest_time, v := latest_value)) FILTER (WHERE latest_value IS NOT NULL) AS lt FROM rollup_15m WHERE ${range} GROUP BY ALL`;
   return [
@@ -214,6 +182,7 @@ export function compileRollupMerge(from: number, to: number): string[] {
     `DELETE FROM rollup_15m WHERE ${range}`,
     `INSERT INTO rollup_15m (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM rollup_merge`,
     'DROP TABLE rollup_merge',
+    ...(subjects ? compileSubjectMerge(from, to) : []),
     ...compileDistinctMerge(from, to),
   ];
 }

@@ -1,9 +1,10 @@
-// Appends a fold's rollup rows (rollup-fold.ts) to rollup_15m, and its distinct rows
-// (distinct-fold.ts) to distinct_1d, through the writer connection's
+// Appends a fold's rollup rows (rollup-fold.ts) to rollup_15m (and subject_rollup_15m), and its
+// distinct rows (distinct-fold.ts) to distinct_1d, through the writer connection's
 // appender, a data chunk (up to 2048 rows) at a time: one native call per column instead of one
 // per value. The caller flushes the appender and commits in the transaction of the meter rows.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { ChunkWriter, type ColumnKind } from '../chunk-writer.js';
+import { subjectBucket } from '../subject-bucket.js';
 import type { DistinctRow } from './distinct-fold.js';
 import type { RollupRow } from './rollup-fold.js';
 
@@ -69,6 +70,52 @@ export async function appendDistinctRows(
     w.str(1, r.meterId);
     w.i64(2, r.day);
     w.str(3, r.value);
+    w.end();
+    total++;
+    if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));
+  }
+  w.flush();
+  return total;
+}
+
+/** subject_rollup_15m's column types in table order (../schema.ts, migration 12). */
+const SUBJECT_KINDS: readonly ColumnKind[] = [
+  'varchar', // account_id
+  'varchar', // meter_id
+  'varchar', // subject
+  'usmallint', // sb
+  ...KINDS.slice(2),
+];
+
+/** Appends a per-subject fold's rows to subject_rollup_15m as appendRollupRows does. */
+export async function appendSubjectRollupRows(
+  appender: DuckDBAppender,
+  rows: Iterable<RollupRow>,
+  yieldEvery = 20_000,
+): Promise<number> {
+  const w = new ChunkWriter(appender, SUBJECT_KINDS);
+  let total = 0;
+  let lastSubject: string | undefined;
+  let lastBucket = 0;
+  for (const r of rows) {
+    const subject = r.subject ?? '';
+    if (subject !== lastSubject) {
+      lastSubject = subject;
+      lastBucket = subjectBucket(subject);
+    }
+    w.str(0, r.accountId);
+    w.str(1, r.meterId);
+    w.str(2, subject);
+    w.u16(3, lastBucket);
+    w.i64(4, r.bucket);
+    w.i8(5, r.slot);
+    w.str(6, r.dim);
+    w.i64(7, r.count);
+    w.f64(8, r.sum);
+    w.f64(9, r.min);
+    w.f64(10, r.max);
+    w.i64(11, r.latestTime);
+    w.f64(12, r.latestValue);
     w.end();
     total++;
     if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));

@@ -10,6 +10,8 @@ import { bucketOf, NO_SLOT, ROLLUP_BUCKET_MS } from './schema.js';
 export interface RollupRow {
   accountId: string;
   meterId: string;
+  /** subject_rollup_15m only: the subject the row aggregates (and its bucket, sb). */
+  subject?: string;
   bucket: number;
   slot: number;
   dim: string | null;
@@ -59,6 +61,7 @@ interface Acc {
 interface Group {
   accountId: string;
   meterId: string;
+  subject: string | undefined;
   bucket: number;
   all: Acc;
   slots: Map<string | null, Acc>[];
@@ -87,35 +90,51 @@ function add(a: Acc, value: number, time: number): void {
   a.count++;
 }
 
+/**
+ * A meter's dimension count when the fold writes rows for it (and the subject, for a fold per
+ * subject), else undefined.
+ */
+export type FoldDimensions = (meterId: string, subject: string) => number | undefined;
+
 export class RollupFold {
   private readonly groups = new Map<string, Group>();
   private last: Group | undefined;
   private lastMeter = '';
+  private lastSubject = '';
   private lastDimensions: number | undefined;
   private lastDropped: ReadonlySet<number> = new Set();
 
   constructor(
-    /** A meter's dimension count if it has a rollup (numeric, known), else undefined. */
-    private readonly dimensionsOf: (meterId: string) => number | undefined,
+    /** Which meters (and subjects) get rows, with their dimension count (rollup-meters.ts). */
+    private readonly dimensionsOf: FoldDimensions,
     /** Slots left out of a meter's rollup (rollup-meters.ts). */
     private readonly droppedOf: (meterId: string) => ReadonlySet<number> = () => new Set(),
+    /** Rows per subject (subject_rollup_15m) instead of over all subjects (rollup_15m). */
+    private readonly bySubject = false,
   ) {}
 
-  /** The meter rows of one event (its account and time) into the aggregate. */
-  add(accountId: string, time: number, rows: readonly MeterRow[]): void {
+  /** The meter rows of one event (its account, subject and time) into the aggregate. */
+  add(accountId: string, time: number, rows: readonly MeterRow[], subject = ''): void {
     let bucket = Number.NaN;
     for (const row of rows) {
       // Events carry their meters' rows in a stable order: remember the last meter's answer.
-      if (row.meterId !== this.lastMeter) {
+      if (row.meterId !== this.lastMeter || subject !== this.lastSubject) {
         this.lastMeter = row.meterId;
-        this.lastDimensions = this.dimensionsOf(row.meterId);
+        this.lastSubject = subject;
+        this.lastDimensions = this.dimensionsOf(row.meterId, subject);
         this.lastDropped = this.droppedOf(row.meterId);
       }
       const dimensions = this.lastDimensions;
       if (dimensions === undefined) continue;
       const dropped = this.lastDropped;
       if (Number.isNaN(bucket)) bucket = bucketOf(time);
-      const g = this.group(accountId, row.meterId, bucket, dimensions);
+      const g = this.group(
+        accountId,
+        row.meterId,
+        this.bySubject ? subject : undefined,
+        bucket,
+        dimensions,
+      );
       const value = row.value;
       if (value === null) {
         for (let i = 0; i < dimensions; i++) {
@@ -169,20 +188,27 @@ export class RollupFold {
     return out;
   }
 
-  private group(accountId: string, meterId: string, bucket: number, dimensions: number): Group {
+  private group(
+    accountId: string,
+    meterId: string,
+    subject: string | undefined,
+    bucket: number,
+    dimensions: number,
+  ): Group {
     const last = this.last;
     if (
       last !== undefined &&
       last.bucket === bucket &&
       last.meterId === meterId &&
-      last.accountId === accountId
+      last.accountId === accountId &&
+      last.subject === subject
     ) {
       return last;
     }
-    const key = `${accountId}\u0000${meterId}\u0000${bucket}`;
+    const key = `${accountId}\u0000${meterId}\u0000${bucket}\u0000${subject ?? ''}`;
     let g = this.groups.get(key);
     if (!g) {
-      g = { accountId, meterId, bucket, all: acc(), slots: [] };
+      g = { accountId, meterId, subject, bucket, all: acc(), slots: [] };
       for (let i = 0; i < dimensions; i++) g.slots.push(new Map());
       this.groups.set(key, g);
     }
@@ -206,6 +232,7 @@ function row(g: Group, slot: number, dim: string | null, a: Acc): RollupRow {
   return {
     accountId: g.accountId,
     meterId: g.meterId,
+    ...(g.subject === undefined ? {} : { subject: g.subject }),
     bucket: g.bucket,
     slot,
     dim,

@@ -29,20 +29,105 @@ export class RollupMeters {
   private readonly ready = new Set<string>();
   /** Slots left out of a meter's rollup (table rollup_dropped_slots). */
   private readonly dropped = new Map<string, Set<number>>();
+  /** Tracked subjects of numeric meters, and whether their rows are complete (rollup_subjects). */
+  private readonly subjects = new Map<string, Map<string, boolean>>();
 
   /** The meters as stored, those rollup_ready lists, and the slots rollup_dropped_slots lists. */
   load(
     meters: readonly MeterDefinition[],
     ready: Iterable<string>,
     dropped: Iterable<readonly [string, number]> = [],
+    subjects: Iterable<readonly [meterId: string, subject: string, ready: boolean]> = [],
   ): void {
     this.dimensions.clear();
     this.distinct.clear();
     this.ready.clear();
     this.dropped.clear();
+    this.subjects.clear();
     for (const m of meters) this.set(m.id, shapeOf(m));
     for (const id of ready) if (this.tracked(id)) this.ready.add(id);
     for (const [id, slot] of dropped) if (this.dimensions.has(id)) this.drop(id, slot);
+    for (const [id, subject, done] of subjects) {
+      if (this.dimensions.has(id)) this.trackSubject(id, subject, done);
+    }
+  }
+
+  /**
+   * The meter's dimension count if folds write rows per subject for `subject` (tracked, built or
+   * not, of a numeric meter). Called per event and meter row: one or two map lookups.
+   */
+  readonly subjectDimensionsOf = (meterId: string, subject: string): number | undefined =>
+    this.subjects.get(meterId)?.has(subject) ? this.dimensions.get(meterId) : undefined;
+
+  /** Whether any subject is tracked (folds skip the per-subject aggregate otherwise). */
+  hasSubjects(): boolean {
+    return this.subjects.size > 0;
+  }
+
+  /**
+   * The meter's dimension count if its rollup and the rows of every one of `subjects` are
+   * complete (queries confined to them may read subject_rollup_15m), else undefined.
+   */
+  subjectsReadyDimensions(meterId: string, subjects: readonly string[]): number | undefined {
+    const tracked = this.subjects.get(meterId);
+    if (!tracked || subjects.length === 0) return undefined;
+    for (const s of subjects) if (tracked.get(s) !== true) return undefined;
+    return this.readyDimensions(meterId);
+  }
+
+  /** Live numeric meters (those whose subjects may be tracked), in a stable order. */
+  numericMeters(): string[] {
+    return [...this.dimensions.keys()].sort();
+  }
+
+  /** Whether the subject is tracked for the meter, and if so whether its rows are complete. */
+  subjectState(meterId: string, subject: string): 'ready' | 'building' | undefined {
+    const done = this.subjects.get(meterId)?.get(subject);
+    return done === undefined ? undefined : done ? 'ready' : 'building';
+  }
+
+  /** The meter's tracked subjects (built or not). */
+  subjectsOf(meterId: string): string[] {
+    return [...(this.subjects.get(meterId)?.keys() ?? [])].sort();
+  }
+
+  /** From now on folds write the subject's rows; `ready` once they are complete. */
+  trackSubject(meterId: string, subject: string, ready = false): void {
+    if (!this.dimensions.has(meterId)) return;
+    let m = this.subjects.get(meterId);
+    if (!m) {
+      m = new Map();
+      this.subjects.set(meterId, m);
+    }
+    m.set(subject, ready);
+  }
+
+  /** The subject's rows are complete (built, or rebuilt with its meter's). */
+  markSubjectReady(meterId: string, subject: string): void {
+    const m = this.subjects.get(meterId);
+    if (m?.has(subject)) m.set(subject, true);
+  }
+
+  /** Tracked subjects whose rows are not built yet, as [meter id, subject], in a stable order. */
+  pendingSubjects(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const id of [...this.subjects.keys()].sort()) {
+      for (const [subject, done] of [...(this.subjects.get(id) ?? [])].sort()) {
+        if (!done) out.push([id, subject]);
+      }
+    }
+    return out;
+  }
+
+  /** Every tracked subject as `meterId:subject` with its state, in a stable order. */
+  subjectList(): string[] {
+    return [...this.subjects.keys()]
+      .sort()
+      .flatMap((id) =>
+        this.subjectsOf(id).map(
+          (s) => `${id}:${s}${this.subjects.get(id)?.get(s) ? '' : ' (building)'}`,
+        ),
+      );
   }
 
   /** The slots folds and reads leave out of the meter's rollup. */
@@ -88,8 +173,10 @@ export class RollupMeters {
     this.set(m.id, shapeOf(m));
   }
 
-  markReady(meterId: string): void {
+  /** The meter's rollup is complete, with the rows of `subjects` (rebuilt with it). */
+  markReady(meterId: string, subjects: readonly string[] = []): void {
     if (this.tracked(meterId)) this.ready.add(meterId);
+    for (const s of subjects) this.markSubjectReady(meterId, s);
   }
 
   /** Whether the meter has a rollup of either kind. */
@@ -104,6 +191,8 @@ export class RollupMeters {
   private set(meterId: string, shape: Shape): void {
     this.dimensions.delete(meterId);
     this.distinct.delete(meterId);
+    // Tracked subjects stay with a numeric meter (its rebuild rebuilds theirs), not otherwise.
+    if (typeof shape !== 'number') this.subjects.delete(meterId);
     if (shape === 'distinct') this.distinct.add(meterId);
     else if (shape !== undefined) this.dimensions.set(meterId, shape);
   }

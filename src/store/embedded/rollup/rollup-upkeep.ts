@@ -13,8 +13,10 @@ import {
   compileRollupMerge,
   compileSlotDensity,
 } from './compile-rollup-write.js';
+import { compileHeavySubjects, compileSubjectBuild } from './compile-subject-rollup.js';
 import { addPartials, type PartialsByDay } from './rollup-fold.js';
 import type { RollupMeters } from './rollup-meters.js';
+import { DEFAULT_SUBJECT_MIN_DAY_ROWS, MAX_SUBJECTS_PER_METER } from './subject-schema.js';
 
 /** Partial rows a day collects before its recent buckets are merged (each compaction tick). */
 export const DEFAULT_MERGE_ROWS = 20_000;
@@ -33,6 +35,8 @@ export interface RollupUpkeepOptions {
   mergeRows?: number;
   /** Meter rows a rewritten range must hold before its slots are judged. */
   dropMinRows?: number;
+  /** Rows of one meter and subject in one UTC day that make the subject tracked. */
+  subjectMinDayRows?: number;
   /** Tests only: awaited inside each merge and rebuild transaction once its snapshot is taken. */
   hold?: (work: 'merge' | 'rebuild') => Promise<void>;
 }
@@ -45,6 +49,7 @@ export class RollupUpkeep {
   private readonly partials: PartialsByDay = new Map();
   private readonly mergeRows: number;
   private readonly dropMinRows: number;
+  private readonly subjectMinDayRows: number;
   private readonly hold: RollupUpkeepOptions['hold'];
 
   constructor(
@@ -54,6 +59,7 @@ export class RollupUpkeep {
   ) {
     this.mergeRows = opts.mergeRows ?? DEFAULT_MERGE_ROWS;
     this.dropMinRows = opts.dropMinRows ?? DEFAULT_DROP_MIN_ROWS;
+    this.subjectMinDayRows = opts.subjectMinDayRows ?? DEFAULT_SUBJECT_MIN_DAY_ROWS;
     this.hold = opts.hold;
   }
 
@@ -76,7 +82,10 @@ export class RollupUpkeep {
    */
   mergeInRewrite(from: number, to: number): { statements: string[]; committed: () => void } {
     const counted = this.counted(Math.floor(from / DAY_MS), Math.ceil(to / DAY_MS));
-    return { statements: compileRollupMerge(from, to), committed: () => this.forget(counted) };
+    return {
+      statements: compileRollupMerge(from, to, this.meters.hasSubjects()),
+      committed: () => this.forget(counted),
+    };
   }
 
   /** Merges the buckets of every day whose partial rows reached the threshold, a day at a time. */
@@ -88,7 +97,7 @@ export class RollupUpkeep {
       const to = Math.min(p.to, (day + 1) * DAY_MS);
       await exclusive(async () => {
         const counted = this.counted(day, day + 1);
-        await this.transaction(compileRollupMerge(from, to), 1, 'merge');
+        await this.transaction(compileRollupMerge(from, to, this.meters.hasSubjects()), 1, 'merge');
         this.forget(counted);
       });
     }
@@ -105,10 +114,56 @@ export class RollupUpkeep {
         // Read inside the exclusion: a redefinition of the meter takes the same turn.
         const ready =
           this.meters.distinctReady(meterId) || this.meters.readyDimensions(meterId) !== undefined;
-        const { statements, rolledUp } = compileRebuildFor(this.meters, meterId);
+        const { statements, rolledUp, subjects } = compileRebuildFor(this.meters, meterId);
         if (ready || !rolledUp) return;
         await this.transaction(statements, statements.length - 1, 'rebuild');
-        this.meters.markReady(meterId);
+        this.meters.markReady(meterId, subjects);
+      });
+    }
+  }
+
+  /** Whether a subject's rows wait to be built. */
+  buildsPending(): boolean {
+    return this.meters.pendingSubjects().length > 0;
+  }
+
+  /**
+   * Subjects that [from, to) (just rewritten) shows to be heavy and that are not tracked yet, as
+   * [meter id, subject], heaviest first and at most MAX_SUBJECTS_PER_METER per meter in all.
+   */
+  async heavySubjects(from: number, to: number): Promise<[string, string][]> {
+    const sql = compileHeavySubjects(from, to, this.meters.numericMeters(), this.subjectMinDayRows);
+    if (!sql) return [];
+    const out: [string, string][] = [];
+    const counts = new Map<string, number>();
+    for (const r of await readRows(this.conn, sql)) {
+      const meterId = String(r.meter_id);
+      const subject = String(r.subject);
+      if (this.meters.subjectState(meterId, subject) !== undefined) continue;
+      const n = counts.get(meterId) ?? this.meters.subjectsOf(meterId).length;
+      if (n >= MAX_SUBJECTS_PER_METER) continue;
+      counts.set(meterId, n + 1);
+      out.push([meterId, subject]);
+    }
+    return out;
+  }
+
+  /**
+   * Builds, one subject per transaction, the rows of every tracked subject not built yet, from
+   * meter_rows, and marks each ready. Folds already write the subject's rows (it was tracked in
+   * the writer chain before): the build replaces those its snapshot sees, as a rebuild does.
+   */
+  async buildSubjects(exclusive: Exclusive, stopped: () => boolean): Promise<void> {
+    for (const [meterId, subject] of this.meters.pendingSubjects()) {
+      if (stopped()) return;
+      await exclusive(async () => {
+        // Read inside the exclusion: a backfill of the meter (which rebuilds it) takes the same turn.
+        const dimensions = this.meters.dimensionsOf(meterId);
+        if (dimensions === undefined) return;
+        if (this.meters.subjectState(meterId, subject) !== 'building') return;
+        const statements = compileSubjectBuild(meterId, [subject], dimensions);
+        await this.transaction(statements, 1, 'rebuild');
+        this.meters.markSubjectReady(meterId, subject);
       });
     }
   }
@@ -164,6 +219,7 @@ export class RollupUpkeep {
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
+      await c.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS distinct_merge').catch(() => undefined);
       throw err;
     }

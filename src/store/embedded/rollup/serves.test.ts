@@ -10,6 +10,7 @@ import {
   type ReadSource,
   rollupSlot,
   rollupSlotForRange,
+  subjectRollupSlot,
   withoutSubjectConditions,
 } from './serves.js';
 
@@ -317,5 +318,59 @@ describe('distinctServes: which unique queries the daily distinct values answer'
     expect(distinctServes(query({ bucket, groupBy: [{ kind: 'subject' }] }))).toBe(false);
     const filter: FilterNode = { op: 'eq', dim: { kind: 'subject' }, value: 'cust_1' };
     expect(distinctServes(query({ bucket, filter }))).toBe(false);
+  });
+});
+
+describe('subjectRollupSlot: queries confined to named subjects, for the per-subject rows', () => {
+  const one: FilterNode = { op: 'eq', dim: { kind: 'subject' }, value: 'c1' };
+  const two: FilterNode = { op: 'in', dim: { kind: 'subject' }, values: ['c1', "c'2"] };
+  const dim0 = { kind: 'dim', slot: 0 } as const;
+
+  it('names the subjects and the slot when the windows align', () => {
+    expect(subjectRollupSlot(query({ filter: one }), 2)).toEqual({
+      slot: 'none',
+      subjects: ['c1'],
+    });
+    expect(
+      subjectRollupSlot(query({ filter: two, groupBy: [{ kind: 'subject' }, dim0] }), 2),
+    ).toEqual({ slot: 0, subjects: ['c1', "c'2"] });
+    const nested: FilterNode = {
+      op: 'and',
+      children: [{ op: 'eq', dim: dim0, value: 'x' }, one],
+    };
+    expect(
+      subjectRollupSlot(query({ filter: nested, bucket: planned('DAY', '+05:45') }), 1),
+    ).toEqual({ slot: 0, subjects: ['c1'] });
+  });
+
+  it('refuses what the rows cannot answer', () => {
+    // No subject named, or only in an OR; more than 64 subjects.
+    expect(subjectRollupSlot(query(), 2)).toBeUndefined();
+    expect(
+      subjectRollupSlot(
+        query({ filter: { op: 'or', children: [one, { op: 'eq', dim: dim0, value: 'x' }] } }),
+        2,
+      ),
+    ).toBeUndefined();
+    const many = Array.from({ length: 65 }, (_, i) => `c${i}`);
+    expect(
+      subjectRollupSlot(query({ filter: { op: 'in', dim: { kind: 'subject' }, values: many } }), 2),
+    ).toBeUndefined();
+    // Two slots; a slot the meter does not declare; a window edge inside a quarter hour.
+    expect(
+      subjectRollupSlot(query({ filter: one, groupBy: [dim0, { kind: 'dim', slot: 1 }] }), 2),
+    ).toBeUndefined();
+    expect(subjectRollupSlot(query({ filter: one, groupBy: [dim0] }), 0)).toBeUndefined();
+    expect(
+      subjectRollupSlot(
+        query({
+          filter: one,
+          bucket: planned('MINUTE', 'UTC', FROM, FROM + HOUR),
+          to: FROM + HOUR,
+        }),
+        2,
+      ),
+    ).toBeUndefined();
+    expect(subjectRollupSlot(query({ filter: one, from: FROM + 60_000 }), 2)).toBeUndefined();
   });
 });

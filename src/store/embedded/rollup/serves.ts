@@ -13,6 +13,7 @@ import type {
   GroupEstimateQuery,
 } from '../../../query/planned-query.js';
 import { DAY_MS } from '../compaction-policy.js';
+import { inlinable, requiredSubjects } from '../compile-usage.js';
 import { ROLLUP_BUCKET_MS } from './schema.js';
 
 /** Which rollup rows serve `q`: one dimension slot's, the no-dimension rows, or none (raw). */
@@ -114,6 +115,28 @@ export function rollupSlotForRange(
   // An undeclared slot is NULL in every raw row but has no rollup rows: the raw path answers.
   if (dimensions !== undefined && slot >= dimensions) return undefined;
   return slot;
+}
+
+/**
+ * For a query confined to named subjects (at most 64; a conjunct `subject = s` or `subject IN
+ * (...)`): those subjects and the slot of subject_rollup_15m that would answer it, when its range
+ * and windows align as rollupSlot requires. Whether those subjects' rows are complete is the
+ * caller's to check. Other conditions on the subject (or the customer, read from it) and grouping
+ * by it are kept: the rows carry the subject.
+ */
+export function subjectRollupSlot(
+  q: GroupEstimateQuery | BaseUsageQuery,
+  dimensions: number,
+): { slot: RollupSlot; subjects: readonly string[] } | undefined {
+  if (!aligned(q.from) || !aligned(q.to)) return undefined;
+  if ('bucket' in q && !bucketAligned(q.bucket, q.from)) return undefined;
+  const subjects = requiredSubjects(q.filter);
+  if (!inlinable(subjects)) return undefined;
+  const slots = referencedSlots(q);
+  if (slots.length > 1) return undefined;
+  const [slot] = slots;
+  if (slot === undefined) return { slot: 'none', subjects };
+  return slot < dimensions ? { slot, subjects } : undefined;
 }
 
 /** The rollup rows that answer numeric query `q` exactly as meter_rows would, or undefined. */

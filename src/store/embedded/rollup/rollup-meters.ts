@@ -1,10 +1,12 @@
 // What the store knows of each meter's rollup: which meters have one (live numeric meters, by
 // their dimension count, which decides the slots a fold writes; live UNIQUE_COUNT meters, whose
 // rollup is their daily distinct values in distinct_1d) and which of those have complete rollup
-// rows (table rollup_ready), the only ones queries may read from it. Changes that alter a
+// rows (table rollup_ready), the only ones queries may read from it, and the subjects of numeric
+// meters tracked with rows of their own (tracked-subjects.ts). Changes that alter a
 // meter's rollup (created, dimension count changed, deleted) run where no fold and no rebuild is
 // under way (duckdb-store.ts putMeter), so a fold's slots and a rebuild's never disagree.
 import type { MeterDefinition } from '../../../meter/meter-definition.js';
+import { TrackedSubjects } from './tracked-subjects.js';
 
 /** Whether a meter is aggregated from numeric values (all but UNIQUE_COUNT). */
 function numeric(m: MeterDefinition): boolean {
@@ -30,7 +32,7 @@ export class RollupMeters {
   /** Slots left out of a meter's rollup (table rollup_dropped_slots). */
   private readonly dropped = new Map<string, Set<number>>();
   /** Tracked subjects of numeric meters, and whether their rows are complete (rollup_subjects). */
-  private readonly subjects = new Map<string, Map<string, boolean>>();
+  private readonly subjects = new TrackedSubjects();
 
   /** The meters as stored, those rollup_ready lists, and the slots rollup_dropped_slots lists. */
   load(
@@ -57,11 +59,11 @@ export class RollupMeters {
    * not, of a numeric meter). Called per event and meter row: one or two map lookups.
    */
   readonly subjectDimensionsOf = (meterId: string, subject: string): number | undefined =>
-    this.subjects.get(meterId)?.has(subject) ? this.dimensions.get(meterId) : undefined;
+    this.subjects.has(meterId, subject) ? this.dimensions.get(meterId) : undefined;
 
   /** Whether any subject is tracked (folds skip the per-subject aggregate otherwise). */
   hasSubjects(): boolean {
-    return this.subjects.size > 0;
+    return this.subjects.any();
   }
 
   /**
@@ -69,10 +71,7 @@ export class RollupMeters {
    * complete (queries confined to them may read subject_rollup_15m), else undefined.
    */
   subjectsReadyDimensions(meterId: string, subjects: readonly string[]): number | undefined {
-    const tracked = this.subjects.get(meterId);
-    if (!tracked || subjects.length === 0) return undefined;
-    for (const s of subjects) if (tracked.get(s) !== true) return undefined;
-    return this.readyDimensions(meterId);
+    return this.subjects.allReady(meterId, subjects) ? this.readyDimensions(meterId) : undefined;
   }
 
   /** Live numeric meters (those whose subjects may be tracked), in a stable order. */
@@ -82,52 +81,30 @@ export class RollupMeters {
 
   /** Whether the subject is tracked for the meter, and if so whether its rows are complete. */
   subjectState(meterId: string, subject: string): 'ready' | 'building' | undefined {
-    const done = this.subjects.get(meterId)?.get(subject);
-    return done === undefined ? undefined : done ? 'ready' : 'building';
+    return this.subjects.state(meterId, subject);
   }
 
   /** The meter's tracked subjects (built or not). */
-  subjectsOf(meterId: string): string[] {
-    return [...(this.subjects.get(meterId)?.keys() ?? [])].sort();
-  }
+  readonly subjectsOf = (meterId: string): string[] => this.subjects.of(meterId);
 
-  /** From now on folds write the subject's rows; `ready` once they are complete. */
+  /** From now on folds write the subject's rows (a numeric meter's); `ready` once complete. */
   trackSubject(meterId: string, subject: string, ready = false): void {
-    if (!this.dimensions.has(meterId)) return;
-    let m = this.subjects.get(meterId);
-    if (!m) {
-      m = new Map();
-      this.subjects.set(meterId, m);
-    }
-    m.set(subject, ready);
+    if (this.dimensions.has(meterId)) this.subjects.track(meterId, subject, ready);
   }
 
   /** The subject's rows are complete (built, or rebuilt with its meter's). */
   markSubjectReady(meterId: string, subject: string): void {
-    const m = this.subjects.get(meterId);
-    if (m?.has(subject)) m.set(subject, true);
+    this.subjects.markReady(meterId, subject);
   }
 
   /** Tracked subjects whose rows are not built yet, as [meter id, subject], in a stable order. */
   pendingSubjects(): [string, string][] {
-    const out: [string, string][] = [];
-    for (const id of [...this.subjects.keys()].sort()) {
-      for (const [subject, done] of [...(this.subjects.get(id) ?? [])].sort()) {
-        if (!done) out.push([id, subject]);
-      }
-    }
-    return out;
+    return this.subjects.pending();
   }
 
   /** Every tracked subject as `meterId:subject` with its state, in a stable order. */
   subjectList(): string[] {
-    return [...this.subjects.keys()]
-      .sort()
-      .flatMap((id) =>
-        this.subjectsOf(id).map(
-          (s) => `${id}:${s}${this.subjects.get(id)?.get(s) ? '' : ' (building)'}`,
-        ),
-      );
+    return this.subjects.list();
   }
 
   /** The slots folds and reads leave out of the meter's rollup. */
@@ -192,7 +169,7 @@ export class RollupMeters {
     this.dimensions.delete(meterId);
     this.distinct.delete(meterId);
     // Tracked subjects stay with a numeric meter (its rebuild rebuilds theirs), not otherwise.
-    if (typeof shape !== 'number') this.subjects.delete(meterId);
+    if (typeof shape !== 'number') this.subjects.forgetMeter(meterId);
     if (shape === 'distinct') this.distinct.add(meterId);
     else if (shape !== undefined) this.dimensions.set(meterId, shape);
   }

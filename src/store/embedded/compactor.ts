@@ -27,7 +27,7 @@ import {
 import type { DayCounts } from './fold-append.js';
 import type { PartialsByDay } from './rollup/rollup-fold.js';
 import type { RollupMeters } from './rollup/rollup-meters.js';
-import { RollupUpkeep } from './rollup/rollup-upkeep.js';
+import { dropMergeTables, RollupUpkeep } from './rollup/rollup-upkeep.js';
 import { num, readRows } from './row-decoding.js';
 import { METER_ROWS_HOT } from './schema.js';
 import { lit } from './sql-quote.js';
@@ -284,8 +284,7 @@ export class Compactor {
     try {
       archived = await this.archive.archive(this.conn, from, to, bookkeeping, this.holdRewrite);
     } finally {
-      await this.conn.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
-      await this.conn.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
+      await dropMergeTables(this.conn);
     }
     merge?.committed();
     this.rewritten.set(key, archived.meterRows);
@@ -341,8 +340,7 @@ export class Compactor {
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
       await c.run('DROP TABLE IF EXISTS compact_chunk').catch(() => undefined);
-      await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
-      await c.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
+      await dropMergeTables(c);
       throw err;
     }
     merge?.committed();

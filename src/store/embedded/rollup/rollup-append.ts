@@ -23,6 +23,19 @@ const KINDS: readonly ColumnKind[] = [
   'double', // latest_value
 ];
 
+/** A row's bucket, slot, dim and partial aggregate, from column `first` on (both tables' order). */
+function writeAggregate(w: ChunkWriter, r: RollupRow, first: number): void {
+  w.i64(first, r.bucket);
+  w.i8(first + 1, r.slot);
+  w.str(first + 2, r.dim);
+  w.i64(first + 3, r.count);
+  w.f64(first + 4, r.sum);
+  w.f64(first + 5, r.min);
+  w.f64(first + 6, r.max);
+  w.i64(first + 7, r.latestTime);
+  w.f64(first + 8, r.latestValue);
+}
+
 /**
  * Appends `rows`, yielding to the event loop every `yieldEvery` rows (the work is synchronous
  * native calls). Returns the number of rows appended.
@@ -37,15 +50,7 @@ export async function appendRollupRows(
   for (const r of rows) {
     w.str(0, r.accountId);
     w.str(1, r.meterId);
-    w.i64(2, r.bucket);
-    w.i8(3, r.slot);
-    w.str(4, r.dim);
-    w.i64(5, r.count);
-    w.f64(6, r.sum);
-    w.f64(7, r.min);
-    w.f64(8, r.max);
-    w.i64(9, r.latestTime);
-    w.f64(10, r.latestValue);
+    writeAggregate(w, r, 2);
     w.end();
     total++;
     if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));
@@ -107,15 +112,7 @@ export async function appendSubjectRollupRows(
     w.str(1, r.meterId);
     w.str(2, subject);
     w.u16(3, lastBucket);
-    w.i64(4, r.bucket);
-    w.i8(5, r.slot);
-    w.str(6, r.dim);
-    w.i64(7, r.count);
-    w.f64(8, r.sum);
-    w.f64(9, r.min);
-    w.f64(10, r.max);
-    w.i64(11, r.latestTime);
-    w.f64(12, r.latestValue);
+    writeAggregate(w, r, 4);
     w.end();
     total++;
     if (total % yieldEvery === 0) await new Promise((r) => setImmediate(r));

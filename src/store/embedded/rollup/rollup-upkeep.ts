@@ -41,6 +41,14 @@ export interface RollupUpkeepOptions {
   hold?: (work: 'merge' | 'rebuild') => Promise<void>;
 }
 
+/** The temp tables a merge (compileRollupMerge) holds its rows in until it commits. */
+const MERGE_TABLES = ['rollup_merge', 'subject_rollup_merge', 'distinct_merge'] as const;
+
+/** Drops what a failed merge left on `conn` (each drop best effort). */
+export async function dropMergeTables(conn: DuckDBConnection): Promise<void> {
+  for (const t of MERGE_TABLES) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+}
+
 /** Runs one function at a time with the compactor's connection (Compactor.exclusive). */
 export type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -218,9 +226,7 @@ export class RollupUpkeep {
       await c.run('COMMIT');
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
-      await c.run('DROP TABLE IF EXISTS rollup_merge').catch(() => undefined);
-      await c.run('DROP TABLE IF EXISTS subject_rollup_merge').catch(() => undefined);
-      await c.run('DROP TABLE IF EXISTS distinct_merge').catch(() => undefined);
+      await dropMergeTables(c);
       throw err;
     }
   }
